@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Weir: a streaming anomaly and time-series engine.
+/// Targets are split so that a change rebuilds little: pure value types in WeirCore,
+/// every librdkafka call in WeirKafka, the runtime in WeirStream, the CLI in `weir`.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Weir",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "weir", targets: ["weir"]),
+        .library(name: "WeirStream", targets: ["WeirStream"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .target(name: "WeirCore", swiftSettings: strict),
+        .target(name: "WeirMath", dependencies: ["CBLAS"], swiftSettings: strict),
+        .target(name: "WeirKafka",
+                dependencies: ["CRdKafka", "WeirCore", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .target(name: "WeirStream",
+                dependencies: [
+                    "WeirCore", "WeirKafka",
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "Metrics", package: "swift-metrics"),
+                    .product(name: "Prometheus", package: "swift-prometheus"),
+                    .product(name: "Yams", package: "Yams"),
+                ],
+                swiftSettings: strict),
+        .executableTarget(name: "weir",
+                          dependencies: [
+                              "WeirStream", "WeirKafka", "WeirCore",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                              .product(name: "Logging", package: "swift-log"),
+                          ],
+                          swiftSettings: strict),
+        .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),
+        .testTarget(name: "WeirMathTests", dependencies: ["WeirMath"], swiftSettings: strict),
+        .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore"], swiftSettings: strict),
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore"],
+                    swiftSettings: strict),
+    ]
+)

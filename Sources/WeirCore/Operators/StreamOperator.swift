@@ -1,0 +1,53 @@
+/// One step of a topology's operator chain. The runtime calls `open` once, `process` for
+/// each event in partition order, `checkpoint` before input offsets are committed, and
+/// `close` on shutdown. Lifecycle hooks default to doing nothing.
+///
+/// An operator runs on its pipeline's single thread; it may keep plain mutable state.
+public protocol StreamOperator: AnyObject {
+    /// The name used in logs, metrics and dead-letter reasons.
+    var name: String { get }
+
+    func open() throws
+    /// Handles one event, appending zero or more events to `output`. Throwing a
+    /// `RecordError` dead-letters this one input record; the stream goes on.
+    func process(_ event: Event, into output: inout [Event]) throws(RecordError)
+    func checkpoint() throws
+    func close() throws
+}
+
+extension StreamOperator {
+    public func open() throws {}
+    public func checkpoint() throws {}
+    public func close() throws {}
+}
+
+/// An operator whose state is kept per input partition, so that it can follow its
+/// partition to another process when the consumer group rebalances.
+public protocol PartitionedStateOperator: StreamOperator {
+    /// The state of one partition as bytes, or nil when it holds none. Called at checkpoints
+    /// for partitions the operator reports as changed.
+    func snapshot(partition: PartitionID) -> [UInt8]?
+    /// Replaces the state of `partition` with a snapshot taken by `snapshot(partition:)`.
+    func restore(partition: PartitionID, from bytes: [UInt8]) throws
+    /// Forgets a partition that this process no longer owns.
+    func drop(partition: PartitionID)
+    /// Partitions whose state changed since the last call; the call clears the set.
+    func takeChangedPartitions() -> Set<PartitionID>
+}
+
+/// A topic partition, the unit of ordering, assignment and state hand-off.
+public struct PartitionID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public static func < (lhs: PartitionID, rhs: PartitionID) -> Bool {
+        (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}

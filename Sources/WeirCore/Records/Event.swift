@@ -1,0 +1,25 @@
+/// A decoded record flowing through the operator chain: named fields, the key that
+/// routes it, and the metadata it came with. Operators read and rewrite events.
+public struct Event: Sendable, Equatable {
+    public var fields: JSONObject
+    /// The record key used when the event is produced to Kafka (and by keyed operators).
+    public var key: [UInt8]?
+    public var headers: [RecordHeader]
+    public var timestamp: Int64?
+    public var origin: RecordOrigin
+    /// The feature vector a schema extracted, if the topology declares features.
+    public var features: [Double]
+
+    public init(fields: JSONObject, key: [UInt8]? = nil, headers: [RecordHeader] = [],
+                timestamp: Int64? = nil, origin: RecordOrigin, features: [Double] = []) {
+        self.fields = fields
+        self.key = key
+        self.headers = headers
+        self.timestamp = timestamp
+        self.origin = origin
+        self.features = features
+    }
+
+    /// The key as text, for keyed state and logs.
+    public var keyText: String { key.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+}

@@ -1,0 +1,29 @@
+import CBLAS
+
+/// Process-wide OpenBLAS settings and the small dense kernels the rest of Weir calls.
+public enum BLAS {
+    /// Sets OpenBLAS's own thread count. Stream operators that already run one thread per
+    /// partition want 1, so that BLAS threads do not fight them for cores.
+    public static func setThreadCount(_ count: Int) {
+        openblas_set_num_threads(Int32(count))
+    }
+
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// The OpenBLAS build and kernel in use, for logs and benchmark reports.
+    public static var configuration: String { String(cString: openblas_get_config()) }
+
+    /// `C = alpha * A * B + beta * C` for row-major single-precision matrices.
+    public static func gemm(m: Int, n: Int, k: Int, alpha: Float = 1, a: [Float], b: [Float],
+                            beta: Float = 0, c: inout [Float]) {
+        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "gemm: matrix sizes do not match")
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(k), b, Int32(n), beta, &c, Int32(n))
+    }
+
+    /// Dot product of two equally long vectors.
+    public static func dot(_ x: [Float], _ y: [Float]) -> Float {
+        precondition(x.count == y.count, "dot: lengths differ")
+        return cblas_sdot(Int32(x.count), x, 1, y, 1)
+    }
+}

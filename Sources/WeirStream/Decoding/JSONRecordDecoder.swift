@@ -1,0 +1,22 @@
+import WeirCore
+
+/// Decodes a value holding one JSON object.
+public final class JSONRecordDecoder: RecordDecoder {
+    public init() {}
+
+    public func decode(_ record: RawRecord) throws(RecordError) -> Event? {
+        guard let value = record.value, !value.isEmpty else {
+            throw RecordError(.decode, "empty value; expected a JSON object")
+        }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(value)
+        } catch {
+            throw RecordError(.decode, "\(error)")
+        }
+        guard case .object(let object) = parsed else {
+            throw RecordError(.decode, "expected a JSON object, found \(parsed.kindName)")
+        }
+        return Event(fields: object, record: record)
+    }
+}

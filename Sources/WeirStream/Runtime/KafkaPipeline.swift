@@ -1,0 +1,512 @@
+import Foundation
+import Logging
+import WeirCore
+import WeirKafka
+
+/// Runs a topology with a Kafka source: consume in a group, process, produce, and
+/// store an input offset only after every output of that record is acknowledged
+/// (at-least-once), or commit outputs and input offsets in one transaction per batch
+/// (exactly-once). Per-partition operator state is snapshotted to a changelog topic at
+/// checkpoints and restored when a partition is assigned.
+///
+/// Threading: `run` blocks in librdkafka and must run on a dedicated thread. Delivery
+/// reports and rebalance callbacks are served inside that thread's poll calls, so the
+/// pipeline's state needs no locks.
+public final class KafkaPipeline: ConsumerRebalanceListener {
+    public let spec: TopologySpec
+    let source: KafkaSourceSpec
+    let configuration: KafkaConfiguration
+    let logger: Logger
+    let processor: RecordProcessor
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer?
+    let sinks: [any EventSink]
+    let deadLetter: (any EventSink)?
+    let changelog: StateChangelog?
+    let metrics: PipelineMetrics
+    let transactions: TransactionLog?
+    public private(set) var stats = PipelineStats()
+
+    private var slotOfPartition: [PartitionID: Int] = [:]
+    private var partitions: [PartitionID] = []
+    private var trackers: [PartitionOffsetTracker] = []
+    private var assigned: Set<PartitionID> = []
+    private var paused: [PartitionID] = []
+    private var failure: PipelineError?
+    private var outputs: [OutgoingMessage] = []
+    private var lastCheckpoint = ContinuousClock.now
+    private var transactionOpen = false
+    private var transactionSequence = 0
+    private var transactionID = ""
+    private let instanceEpoch = UInt64(Date().timeIntervalSince1970 * 1000)
+
+    /// Outputs in flight above which the consumer is paused (backpressure).
+    public var maxInFlight = 100_000
+    public var progress: ((PipelineStats) -> Void)?
+
+    public init(spec: TopologySpec, configuration: KafkaConfiguration, transactionLogPath: String? = nil,
+                logger: Logger = Logger(label: "weir.pipeline")) throws {
+        guard case .kafka(let source) = spec.source else {
+            throw PipelineError.source("KafkaPipeline needs a kafka source")
+        }
+        self.spec = spec
+        self.source = source
+        self.logger = logger
+        var merged = configuration.merging(KafkaConfiguration(spec.kafka))
+        guard merged["bootstrap.servers"] != nil else {
+            throw PipelineError.source("no Kafka bootstrap servers: set kafka.bootstrap.servers in the topology, --bootstrap, or use --embedded-broker")
+        }
+        self.configuration = merged
+        processor = RecordProcessor(spec: spec)
+        metrics = PipelineMetrics(topology: spec.name)
+
+        merged["group.id"] = source.group
+        if spec.delivery == .exactlyOnce { merged.setDefault("isolation.level", "read_committed") }
+        let stateful = !processor.statefulOperators.isEmpty
+        changelog = stateful ? StateChangelog(topic: spec.stateChangelogTopic ?? "\(source.group).\(spec.name).state") : nil
+
+        let needsProducer = SinkFactory.needsProducer(spec) || stateful || spec.delivery == .exactlyOnce
+        var producer: KafkaProducer?
+        if needsProducer {
+            var producerConfig = configuration.merging(KafkaConfiguration(spec.kafka))
+            producerConfig.setDefault("message.max.bytes", String(max(16 << 20, spec.maxRecordBytes * 2 + (64 << 10))))
+            if spec.delivery == .exactlyOnce {
+                producerConfig["transactional.id"] = source.transactionalID ?? "\(source.group).\(spec.name)"
+            }
+            producer = try KafkaProducer(configuration: producerConfig)
+        }
+        self.producer = producer
+        if spec.delivery == .exactlyOnce, let path = transactionLogPath {
+            transactions = try TransactionLog(path: path)
+        } else {
+            transactions = nil
+        }
+
+        sinks = try spec.sinks.map { try SinkFactory.make($0, producer: producer) }
+        deadLetter = try spec.deadLetter.map { try SinkFactory.make($0, producer: producer) }
+        let listenerBox = RebalanceForwarder()
+        consumer = try KafkaConsumer(configuration: merged, listener: listenerBox, logger: logger)
+        listenerBox.target = self
+        producer?.deliveryHandler = { [unowned self] report in self.delivered(report) }
+    }
+
+    // MARK: Main loop
+
+    /// Consumes until `stop` is set or a fatal error occurs, then drains in-flight
+    /// outputs, commits and leaves the group.
+    public func run(until stop: StopSignal) throws {
+        try processor.open()
+        if spec.delivery == .exactlyOnce, let producer {
+            try kafka("initialising transactions") { () throws(KafkaError) in try producer.initTransactions(timeoutMs: 60_000) }
+            if let transactions {
+                try transactions.reconcile(consumer: consumer, logger: logger)
+            }
+        }
+        try kafka("subscribing") { () throws(KafkaError) in try consumer.subscribe(source.topics) }
+        logger.info("consuming", metadata: ["topics": "\(source.topics)", "group": "\(source.group)",
+                                             "delivery": "\(spec.delivery.rawValue)"])
+        var lastProgress = ContinuousClock.now
+        while !stop.isStopped && failure == nil {
+            let busy = (producer?.outstanding ?? 0) > 0
+            if let event = consumer.poll(timeoutMs: busy ? 5 : 100) {
+                handle(event)
+                // Drain what is already buffered before doing periodic work.
+                var burst = 0
+                while burst < 1000, failure == nil, let next = consumer.poll(timeoutMs: 0) {
+                    handle(next)
+                    burst += 1
+                }
+            }
+            producer?.poll(timeoutMs: 0)
+            applyBackpressure()
+            let now = ContinuousClock.now
+            if now - lastCheckpoint >= .milliseconds(spec.commitIntervalMs) {
+                do { try checkpoint(synchronous: false) } catch { fail(error) }
+            }
+            if let progress, now - lastProgress >= .seconds(5) {
+                lastProgress = now
+                progress(stats)
+            }
+        }
+        if let failure {
+            logger.error("stopping on error: \(failure)")
+            if transactionOpen, let producer { try? producer.abortTransaction(timeoutMs: 10_000) }
+            try? consumer.close()
+            throw failure
+        }
+        logger.info("draining and committing before exit")
+        try checkpoint(synchronous: true)
+        try kafka("closing the consumer") { () throws(KafkaError) in try consumer.close() }
+        if let failure { throw failure }
+        for sink in sinks { try sink.close() }
+        try deadLetter?.close()
+        try processor.close()
+        logger.info("stopped", metadata: ["stats": "\(stats.summary)"])
+    }
+
+    private func handle(_ event: ConsumerEvent) {
+        switch event {
+        case .message(let message):
+            process(message)
+        case .partitionEOF:
+            break
+        case .error(let error):
+            if error.isFatal {
+                fail(PipelineError.kafka(error, while: "consuming"))
+            } else {
+                logger.warning("consumer: \(error)")
+            }
+        }
+    }
+
+    private func process(_ message: KafkaMessage) {
+        let partition = PartitionID(topic: message.topic, partition: message.partition)
+        let slot = slotFor(partition)
+        let clock = ContinuousClock.now
+        if spec.delivery == .exactlyOnce && !transactionOpen { beginTransaction() }
+        trackers[slot].begin(message.offset)
+        stats.recordsIn += 1
+        metrics.recordIn(topic: message.topic)
+        let record = message.rawRecord
+        outputs.removeAll(keepingCapacity: true)
+        do {
+            try processor.process(record, into: &outputs)
+        } catch {
+            sendToDeadLetter(record, error, slot: slot)
+            return
+        }
+        let token = Self.token(slot: slot, offset: message.offset)
+        for var output in outputs {
+            if spec.delivery == .exactlyOnce { output.headers.append(RecordHeader(TransactionLog.header, transactionID)) }
+            for sink in sinks {
+                do {
+                    try write(output, to: sink, slot: slot, token: token)
+                    stats.recordsOut += 1
+                    metrics.recordOut(topic: sink.name)
+                } catch let failure where failure.isRecordProblem {
+                    sendToDeadLetter(record, RecordError(.sink, failure.message), slot: slot)
+                } catch {
+                    fail(PipelineError.sink(error))
+                    return
+                }
+            }
+        }
+        metrics.latency.recordNanoseconds((ContinuousClock.now - clock).totalNanoseconds)
+    }
+
+    private func write(_ message: OutgoingMessage, to sink: any EventSink, slot: Int, token: UInt64) throws(SinkFailure) {
+        if sink.isSynchronous {
+            try sink.write(message, token: token)
+            return
+        }
+        trackers[slot].addOutput()
+        do {
+            try sink.write(message, token: token)
+        } catch {
+            trackers[slot].acknowledge(Self.offset(of: token))
+            throw error
+        }
+    }
+
+    private func sendToDeadLetter(_ record: RawRecord, _ error: RecordError, slot: Int) {
+        stats.deadLettered += 1
+        metrics.deadLetter(topic: record.origin.topic)
+        logger.debug("dead letter", metadata: ["origin": "\(record.origin)", "reason": "\(error)"])
+        guard let deadLetter else {
+            logger.warning("record rejected and no dead_letter sink is configured",
+                           metadata: ["origin": "\(record.origin)", "reason": "\(error)"])
+            return
+        }
+        var letter = deadLetter.isSynchronous ? DeadLetterRouter.jsonLine(for: record, error: error)
+                                              : DeadLetterRouter.kafkaMessage(for: record, error: error)
+        if spec.delivery == .exactlyOnce { letter.headers.append(RecordHeader(TransactionLog.header, transactionID)) }
+        do {
+            try write(letter, to: deadLetter, slot: slot, token: Self.token(slot: slot, offset: record.origin.offset))
+        } catch {
+            fail(PipelineError.sink(error))
+        }
+    }
+
+    // MARK: Delivery reports and offsets
+
+    static let offsetBits: UInt64 = 48
+
+    /// Packs the tracker slot and input offset into the producer's opaque token.
+    /// Slot 0 is reserved for messages that belong to no input (state snapshots).
+    static func token(slot: Int, offset: Int64) -> UInt64 {
+        (UInt64(slot + 1) << offsetBits) | (UInt64(bitPattern: offset) & ((1 << offsetBits) - 1))
+    }
+
+    static func offset(of token: UInt64) -> Int64 { Int64(token & ((1 << offsetBits) - 1)) }
+
+    private func delivered(_ report: DeliveryReport) {
+        if let error = report.error {
+            metrics.deliveryFailures.increment()
+            fail(PipelineError.delivery(error))
+            return
+        }
+        let slot = Int(report.token >> Self.offsetBits) - 1
+        guard slot >= 0, slot < trackers.count else { return }
+        trackers[slot].acknowledge(Self.offset(of: report.token))
+    }
+
+    private func slotFor(_ partition: PartitionID) -> Int {
+        if let slot = slotOfPartition[partition] { return slot }
+        let slot = partitions.count
+        partitions.append(partition)
+        trackers.append(PartitionOffsetTracker())
+        slotOfPartition[partition] = slot
+        return slot
+    }
+
+    private func applyBackpressure() {
+        guard let producer else { return }
+        let inFlight = producer.outstanding
+        if paused.isEmpty, inFlight > maxInFlight {
+            paused = Array(assigned)
+            try? consumer.pause(paused)
+            logger.debug("paused consumption: \(inFlight) outputs in flight")
+        } else if !paused.isEmpty, inFlight < maxInFlight / 2 {
+            try? consumer.resume(paused)
+            paused = []
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// Makes progress durable. At-least-once: wait for outputs when state must be
+    /// snapshotted, write snapshots, then store and commit offsets. Exactly-once: commit
+    /// the open transaction with the offsets and snapshots inside it.
+    func checkpoint(synchronous: Bool) throws {
+        lastCheckpoint = ContinuousClock.now
+        if spec.delivery == .exactlyOnce {
+            try commitTransaction()
+            return
+        }
+        if changelog != nil, let producer {
+            try kafka("flushing outputs") { () throws(KafkaError) in try producer.flush(timeoutMs: 60_000) }
+            if let failure { throw failure }
+            try writeSnapshots()
+            try kafka("flushing state snapshots") { () throws(KafkaError) in try producer.flush(timeoutMs: 60_000) }
+            if let failure { throw failure }
+        } else if synchronous, let producer {
+            try kafka("flushing outputs") { () throws(KafkaError) in try producer.flush(timeoutMs: 60_000) }
+            if let failure { throw failure }
+        }
+        for sink in sinks where sink.isSynchronous { try sink.flush() }
+        if let deadLetter, deadLetter.isSynchronous { try deadLetter.flush() }
+        var offsets: [PartitionID: Int64] = [:]
+        for (slot, partition) in partitions.enumerated() where assigned.contains(partition) {
+            if let offset = trackers[slot].takeCommittable() { offsets[partition] = offset }
+        }
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.storeOffsets(offsets)
+            try consumer.commitStored(synchronous: synchronous)
+            stats.commits += 1
+        } catch {
+            stats.commitFailures += 1
+            metrics.commitFailures.increment()
+            logger.warning("commit failed (will retry at the next checkpoint): \(error)")
+            for (partition, _) in offsets {
+                if let slot = slotOfPartition[partition] { trackers[slot].forgetCommitted() }
+            }
+        }
+    }
+
+    private func writeSnapshots() throws {
+        guard let changelog, let producer else { return }
+        for (index, op) in processor.operators.enumerated() {
+            guard let stateful = op as? any PartitionedStateOperator else { continue }
+            for partition in stateful.takeChangedPartitions().sorted() where assigned.contains(partition) {
+                guard let state = stateful.snapshot(partition: partition),
+                      let slot = slotOfPartition[partition], let next = trackers[slot].committable else { continue }
+                let message = changelog.message(operatorIndex: index, partition: partition, nextOffset: next, state: state)
+                try send(message, producer: producer)
+            }
+        }
+    }
+
+    /// Sends a message that belongs to no single input record (slot 0 token).
+    private func send(_ message: OutgoingMessage, producer: KafkaProducer) throws {
+        while true {
+            do {
+                try producer.send(message, token: 1)
+                return
+            } catch let error where error.isQueueFull {
+                producer.poll(timeoutMs: 10)
+            } catch {
+                throw PipelineError.kafka(error, while: "writing state to \(message.topic)")
+            }
+        }
+    }
+
+    // MARK: Transactions
+
+    private func beginTransaction() {
+        guard let producer else { return }
+        transactionSequence += 1
+        transactionID = "\(producer.transactionalIDOrEmpty)/\(instanceEpoch)-\(transactionSequence)"
+        do {
+            try producer.beginTransaction()
+            transactionOpen = true
+        } catch {
+            fail(PipelineError.kafka(error, while: "beginning transaction \(transactionID)"))
+        }
+    }
+
+    private func commitTransaction() throws {
+        guard transactionOpen, let producer else { return }
+        try writeSnapshots()
+        var offsets: [PartitionID: Int64] = [:]
+        for (slot, partition) in partitions.enumerated() where assigned.contains(partition) {
+            if let next = trackers[slot].lastSeen.map({ $0 + 1 }) { offsets[partition] = next }
+        }
+        do {
+            try producer.sendOffsetsToTransaction(offsets, consumer: consumer, timeoutMs: 60_000)
+            try transactions?.recordPending(transactionID, offsets: offsets)
+            try producer.commitTransaction(timeoutMs: 60_000)
+            transactionOpen = false
+            stats.transactionsCommitted += 1
+            try transactions?.recordCommitted(transactionID)
+            for (slot, _) in partitions.enumerated() { _ = trackers[slot].takeCommittable() }
+        } catch let error as KafkaError where error.requiresAbort {
+            logger.warning("transaction \(transactionID) aborted: \(error)")
+            try kafka("aborting transaction") { () throws(KafkaError) in try producer.abortTransaction(timeoutMs: 60_000) }
+            transactionOpen = false
+            stats.transactionsAborted += 1
+            try rewindToCommitted()
+        } catch let error as KafkaError {
+            throw PipelineError.kafka(error, while: "committing transaction \(transactionID)")
+        }
+    }
+
+    /// After an abort, re-read every assigned partition from its committed offset and
+    /// reload operator state, so the aborted batch is processed again exactly once.
+    private func rewindToCommitted() throws {
+        let owned = Array(assigned)
+        let committed = try kafkaValue("reading committed offsets") { () throws(KafkaError) in
+            try consumer.committed(owned, timeoutMs: 30_000)
+        }
+        for partition in owned {
+            if let slot = slotOfPartition[partition] { trackers[slot].reset() }
+            let offset = committed[partition].flatMap { $0 >= 0 ? $0 : nil } ?? -2
+            try kafka("seeking \(partition)") { () throws(KafkaError) in try consumer.seek(partition, to: offset) }
+        }
+        _ = try restoreState(for: owned, committed: committed)
+    }
+
+    // MARK: Rebalances
+
+    public func partitionsAssigned(_ newPartitions: [PartitionID]) -> [PartitionID: Int64] {
+        stats.rebalances += 1
+        metrics.rebalances.increment()
+        for partition in newPartitions {
+            assigned.insert(partition)
+            trackers[slotFor(partition)].reset()
+        }
+        guard changelog != nil else { return [:] }
+        do {
+            let committed = try kafkaValue("reading committed offsets") { () throws(KafkaError) in
+                try consumer.committed(newPartitions, timeoutMs: 30_000)
+            }
+            return try restoreState(for: newPartitions, committed: committed)
+        } catch {
+            fail(error)
+            return [:]
+        }
+    }
+
+    /// Loads the latest snapshots of `partitions` and returns the offsets to resume
+    /// from where a snapshot is ahead of the committed offset.
+    private func restoreState(for owned: [PartitionID], committed: [PartitionID: Int64]) throws -> [PartitionID: Int64] {
+        guard let changelog else { return [:] }
+        let entries = try changelog.restore(partitions: Set(owned), configuration: configuration, logger: logger)
+        var resume: [PartitionID: Int64] = [:]
+        for stateful in processor.statefulOperators {
+            for partition in owned { stateful.drop(partition: partition) }
+        }
+        for entry in entries {
+            guard let stateful = processor.operators[safe: entry.operatorIndex] as? any PartitionedStateOperator else { continue }
+            do {
+                try stateful.restore(partition: entry.partition, from: entry.state)
+            } catch {
+                throw PipelineError.state("cannot restore \(stateful.name) for \(entry.partition): \(error)")
+            }
+            let committedOffset = committed[entry.partition] ?? -1
+            if entry.nextOffset > committedOffset {
+                resume[entry.partition] = max(resume[entry.partition] ?? 0, entry.nextOffset)
+            }
+        }
+        logger.info("restored operator state", metadata: ["snapshots": "\(entries.count)", "partitions": "\(owned)"])
+        return resume
+    }
+
+    public func partitionsRevoked(_ revoked: [PartitionID]) {
+        stats.rebalances += 1
+        metrics.rebalances.increment()
+        if failure == nil {
+            do { try checkpoint(synchronous: true) } catch { fail(error) }
+        }
+        release(revoked)
+    }
+
+    public func partitionsLost(_ lost: [PartitionID]) {
+        stats.rebalances += 1
+        logger.warning("partitions lost without a clean hand-off; their uncommitted work will be redone elsewhere",
+                       metadata: ["partitions": "\(lost)"])
+        if spec.delivery == .exactlyOnce, transactionOpen, let producer {
+            try? producer.abortTransaction(timeoutMs: 30_000)
+            transactionOpen = false
+        }
+        release(lost)
+    }
+
+    private func release(_ partitions: [PartitionID]) {
+        for partition in partitions {
+            assigned.remove(partition)
+            if let slot = slotOfPartition[partition] { trackers[slot].reset() }
+            for op in processor.statefulOperators { op.drop(partition: partition) }
+        }
+        paused.removeAll { partitions.contains($0) }
+    }
+
+    // MARK: Errors
+
+    private func fail(_ error: Error) {
+        guard failure == nil else { return }
+        if let pipelineError = error as? PipelineError {
+            failure = pipelineError
+        } else if let kafkaError = error as? KafkaError {
+            failure = .kafka(kafkaError, while: "processing")
+        } else if let sinkFailure = error as? SinkFailure {
+            failure = .sink(sinkFailure)
+        } else {
+            failure = .state("\(error)")
+        }
+    }
+
+    private func kafka(_ activity: String, _ body: () throws(KafkaError) -> Void) throws(PipelineError) {
+        do { try body() } catch { throw PipelineError.kafka(error, while: activity) }
+    }
+
+    private func kafkaValue<T>(_ activity: String, _ body: () throws(KafkaError) -> T) throws(PipelineError) -> T {
+        do { return try body() } catch { throw PipelineError.kafka(error, while: activity) }
+    }
+}
+
+/// Breaks the reference cycle between the consumer and the pipeline that owns it.
+final class RebalanceForwarder: ConsumerRebalanceListener {
+    weak var target: KafkaPipeline?
+
+    func partitionsAssigned(_ partitions: [PartitionID]) -> [PartitionID: Int64] {
+        target?.partitionsAssigned(partitions) ?? [:]
+    }
+
+    func partitionsRevoked(_ partitions: [PartitionID]) { target?.partitionsRevoked(partitions) }
+    func partitionsLost(_ partitions: [PartitionID]) { target?.partitionsLost(partitions) }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

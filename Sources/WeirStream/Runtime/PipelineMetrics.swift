@@ -1,0 +1,57 @@
+import CoreMetrics
+import WeirCore
+
+/// The pipeline's metrics through swift-metrics (exported by Prometheus when `weir run`
+/// bootstraps it): records in, out and dead-lettered per topic, lag per partition,
+/// processing latency, rebalances and commit failures. Handles are cached per label so
+/// the per-record cost is one atomic add.
+final class PipelineMetrics {
+    private let topology: String
+    private var recordsIn: [String: Counter] = [:]
+    private var recordsOut: [String: Counter] = [:]
+    private var deadLettered: [String: Counter] = [:]
+    private var lag: [PartitionID: Gauge] = [:]
+    let latency: Timer
+    let rebalances: Counter
+    let commitFailures: Counter
+    let deliveryFailures: Counter
+
+    init(topology: String) {
+        self.topology = topology
+        latency = Timer(label: "weir_processing_latency_seconds", dimensions: [("topology", topology)],
+                        preferredDisplayUnit: .seconds)
+        rebalances = Counter(label: "weir_rebalances_total", dimensions: [("topology", topology)])
+        commitFailures = Counter(label: "weir_commit_failures_total", dimensions: [("topology", topology)])
+        deliveryFailures = Counter(label: "weir_delivery_failures_total", dimensions: [("topology", topology)])
+    }
+
+    func recordIn(topic: String) {
+        counter(&recordsIn, "weir_records_in_total", topic).increment()
+    }
+
+    func recordOut(topic: String) {
+        counter(&recordsOut, "weir_records_out_total", topic).increment()
+    }
+
+    func deadLetter(topic: String) {
+        counter(&deadLettered, "weir_records_dead_lettered_total", topic).increment()
+    }
+
+    func setLag(_ partition: PartitionID, _ value: Int64) {
+        let gauge = lag[partition] ?? {
+            let made = Gauge(label: "weir_consumer_lag", dimensions: [
+                ("topology", topology), ("topic", partition.topic), ("partition", String(partition.partition)),
+            ])
+            lag[partition] = made
+            return made
+        }()
+        gauge.record(value)
+    }
+
+    private func counter(_ cache: inout [String: Counter], _ label: String, _ topic: String) -> Counter {
+        if let counter = cache[topic] { return counter }
+        let counter = Counter(label: label, dimensions: [("topology", topology), ("topic", topic)])
+        cache[topic] = counter
+        return counter
+    }
+}

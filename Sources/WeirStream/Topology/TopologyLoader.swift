@@ -1,0 +1,258 @@
+import Foundation
+import WeirCore
+import Yams
+
+/// Reads topology YAML into a `TopologySpec`. Every problem is reported as a
+/// `TopologyError` naming the file, the line and the key, with what was expected.
+public enum TopologyLoader {
+    static let topLevelKeys = ["name", "source", "decode", "schema", "operators", "sinks", "dead_letter",
+                               "delivery", "kafka", "metrics_port", "commit_interval_ms", "max_record_bytes",
+                               "state"]
+
+    public static func load(file path: String) throws(TopologyError) -> TopologySpec {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw TopologyError(file: path, line: nil, key: "", message: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(TopologyError) -> TopologySpec {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw TopologyError(file: file, line: nil, key: "", message: "the file is empty; expected a topology mapping")
+            }
+            root = node
+        } catch let error as TopologyError {
+            throw error
+        } catch let error as YamlError {
+            throw TopologyError(file: file, line: yamlErrorLine(error), key: "", message: "not valid YAML: \(error)")
+        } catch {
+            throw TopologyError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
+        }
+        let top = YAMLCursor(node: root, file: file, path: "")
+        guard top.isMapping else { throw top.error("expected a mapping at the top of the topology") }
+        try top.allowOnly(topLevelKeys)
+
+        let name = try top.optional("name")?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        var kafka: [String: String] = [:]
+        if let map = try top.optional("kafka") {
+            for (key, value) in try map.stringMap() { kafka[key] = value }
+        }
+        let delivery = try parseDelivery(top.optional("delivery"))
+        let source = try parseSource(top.required("source"), delivery: delivery)
+        let decode = try parseDecode(top.optional("decode"))
+        let schema = try top.optional("schema").map { cursor throws(TopologyError) in try parseSchema(cursor) }
+        var operators: [OperatorSpec] = []
+        if let list = try top.optional("operators") {
+            for element in try list.elements() { operators.append(try parseOperator(element)) }
+        }
+        let sinksCursor = try top.required("sinks")
+        var sinks: [SinkSpec] = []
+        for element in try sinksCursor.elements() { sinks.append(try parseSink(element)) }
+        if sinks.isEmpty { throw sinksCursor.error("expected at least one sink") }
+        let deadLetter = try top.optional("dead_letter").map { cursor throws(TopologyError) in try parseSink(cursor) }
+
+        var spec = TopologySpec(name: name, source: source, decode: decode, schema: schema, operators: operators,
+                                sinks: sinks, deadLetter: deadLetter, delivery: delivery, kafka: kafka)
+        if let port = try top.optional("metrics_port") {
+            let value = try port.int()
+            guard (0...65535).contains(value) else { throw port.error("expected a port number from 0 to 65535") }
+            spec.metricsPort = value
+        }
+        if let interval = try top.optional("commit_interval_ms") {
+            let value = try interval.int()
+            guard value > 0 else { throw interval.error("expected a positive number of milliseconds") }
+            spec.commitIntervalMs = value
+        }
+        if let limit = try top.optional("max_record_bytes") {
+            let value = try limit.int()
+            guard value > 0 else { throw limit.error("expected a positive number of bytes") }
+            spec.maxRecordBytes = value
+        }
+        if let state = try top.optional("state") {
+            try state.allowOnly(["changelog_topic"])
+            spec.stateChangelogTopic = try state.optional("changelog_topic")?.string()
+        }
+        try validate(spec, top: top, sinksCursor: sinksCursor)
+        return spec
+    }
+
+    /// Cross-field rules that single keys cannot express.
+    static func validate(_ spec: TopologySpec, top: YAMLCursor, sinksCursor: YAMLCursor) throws(TopologyError) {
+        if spec.delivery == .exactlyOnce {
+            guard case .kafka = spec.source else {
+                throw TopologyError(file: top.file, line: try top.optional("delivery")?.line, key: "delivery",
+                                    message: "exactly_once needs a kafka source (a replayed file has no offsets to commit)")
+            }
+            for (index, sink) in spec.sinks.enumerated() {
+                if case .kafka = sink { continue }
+                let element = try sinksCursor.elements()[index]
+                throw TopologyError(file: top.file, line: element.line, key: element.path,
+                                    message: "exactly_once allows only kafka sinks: a file or stdout cannot join a Kafka transaction")
+            }
+        }
+    }
+
+    static func parseDelivery(_ cursor: YAMLCursor?) throws(TopologyError) -> DeliveryGuarantee {
+        guard let cursor else { return .atLeastOnce }
+        let text = try cursor.string()
+        guard let value = DeliveryGuarantee(rawValue: text) else {
+            throw cursor.error("expected at_least_once or exactly_once, found '\(text)'")
+        }
+        return value
+    }
+
+    static func parseSource(_ cursor: YAMLCursor, delivery: DeliveryGuarantee) throws(TopologyError) -> SourceSpec {
+        let (kind, body) = try cursor.singleEntry()
+        switch kind {
+        case "kafka":
+            try body.allowOnly(["topics", "topic", "group", "transactional_id"])
+            var topics: [String] = []
+            if let list = try body.optional("topics") { topics = try list.strings() }
+            if let single = try body.optional("topic") { topics.append(try single.string()) }
+            if topics.isEmpty { throw body.error("expected 'topics' (a list) or 'topic' naming what to consume") }
+            let group = try body.required("group").string()
+            let transactionalID = try body.optional("transactional_id")?.string()
+            return .kafka(KafkaSourceSpec(topics: topics, group: group, transactionalID: transactionalID))
+        case "file":
+            try body.allowOnly(["path", "format", "pace"])
+            let path = try body.required("path").string()
+            var format = FileSourceSpec.Format.lines
+            if let formatCursor = try body.optional("format") {
+                let text = try formatCursor.string()
+                switch text {
+                case "lines", "jsonl", "json", "csv": format = .lines
+                case "capture": format = .capture
+                default: throw formatCursor.error("expected lines, jsonl, csv or capture, found '\(text)'")
+                }
+            }
+            var pace = ReplayPace.fullSpeed
+            if let paceCursor = try body.optional("pace") {
+                let text = try paceCursor.string()
+                guard let value = ReplayPace(text: text) else {
+                    throw paceCursor.error("expected full, realtime or a speed-up such as 10x, found '\(text)'")
+                }
+                pace = value
+            }
+            return .file(FileSourceSpec(path: path, format: format, pace: pace))
+        default:
+            throw cursor.error("unknown source kind '\(kind)'; expected kafka or file")
+        }
+    }
+
+    static func parseDecode(_ cursor: YAMLCursor?) throws(TopologyError) -> DecodeSpec {
+        guard let cursor else { return DecodeSpec() }
+        try cursor.allowOnly(["format", "columns", "header", "delimiter", "timestamp_field"])
+        var spec = DecodeSpec()
+        if let formatCursor = try cursor.optional("format") {
+            let text = try formatCursor.string()
+            guard let format = DecodeSpec.Format(rawValue: text) else {
+                throw formatCursor.error("expected json, csv or raw, found '\(text)'")
+            }
+            spec.format = format
+        }
+        if let columns = try cursor.optional("columns") { spec.columns = try columns.strings() }
+        if let header = try cursor.optional("header") { spec.header = try header.bool() }
+        if let delimiter = try cursor.optional("delimiter") {
+            let text = try delimiter.string()
+            let resolved = text == "\\t" || text == "tab" ? "\t" : text
+            guard resolved.utf8.count == 1, let byte = resolved.utf8.first else {
+                throw delimiter.error("expected a single-byte delimiter such as ',' or '\\t'")
+            }
+            spec.delimiter = byte
+        }
+        spec.timestampField = try cursor.optional("timestamp_field")?.string()
+        if spec.format == .csv, spec.columns.isEmpty, !spec.header {
+            throw cursor.error("csv needs 'columns' or 'header: true' to name its fields")
+        }
+        return spec
+    }
+
+    static func parseSchema(_ cursor: YAMLCursor) throws(TopologyError) -> SchemaSpec {
+        try cursor.allowOnly(["key", "features", "missing"])
+        var spec = SchemaSpec()
+        spec.key = try cursor.optional("key")?.string()
+        if let features = try cursor.optional("features") { spec.features = try features.strings() }
+        if let missing = try cursor.optional("missing") {
+            let text = try missing.string()
+            guard let policy = SchemaSpec.MissingPolicy(rawValue: text) else {
+                throw missing.error("expected nan or reject, found '\(text)'")
+            }
+            spec.missing = policy
+        }
+        return spec
+    }
+
+    static func parseOperator(_ cursor: YAMLCursor) throws(TopologyError) -> OperatorSpec {
+        let (kind, body) = try cursor.singleEntry()
+        switch kind {
+        case "filter":
+            try body.allowOnly(["field", "op", "value"])
+            let field = try body.required("field").string()
+            let opCursor = try body.required("op")
+            let opText = try opCursor.string()
+            guard let comparison = FilterCondition.Comparison(rawValue: opText) else {
+                let names = FilterCondition.Comparison.allCases.map(\.rawValue).joined(separator: " ")
+                throw opCursor.error("expected one of \(names), found '\(opText)'")
+            }
+            var value = JSONValue.null
+            if comparison != .exists, comparison != .missing {
+                let valueCursor = try body.required("value")
+                let text = try valueCursor.string()
+                if case .scalar(let scalar) = valueCursor.node, scalar.style == .plain, let number = Double(text) {
+                    value = .number(number)
+                } else if case .scalar(let scalar) = valueCursor.node, scalar.style == .plain,
+                          let flag = try? valueCursor.bool() {
+                    value = .bool(flag)
+                } else {
+                    value = .string(text)
+                }
+            }
+            return .filter(FilterCondition(field: field, comparison: comparison, value: value))
+        case "project":
+            try body.allowOnly(["fields", "rename"])
+            let keep = try body.optional("fields")?.strings() ?? []
+            let rename = try body.optional("rename")?.stringMap() ?? []
+            if keep.isEmpty && rename.isEmpty { throw body.error("expected 'fields' to keep and/or 'rename'") }
+            return .project(keep: keep, rename: rename)
+        case "key_by":
+            try body.allowOnly(["field"])
+            return .keyBy(field: try body.required("field").string())
+        case "count_by_key":
+            try body.allowOnly(["output_field"])
+            return .countByKey(outputField: try body.optional("output_field")?.string() ?? "count")
+        default:
+            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by or count_by_key")
+        }
+    }
+
+    static func parseSink(_ cursor: YAMLCursor) throws(TopologyError) -> SinkSpec {
+        let (kind, body) = try cursor.singleEntry()
+        switch kind {
+        case "kafka":
+            try body.allowOnly(["topic"])
+            return .kafka(topic: try body.required("topic").string())
+        case "file":
+            try body.allowOnly(["path"])
+            return .file(path: try body.required("path").string())
+        case "stdout":
+            try body.allowOnly([])
+            return .stdout
+        default:
+            throw cursor.error("unknown sink kind '\(kind)'; expected kafka, file or stdout")
+        }
+    }
+
+    static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+}

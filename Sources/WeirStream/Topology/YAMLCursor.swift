@@ -1,0 +1,124 @@
+import Yams
+
+/// A position in a parsed YAML document that knows its file, line and key path, so every
+/// reading error names them. Unknown keys are reported too: a misspelt option must not
+/// be silently ignored.
+struct YAMLCursor {
+    let node: Node
+    let file: String
+    let path: String
+
+    var line: Int? { node.mark?.line }
+
+    func error(_ message: String) -> TopologyError {
+        TopologyError(file: file, line: line, key: path, message: message)
+    }
+
+    private func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    var isMapping: Bool { if case .mapping = node { return true } else { return false } }
+    var isNull: Bool { if case .scalar(let scalar) = node { return scalar.string == "" || scalar.string == "~" || scalar.string == "null" } else { return false } }
+
+    /// The mapping's keys in document order; throws unless this is a mapping.
+    func keys() throws(TopologyError) -> [String] {
+        guard case .mapping(let mapping) = node else {
+            if isNull { return [] }
+            throw error("expected a mapping of keys to values")
+        }
+        return mapping.keys.compactMap(\.string)
+    }
+
+    /// The child at `key`, or nil when absent (or explicitly null).
+    func optional(_ key: String) throws(TopologyError) -> YAMLCursor? {
+        guard case .mapping(let mapping) = node else {
+            if isNull { return nil }
+            throw error("expected a mapping with key '\(key)'")
+        }
+        for (name, value) in mapping where name.string == key {
+            let child = YAMLCursor(node: value, file: file, path: childPath(key))
+            return child.isNull ? nil : child
+        }
+        return nil
+    }
+
+    func required(_ key: String) throws(TopologyError) -> YAMLCursor {
+        guard let child = try optional(key) else {
+            throw TopologyError(file: file, line: line, key: childPath(key), message: "missing required key")
+        }
+        return child
+    }
+
+    /// Rejects keys other than `allowed`, naming the first unknown one and its line.
+    func allowOnly(_ allowed: [String]) throws(TopologyError) {
+        guard case .mapping(let mapping) = node else { return }
+        for (name, _) in mapping {
+            let key = name.string ?? "?"
+            if !allowed.contains(key) {
+                throw TopologyError(file: file, line: name.mark?.line, key: childPath(key),
+                                    message: "unknown key; expected one of: \(allowed.joined(separator: ", "))")
+            }
+        }
+    }
+
+    func elements() throws(TopologyError) -> [YAMLCursor] {
+        guard case .sequence(let sequence) = node else { throw error("expected a list") }
+        return sequence.enumerated().map { index, element in
+            YAMLCursor(node: element, file: file, path: "\(path)[\(index)]")
+        }
+    }
+
+    func string() throws(TopologyError) -> String {
+        guard case .scalar(let scalar) = node else { throw error("expected a string") }
+        return scalar.string
+    }
+
+    func int() throws(TopologyError) -> Int {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
+            throw error("expected an integer")
+        }
+        return value
+    }
+
+    func double() throws(TopologyError) -> Double {
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string) else {
+            throw error("expected a number")
+        }
+        return value
+    }
+
+    func bool() throws(TopologyError) -> Bool {
+        guard case .scalar(let scalar) = node else { throw error("expected true or false") }
+        switch scalar.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error("expected true or false")
+        }
+    }
+
+    /// A list of strings; a single string is accepted as a list of one.
+    func strings() throws(TopologyError) -> [String] {
+        if case .scalar = node { return [try string()] }
+        var result: [String] = []
+        for element in try elements() { result.append(try element.string()) }
+        return result
+    }
+
+    /// A mapping of scalar keys to scalar values (for `kafka:` property maps, renames).
+    func stringMap() throws(TopologyError) -> [(String, String)] {
+        var result: [(String, String)] = []
+        for key in try keys() {
+            result.append((key, try required(key).string()))
+        }
+        return result
+    }
+
+    /// The single key of a one-key mapping such as `- filter: {...}`, with its value.
+    func singleEntry() throws(TopologyError) -> (String, YAMLCursor) {
+        let names = try keys()
+        guard names.count == 1, let name = names.first else {
+            throw error("expected a mapping with exactly one key naming its kind")
+        }
+        let value = try optional(name) ?? YAMLCursor(node: Node("", Tag(.null)), file: file, path: childPath(name))
+        return (name, value)
+    }
+}

@@ -1,0 +1,56 @@
+import Testing
+import WeirCore
+
+struct JSONParserTests {
+    @Test func parsesNestedDocumentsKeepingKeyOrder() throws {
+        let value = try JSONParser.parse(#"{"b": 1, "a": [true, false, null, "x\"y", -2.5e3], "c": {"d": 0.125}}"#)
+        let object = try #require(value.objectValue)
+        #expect(object.keys == ["b", "a", "c"])
+        #expect(object["b"] == .number(1))
+        #expect(object["a"] == .array([.bool(true), .bool(false), .null, .string("x\"y"), .number(-2500)]))
+        #expect(object["c"]?.objectValue?["d"] == .number(0.125))
+    }
+
+    @Test func numbersRoundTripExactly() throws {
+        for text in ["0", "-0.5", "3.141592653589793", "1e-7", "123456789012345678", "0.1", "2.5E+10", "-1.7976931348623157e308"] {
+            let parsed = try JSONParser.parse(text)
+            #expect(parsed.doubleValue == Double(text), "\(text)")
+        }
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONParser.parse(#""tab\t nl\n \u00e9 \ud83d\ude00 \/""#)
+        #expect(value == .string("tab\t nl\n é 😀 /"))
+    }
+
+    @Test(arguments: [
+        (#"{"a":1,}"#, 7), (#"{"a" 1}"#, 5), ("[1,2", 4), ("tru", 0), (#""abc"#, 4), ("01", 1),
+        ("{} x", 3), ("-", 1), (#"{"a":"\x"}"#, 7), ("1.", 2),
+    ])
+    func reportsTheOffsetOfTheFirstError(text: String, offset: Int) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+        do {
+            _ = try JSONParser.parse(text)
+        } catch {
+            #expect(error.offset == offset, "\(text): \(error)")
+        }
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
+    }
+
+    @Test func writerProducesParsableCompactJSON() throws {
+        let original: JSONValue = .object(JSONObject([
+            ("s", .string("quote\" back\\ ctl\u{01}")), ("n", .number(42)), ("f", .number(0.1)),
+            ("nan", .number(.nan)), ("arr", .array([.null, .bool(true)])),
+        ]))
+        let text = JSONWriter.string(of: original)
+        #expect(text == #"{"s":"quote\" back\\ ctl\u0001","n":42,"f":0.1,"nan":null,"arr":[null,true]}"#)
+        var expected = original.objectValue!
+        expected["nan"] = .null
+        #expect(try JSONParser.parse(text) == .object(expected))
+    }
+}
