@@ -43,6 +43,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// Outputs in flight above which the consumer is paused (backpressure).
     public var maxInFlight = 100_000
     public var progress: ((PipelineStats) -> Void)?
+    /// Stop (draining and committing) after this long with partitions assigned and no input.
+    public var idleTimeout: Duration?
+    private var lastInput = ContinuousClock.now
 
     public init(spec: TopologySpec, configuration: KafkaConfiguration, transactionLogPath: String? = nil,
                 logger: Logger = Logger(label: "weir.pipeline")) throws {
@@ -109,6 +112,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         while !stop.isStopped && failure == nil {
             let busy = (producer?.outstanding ?? 0) > 0
             if let event = consumer.poll(timeoutMs: busy ? 5 : 100) {
+                lastInput = ContinuousClock.now
                 handle(event)
                 // Drain what is already buffered before doing periodic work.
                 var burst = 0
@@ -126,6 +130,10 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             if let progress, now - lastProgress >= .seconds(5) {
                 lastProgress = now
                 progress(stats)
+            }
+            if let idleTimeout, !assigned.isEmpty, now - lastInput >= idleTimeout, (producer?.outstanding ?? 0) == 0 {
+                logger.info("no input for \(idleTimeout); stopping")
+                break
             }
         }
         if let failure {
@@ -401,6 +409,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     public func partitionsAssigned(_ newPartitions: [PartitionID]) -> [PartitionID: Int64] {
         stats.rebalances += 1
         metrics.rebalances.increment()
+        lastInput = ContinuousClock.now
         for partition in newPartitions {
             assigned.insert(partition)
             trackers[slotFor(partition)].reset()

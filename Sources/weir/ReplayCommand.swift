@@ -1,0 +1,54 @@
+import ArgumentParser
+import Logging
+import WeirStream
+
+/// `weir replay TOPOLOGY [--input FILE]`: runs a topology over a file, no broker needed.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a CSV, JSON-lines or capture file through a topology."
+    )
+
+    @Argument(help: "Topology YAML file.")
+    var topology: String
+
+    @Option(name: .shortAndLong, help: "File to replay (default: the topology's file source; - for stdin).")
+    var input: String?
+
+    @Option(help: "lines (CSV or JSON lines) or capture.")
+    var format: String?
+
+    @Option(help: "full, realtime, or a speed-up such as 10x.")
+    var pace: String?
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() throws {
+        logging.bootstrap()
+        let spec = try loadTopology(topology)
+        var file: FileSourceSpec
+        if case .file(let declared) = spec.source { file = declared } else { file = FileSourceSpec(path: "-") }
+        if let input { file.path = input }
+        if let format {
+            switch format {
+            case "lines", "jsonl", "csv": file.format = .lines
+            case "capture": file.format = .capture
+            default: throw ValidationError("--format: expected lines or capture, got '\(format)'")
+            }
+        }
+        if let pace {
+            guard let value = ReplayPace(text: pace) else {
+                throw ValidationError("--pace: expected full, realtime or a speed-up such as 10x, got '\(pace)'")
+            }
+            file.pace = value
+        }
+        let stop = StopSignal()
+        let signals = SignalHandling(stop: stop)
+        let pipeline = try ReplayPipeline(spec: spec, file: file, configuration: try kafka.configuration())
+        pipeline.progress = ProgressLine.printer()
+        try pipeline.run(until: stop)
+        withExtendedLifetime(signals) {}
+        Logger(label: "weir").info("replay done: \(pipeline.stats.summary)")
+    }
+}

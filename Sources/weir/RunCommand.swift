@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WeirKafka
+import WeirStream
+
+/// `weir run TOPOLOGY`: runs a topology until SIGINT/SIGTERM (or until idle), against a
+/// Kafka cluster or an embedded in-process broker. A file source is replayed instead.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a topology: consume, process, produce, commit."
+    )
+
+    @Argument(help: "Topology YAML file.")
+    var topology: String
+
+    @Flag(help: "Start librdkafka's in-process mock cluster, print its address, and run against it.")
+    var embeddedBroker = false
+
+    @Option(help: "With --embedded-broker: partitions of each topic it creates.")
+    var partitions: Int32 = 4
+
+    @Option(help: "With --embedded-broker: produce this JSON-lines/CSV file into the source topic first.")
+    var seed: String?
+
+    @Option(help: "JSON field used as the key of seeded records.")
+    var seedKeyField: String?
+
+    @Option(help: "Stop after this many seconds without input (default: run until a signal).")
+    var stopWhenIdle: Double?
+
+    @Option(help: "Serve Prometheus metrics on this port (overrides metrics_port).")
+    var metricsPort: Int?
+
+    @Option(help: "Exactly-once: file recording the transactions this instance committed.")
+    var transactionLog: String?
+
+    @Option(help: "Seconds to wait for the cluster to answer before giving up.")
+    var connectTimeout: Int = 15
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() throws {
+        logging.bootstrap()
+        let logger = Logger(label: "weir")
+        logger.info("weir \(Weir.version) with librdkafka \(KafkaLibrary.version)")
+        let spec = try loadTopology(topology)
+        let stop = StopSignal()
+        let signals = SignalHandling(stop: stop)
+        defer { withExtendedLifetime(signals) {} }
+        var configuration = try kafka.configuration()
+
+        if let port = metricsPort ?? spec.metricsPort {
+            let server = MetricsServer(registry: MetricsServer.bootstrapMetrics())
+            try server.start(port: port)
+            print("metrics: http://127.0.0.1:\(server.port)/metrics")
+        }
+
+        var cluster: MockCluster?
+        if embeddedBroker {
+            let mock = try MockCluster(brokers: 1)
+            cluster = mock
+            configuration["bootstrap.servers"] = mock.bootstrapServers
+            try createEmbeddedTopics(spec, on: mock)
+            print("embedded Kafka broker: \(mock.bootstrapServers)")
+            fflush(stdout)
+            if let seed {
+                guard case .kafka(let source) = spec.source, let topic = source.topics.first else {
+                    throw ValidationError("--seed needs a topology with a kafka source")
+                }
+                let count = try FileProducer.produce(file: seed, format: .lines, topic: topic, keyField: seedKeyField,
+                                                     configuration: configuration.merging(KafkaConfiguration(spec.kafka))
+                                                         .merging(KafkaConfiguration(["bootstrap.servers": mock.bootstrapServers])))
+                logger.info("seeded \(count) records from \(seed) into \(topic)")
+            }
+        }
+        defer { withExtendedLifetime(cluster) {} }
+
+        if case .file = spec.source {
+            let pipeline = try ReplayPipeline(spec: spec, configuration: configuration)
+            pipeline.progress = ProgressLine.printer()
+            try pipeline.run(until: stop)
+            logger.info("done: \(pipeline.stats.summary)")
+            return
+        }
+        var effective = configuration.merging(KafkaConfiguration(spec.kafka))
+        if let bootstrap = configuration["bootstrap.servers"] { effective["bootstrap.servers"] = bootstrap }
+        try checkReachable(effective, logger: logger)
+        let pipeline = try KafkaPipeline(spec: spec, configuration: effective, transactionLogPath: transactionLog,
+                                         logger: Logger(label: "weir.pipeline"))
+        pipeline.progress = ProgressLine.printer()
+        pipeline.idleTimeout = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
+        do {
+            try pipeline.run(until: stop)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        logger.info("done: \(pipeline.stats.summary)")
+    }
+
+    /// Fails fast with the address when no broker answers, instead of retrying forever.
+    func checkReachable(_ configuration: KafkaConfiguration, logger: Logger) throws {
+        let address = configuration["bootstrap.servers"] ?? "?"
+        do {
+            let admin = try KafkaAdmin(configuration: configuration)
+            let brokers = try admin.brokers(timeoutMs: Int32(connectTimeout * 1000))
+            logger.info("connected", metadata: ["bootstrap": "\(address)", "brokers": "\(brokers)"])
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot reach Kafka at \(address) within \(connectTimeout) s: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func createEmbeddedTopics(_ spec: TopologySpec, on cluster: MockCluster) throws {
+        var topics: [String] = []
+        if case .kafka(let source) = spec.source { topics += source.topics }
+        for sink in spec.sinks + (spec.deadLetter.map { [$0] } ?? []) {
+            if case .kafka(let topic) = sink { topics.append(topic) }
+        }
+        for topic in Set(topics) { try cluster.createTopic(topic, partitions: partitions) }
+    }
+}

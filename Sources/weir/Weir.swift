@@ -1,0 +1,35 @@
+import ArgumentParser
+import Logging
+import WeirKafka
+
+/// The `weir` command line: run and replay topologies, validate them, capture and
+/// produce Kafka records.
+@main
+struct Weir: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "weir",
+        abstract: "Weir: a streaming anomaly and time-series engine on Kafka.",
+        version: "weir \(version) (librdkafka \(KafkaLibrary.version))",
+        subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CaptureCommand.self,
+                      ProduceCommand.self]
+    )
+}
+
+/// Options every command that logs shares.
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func bootstrap() {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
