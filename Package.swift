@@ -48,10 +48,12 @@ let package = Package(
                               .product(name: "Logging", package: "swift-log"),
                           ],
                           swiftSettings: strict),
+        .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
+                swiftSettings: strict),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirMathTests", dependencies: ["WeirMath"], swiftSettings: strict),
-        .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore"], swiftSettings: strict),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore"],
+        .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
     ]
 )

@@ -65,7 +65,7 @@ struct RunCommand: ParsableCommand {
             configuration["bootstrap.servers"] = mock.bootstrapServers
             try createEmbeddedTopics(spec, on: mock)
             print("embedded Kafka broker: \(mock.bootstrapServers)")
-            fflush(stdout)
+            fflush(nil)
             if let seed {
                 guard case .kafka(let source) = spec.source, let topic = source.topics.first else {
                     throw ValidationError("--seed needs a topology with a kafka source")
