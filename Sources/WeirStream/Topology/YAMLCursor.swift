@@ -17,7 +17,11 @@ struct YAMLCursor {
     private func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     var isMapping: Bool { if case .mapping = node { return true } else { return false } }
-    var isNull: Bool { if case .scalar(let scalar) = node { return scalar.string == "" || scalar.string == "~" || scalar.string == "null" } else { return false } }
+    /// A plain (unquoted) empty, `~` or `null` scalar; a quoted "~" is a string.
+    var isNull: Bool {
+        guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
 
     /// The mapping's keys in document order; throws unless this is a mapping.
     func keys() throws(TopologyError) -> [String] {

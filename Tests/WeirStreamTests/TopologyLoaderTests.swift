@@ -1,0 +1,115 @@
+import Testing
+import WeirCore
+@testable import WeirStream
+
+struct TopologyLoaderTests {
+    @Test func readsEverySection() throws {
+        let yaml = """
+        name: demo
+        source:
+          kafka: {topics: [a, b], group: g, transactional_id: t-1}
+        decode: {format: csv, columns: [ts, host, value], delimiter: ";", timestamp_field: ts}
+        schema: {key: host, features: [value], missing: reject}
+        operators:
+          - filter: {field: value, op: ">=", value: 2.5}
+          - project: {fields: [host, value], rename: {value: v}}
+          - key_by: {field: host}
+          - count_by_key: {}
+        sinks:
+          - kafka: {topic: out}
+        dead_letter:
+          kafka: {topic: dlq}
+        delivery: exactly_once
+        kafka: {bootstrap.servers: "localhost:9092", linger.ms: 10}
+        metrics_port: 9464
+        commit_interval_ms: 250
+        max_record_bytes: 2048
+        state: {changelog_topic: demo-state}
+        """
+        let spec = try TopologyLoader.parse(yaml, file: "demo.yaml")
+        #expect(spec.name == "demo")
+        #expect(spec.source == .kafka(KafkaSourceSpec(topics: ["a", "b"], group: "g", transactionalID: "t-1")))
+        #expect(spec.decode == DecodeSpec(format: .csv, columns: ["ts", "host", "value"], delimiter: UInt8(ascii: ";"), timestampField: "ts"))
+        #expect(spec.schema == SchemaSpec(key: "host", features: ["value"], missing: .reject))
+        #expect(spec.operators == [
+            .filter(FilterCondition(field: "value", comparison: .greaterOrEqual, value: .number(2.5))),
+            .project(keep: ["host", "value"], rename: [("value", "v")]),
+            .keyBy(field: "host"),
+            .countByKey(outputField: "count"),
+        ])
+        #expect(spec.sinks == [.kafka(topic: "out")])
+        #expect(spec.deadLetter == .kafka(topic: "dlq"))
+        #expect(spec.delivery == .exactlyOnce)
+        #expect(spec.kafka == ["bootstrap.servers": "localhost:9092", "linger.ms": "10"])
+        #expect(spec.metricsPort == 9464)
+        #expect(spec.commitIntervalMs == 250)
+        #expect(spec.maxRecordBytes == 2048)
+        #expect(spec.stateChangelogTopic == "demo-state")
+    }
+
+    @Test func filterValuesKeepTheirYAMLType() throws {
+        let yaml = """
+        source: {file: {path: x.jsonl, pace: 10x}}
+        operators:
+          - filter: {field: a, op: "==", value: "42"}
+          - filter: {field: b, op: "==", value: true}
+          - filter: {field: c, op: exists}
+        sinks: [stdout: {}]
+        """
+        let spec = try TopologyLoader.parse(yaml, file: "t.yaml")
+        #expect(spec.source == .file(FileSourceSpec(path: "x.jsonl", format: .lines, pace: .scaled(10))))
+        #expect(spec.operators == [
+            .filter(FilterCondition(field: "a", comparison: .equal, value: .string("42"))),
+            .filter(FilterCondition(field: "b", comparison: .equal, value: .bool(true))),
+            .filter(FilterCondition(field: "c", comparison: .exists)),
+        ])
+    }
+
+    /// Each bad file must be reported at its line and key, saying what was expected.
+    @Test(arguments: [
+        ("source: {file: {path: a}}\nsinks:\n  - stdout: {}\n  - fil: {path: x}\n", 4, "sinks[1]", "unknown sink kind 'fil'"),
+        ("source: {file: {path: a}}\nsinks: [stdout: {}]\ncolour: red\n", 3, "colour", "unknown key"),
+        ("source:\n  kafka:\n    topics: [a]\nsinks: [stdout: {}]\n", 3, "source.kafka.group", "missing required key"),
+        ("source: {file: {path: a}}\nsinks: [stdout: {}]\ndelivery: twice\n", 3, "delivery", "expected at_least_once or exactly_once"),
+        ("source: {file: {path: a}}\nsinks: [stdout: {}]\ncommit_interval_ms: soon\n", 3, "commit_interval_ms", "expected an integer"),
+        ("source: {kafka: {topic: a, group: g}}\nsinks:\n  - file: {path: out.jsonl}\ndelivery: exactly_once\n", 3, "sinks[0]", "exactly_once allows only kafka sinks"),
+        ("source: {file: {path: a}}\nsinks: [stdout: {}]\noperators:\n  - filter: {field: x, op: \"~\", value: 1}\n", 4, "operators[0].filter.op", "expected one of"),
+        ("source: {file: {path: a, pace: slow}}\nsinks: [stdout: {}]\n", 1, "source.file.pace", "expected full, realtime"),
+        ("source: {file: {path: a}}\ndecode: {format: csv}\nsinks: [stdout: {}]\n", 2, "decode", "csv needs 'columns'"),
+    ])
+    func errorsNameLineAndKey(yaml: String, line: Int, key: String, message: String) {
+        do {
+            _ = try TopologyLoader.parse(yaml, file: "bad.yaml")
+            Issue.record("expected an error for \(key)")
+        } catch {
+            #expect(error.file == "bad.yaml")
+            #expect(error.line == line, "\(error)")
+            #expect(error.key == key, "\(error)")
+            #expect(error.message.contains(message), "\(error)")
+            #expect(error.description.hasPrefix("bad.yaml:\(line): key '\(key)'"))
+        }
+    }
+
+    @Test func invalidYAMLReportsItsLine() {
+        do {
+            _ = try TopologyLoader.parse("source:\n  file: {path: a\nsinks: [stdout: {}]\n", file: "broken.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.line != nil)
+            #expect(error.message.contains("not valid YAML"))
+        }
+    }
+
+    @Test func everyShippedTopologyValidates() throws {
+        let folder = TestPathsForStream.repository.appendingPathComponent("topologies")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+        #expect(!files.isEmpty)
+        for file in files {
+            _ = try TopologyLoader.load(file: folder.appendingPathComponent(file).path)
+        }
+    }
+}
+
+import Foundation
+import WeirTestSupport
+typealias TestPathsForStream = TestPaths
