@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import WeirCore
+import WeirKafka
+import WeirTestSupport
+@testable import WeirStream
+
+/// The Kafka pipeline in-process against librdkafka's mock cluster and Tansu.
+@Suite(.serialized)
+struct KafkaPipelineTests {
+    /// On Tansu: librdkafka's mock cluster cannot serve a produce batch that mixes a 5 MB
+    /// record with small ones (consumers skip the whole batch), so this runs on a real broker.
+    @Test func atLeastOnceDeliversEveryRecordAndDeadLettersPoison() async throws {
+        let cluster = try TansuBroker()
+        for topic in ["in", "out", "dlq"] { try cluster.createTopic(topic, partitions: 3) }
+        var records: [(key: String?, value: [UInt8])] = (0..<300).map { index in
+            ("k\(index % 17)", Array(#"{"id":\#(index),"v":\#(Double(index) / 4)}"#.utf8))
+        }
+        let poison: [(key: String?, value: [UInt8])] = [
+            ("bad-json", Array(#"{"id":1,"v":"#.utf8)),
+            ("bad-type", Array(#"{"id":2,"v":"high"}"#.utf8)),
+            ("bad-nan", Array(#"{"id":3,"v":"NaN"}"#.utf8)),
+            ("too-big", Array(#"{"id":4,"v":1,"pad":""#.utf8) + [UInt8](repeating: 0x78, count: 5 << 20) + Array(#""}"#.utf8)),
+        ]
+        records.insert(contentsOf: poison, at: 150)
+        try produce(records, to: "in", bootstrap: cluster.bootstrapServers)
+
+        let stats = try await runKafkaTopology("""
+            source: {kafka: {topic: in, group: g1}}
+            schema: {features: [v], missing: reject}
+            operators:
+              - project: {fields: [id, v]}
+            sinks: [kafka: {topic: out}]
+            dead_letter: {kafka: {topic: dlq}}
+            kafka:
+            \(testGroupSettings)
+            """, bootstrap: cluster.bootstrapServers)
+        #expect(stats.recordsIn == 304)
+        #expect(stats.recordsOut == 300)
+        #expect(stats.deadLettered == 4)
+
+        let output = try TopicReader.readAll(topic: "out", bootstrap: cluster.bootstrapServers)
+        #expect(output.count == 300)
+        let ids = output.compactMap { try? JSONParser.parse($0.value ?? []).objectValue?["id"]?.doubleValue }
+        let missing = Set((0..<300).map(Double.init)).subtracting(ids)
+        #expect(missing.isEmpty, "missing ids: \(missing.sorted().prefix(10))")
+
+        let letters = try TopicReader.readAll(topic: "dlq", bootstrap: cluster.bootstrapServers)
+        #expect(letters.count == 4)
+        let byKey = Dictionary(uniqueKeysWithValues: letters.map { (String(decoding: $0.key ?? [], as: UTF8.self), $0) })
+        #expect(byKey["bad-json"]?.headers.last(named: "weir.error.class")?.text == "decode")
+        #expect(byKey["bad-type"]?.headers.last(named: "weir.error.field")?.text == "v")
+        #expect(byKey["bad-nan"]?.headers.last(named: "weir.error.class")?.text == "schema")
+        #expect(byKey["too-big"]?.headers.last(named: "weir.error.class")?.text == "oversize")
+        let keptWhole = byKey["too-big"]?.value == poison[3].value
+        #expect(keptWhole, "the dead letter keeps the whole original value")
+        #expect(byKey["bad-json"]?.headers.last(named: "weir.source.topic")?.text == "in")
+        #expect(byKey["bad-json"]?.headers.last(named: "weir.source.offset") != nil)
+
+        // Every input offset is committed: a new member of the group has nothing to read.
+        let again = try await runKafkaTopology("""
+            source: {kafka: {topic: in, group: g1}}
+            sinks: [kafka: {topic: out}]
+            kafka:
+            \(testGroupSettings)
+            """, bootstrap: cluster.bootstrapServers)
+        #expect(again.recordsIn == 0)
+    }
+
+    @Test func keyedStateFollowsItsPartitionToTheNextInstance() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        for topic in ["events", "counted"] { try cluster.createTopic(topic, partitions: 2) }
+        let topology = """
+            source: {kafka: {topic: events, group: counters}}
+            operators:
+              - key_by: {field: user}
+              - count_by_key: {output_field: n}
+            sinks: [kafka: {topic: counted}]
+            kafka:
+            \(testGroupSettings)
+            """
+        func batch(_ range: Range<Int>) -> [(key: String?, value: [UInt8])] {
+            range.map { index in ("u\(index % 5)", Array(#"{"user":"u\#(index % 5)","i":\#(index)}"#.utf8)) }
+        }
+        try produce(batch(0..<100), to: "events", bootstrap: cluster.bootstrapServers)
+        let first = try await runKafkaTopology(topology, bootstrap: cluster.bootstrapServers)
+        #expect(first.recordsIn == 100)
+
+        try produce(batch(100..<150), to: "events", bootstrap: cluster.bootstrapServers)
+        let second = try await runKafkaTopology(topology, bootstrap: cluster.bootstrapServers)
+        #expect(second.recordsIn == 50, "the second instance resumes after the committed offsets")
+
+        let counted = try TopicReader.readAll(topic: "counted", bootstrap: cluster.bootstrapServers)
+        var highest: [String: Double] = [:]
+        for message in counted {
+            let object = try #require(try JSONParser.parse(message.value ?? []).objectValue)
+            let user = try #require(object["user"]?.stringValue)
+            highest[user] = max(highest[user] ?? 0, object["n"]?.doubleValue ?? 0)
+        }
+        // Each user has 30 events; counts restored from the changelog continue from 20.
+        #expect(highest == ["u0": 30, "u1": 30, "u2": 30, "u3": 30, "u4": 30])
+        #expect(counted.count == 150)
+    }
+}
