@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import WeirCore
+import WeirKafka
+import WeirTestSupport
+@testable import WeirStream
+
+/// Real `weir` processes against real brokers, killed, stopped and restarted mid-stream,
+/// with a verifier that reads the output topic. Tansu runs in its own process, so it
+/// survives a kill -9 of weir.
+@Suite(.serialized)
+struct ReliabilityTests {
+    static func topology(group: String, delivery: String = "at_least_once", stateful: Bool = false) -> String {
+        """
+        name: reliability
+        source: {kafka: {topic: in, group: \(group)}}
+        operators:
+          - project: {fields: [id, user]}
+        \(stateful ? "  - key_by: {field: user}\n  - count_by_key: {output_field: n}" : "")
+        sinks: [kafka: {topic: out}]
+        delivery: \(delivery)
+        commit_interval_ms: 200
+        kafka:
+          session.timeout.ms: "6000"
+          heartbeat.interval.ms: "500"
+        """
+    }
+
+    static func ids(in messages: [KafkaMessage]) -> [Int] {
+        messages.compactMap { message in
+            (try? JSONParser.parse(message.value ?? []))?.objectValue?["id"]?.doubleValue.map { Int($0) }
+        }
+    }
+
+    func start(_ folder: URL, _ name: String, bootstrap: String, extra: [String] = []) throws -> WeirProcess {
+        try WeirProcess(["run", "topology.yaml", "-b", bootstrap, "--stop-when-idle", "4"] + extra, in: folder, name: name)
+    }
+
+    @Test func killNineThenRestartLosesNothing() throws {
+        let broker = try TansuBroker()
+        try broker.createTopic("in", partitions: 4)
+        try broker.createTopic("out", partitions: 4)
+        let folder = try TestPaths.scratchFolder("kill9")
+        try Self.topology(group: "kill9").write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let first = try start(folder, "first", bootstrap: broker.bootstrapServers)
+        #expect(first.waitForOutput(containing: "partitions assigned", seconds: 30), "\(first.stderr.suffix(2000))")
+        let input = SteadyProducer(topic: "in", bootstrap: broker.bootstrapServers, count: 10_000, seconds: 6)
+        Thread.sleep(forTimeInterval: 2.0)
+        first.signal(SIGKILL)
+        first.wait(seconds: 10)
+        let before = Self.ids(in: try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers))
+        #expect(before.count > 0 && before.count < 10_000, "killed mid-stream (\(before.count) outputs)")
+        try input.waitUntilDone()
+        let second = try start(folder, "second", bootstrap: broker.bootstrapServers)
+        #expect(second.wait(seconds: 90), "restarted instance stops when idle")
+        #expect(second.process.terminationStatus == 0, "\(second.stderr.suffix(2000))")
+        let ids = Self.ids(in: try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers))
+        let missing = Set(0..<10_000).subtracting(ids)
+        #expect(missing.isEmpty, "\(missing.count) inputs never reached the output")
+    }
+
+    @Test func sigtermThenRestartWritesNoDuplicates() throws {
+        let broker = try TansuBroker()
+        try broker.createTopic("in", partitions: 4)
+        try broker.createTopic("out", partitions: 4)
+        let folder = try TestPaths.scratchFolder("sigterm")
+        try Self.topology(group: "sigterm").write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let first = try start(folder, "first", bootstrap: broker.bootstrapServers)
+        #expect(first.waitForOutput(containing: "partitions assigned", seconds: 30))
+        let input = SteadyProducer(topic: "in", bootstrap: broker.bootstrapServers, count: 10_000, seconds: 6)
+        Thread.sleep(forTimeInterval: 2.0)
+        first.signal(SIGTERM)
+        #expect(first.wait(seconds: 30), "SIGTERM drains and exits")
+        #expect(first.process.terminationStatus == 0, "\(first.stderr.suffix(2000))")
+        let before = Self.ids(in: try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers))
+        #expect(before.count > 0 && before.count < 10_000, "stopped mid-stream (\(before.count) outputs)")
+        try input.waitUntilDone()
+        let second = try start(folder, "second", bootstrap: broker.bootstrapServers)
+        #expect(second.wait(seconds: 90))
+        let ids = Self.ids(in: try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers))
+        #expect(ids.count == 10_000, "every input exactly once after a clean stop (\(ids.count) outputs)")
+        #expect(Set(ids) == Set(0..<10_000))
+    }
+
+    @Test func survivorOfTwoTakesAllPartitionsWithTheirState() throws {
+        let broker = try TansuBroker()
+        try broker.createTopic("in", partitions: 4)
+        try broker.createTopic("out", partitions: 4)
+        let folder = try TestPaths.scratchFolder("pair")
+        try Self.topology(group: "pair", stateful: true)
+            .write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let one = try start(folder, "one", bootstrap: broker.bootstrapServers, extra: ["--stop-when-idle", "12"])
+        let two = try start(folder, "two", bootstrap: broker.bootstrapServers, extra: ["--stop-when-idle", "12"])
+        #expect(one.waitForOutput(containing: "partitions assigned", seconds: 30))
+        #expect(two.waitForOutput(containing: "partitions assigned", seconds: 30))
+        let input = SteadyProducer(topic: "in", bootstrap: broker.bootstrapServers, count: 6_000, users: 40, seconds: 8)
+        Thread.sleep(forTimeInterval: 3.0)
+        one.signal(SIGKILL)
+        try input.waitUntilDone()
+        #expect(two.wait(seconds: 120))
+        #expect(two.process.terminationStatus == 0, "\(two.stderr.suffix(2000))")
+        let outputs = try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers)
+        let missing = Set(0..<6_000).subtracting(Self.ids(in: outputs))
+        #expect(missing.isEmpty, "\(missing.count) inputs lost")
+        // Keyed state moved with its partitions: the last count per user equals its inputs.
+        var highest: [String: Int] = [:]
+        for message in outputs {
+            guard let object = (try? JSONParser.parse(message.value ?? []))?.objectValue,
+                  let user = object["user"]?.stringValue, let count = object["n"]?.doubleValue else { continue }
+            highest[user] = max(highest[user] ?? 0, Int(count))
+        }
+        #expect(highest.count == 40)
+        #expect(highest.values.allSatisfy { $0 == 150 }, "counts per user: \(Set(highest.values).sorted())")
+    }
+
+    @Test func exactlyOnceAcrossKillNine() throws {
+        let broker = try TansuBroker()
+        try broker.createTopic("in", partitions: 4)
+        try broker.createTopic("out", partitions: 4)
+        let folder = try TestPaths.scratchFolder("eos")
+        try Self.topology(group: "eos", delivery: "exactly_once")
+            .write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let log = ["--transaction-log", "transactions.log"]
+        let first = try start(folder, "first", bootstrap: broker.bootstrapServers, extra: log)
+        #expect(first.waitForOutput(containing: "partitions assigned", seconds: 30), "\(first.stderr.suffix(2000))")
+        let input = SteadyProducer(topic: "in", bootstrap: broker.bootstrapServers, count: 5_000, seconds: 6)
+        Thread.sleep(forTimeInterval: 2.5)
+        first.signal(SIGKILL)
+        first.wait(seconds: 10)
+        try input.waitUntilDone()
+        let second = try start(folder, "second", bootstrap: broker.bootstrapServers, extra: log)
+        #expect(second.wait(seconds: 90))
+        #expect(second.process.terminationStatus == 0, "\(second.stderr.suffix(2000))")
+
+        let committed = try TransactionLog.committedIDs(inFile: folder.appendingPathComponent("transactions.log").path)
+        #expect(!committed.isEmpty)
+        let outputs = try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers)
+        let visible = outputs.filter { message in
+            message.headers.last(named: TransactionLog.header)?.text.map(committed.contains) ?? false
+        }
+        let ids = Self.ids(in: visible)
+        #expect(ids.count == 5_000, "committed outputs: \(ids.count) of 5000 (all outputs incl. aborted: \(outputs.count))")
+        #expect(Set(ids) == Set(0..<5_000))
+    }
+
+    @Test func brokerDownForTenSecondsThenUp() throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("in", partitions: 2)
+        try cluster.createTopic("out", partitions: 2)
+        let folder = try TestPaths.scratchFolder("down")
+        try Self.topology(group: "down").write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let input = SteadyProducer(topic: "in", bootstrap: cluster.bootstrapServers, count: 3_000, seconds: 14)
+        let weir = try start(folder, "weir", bootstrap: cluster.bootstrapServers, extra: ["--stop-when-idle", "8"])
+        #expect(weir.waitForOutput(containing: "partitions assigned", seconds: 30))
+        Thread.sleep(forTimeInterval: 1.0)
+        try cluster.setDown(broker: 1)
+        Thread.sleep(forTimeInterval: 10.0)
+        try cluster.setUp(broker: 1)
+        try input.waitUntilDone()
+        #expect(weir.wait(seconds: 120))
+        #expect(weir.process.terminationStatus == 0, "\(weir.stderr.suffix(2000))")
+        let missing = Set(0..<3_000).subtracting(Self.ids(in: try TopicReader.readAll(topic: "out", bootstrap: cluster.bootstrapServers)))
+        #expect(missing.isEmpty, "\(missing.count) inputs lost across the outage")
+    }
+}
