@@ -7,7 +7,7 @@ import WeirKafka
 public final class TansuBroker: @unchecked Sendable {
     public let port: Int
     public let bootstrapServers: String
-    private let process: Process
+    private let process: ChildProcess
 
     public struct Unavailable: Error, CustomStringConvertible {
         public let description: String
@@ -24,17 +24,13 @@ public final class TansuBroker: @unchecked Sendable {
         }
         port = freeLoopbackPort()
         bootstrapServers = "127.0.0.1:\(port)"
-        process = Process()
-        process.executableURL = binary
-        process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(port)",
-                             "--advertised-listener-url", "tcp://127.0.0.1:\(port)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(executable: binary.path, arguments: [
+            "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+        ])
         let deadline = Date().addingTimeInterval(10)
         while !loopbackPortAccepts(port) {
             guard Date() < deadline, process.isRunning else {
-                process.terminate()
+                process.signal(SIGKILL)
                 throw Unavailable(description: "Tansu did not start listening on \(bootstrapServers)")
             }
             Thread.sleep(forTimeInterval: 0.02)
@@ -43,9 +39,8 @@ public final class TansuBroker: @unchecked Sendable {
 
     deinit {
         // Memory storage only: nothing to shut down cleanly, and SIGKILL cannot be ignored.
-        kill(process.processIdentifier, SIGKILL)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        process.signal(SIGKILL)
+        process.wait(seconds: 5)
     }
 
     /// Creates a topic with `partitions` partitions through the Kafka admin API.

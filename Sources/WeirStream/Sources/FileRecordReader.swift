@@ -30,7 +30,7 @@ public final class FileRecordReader {
             var magic = [UInt8](repeating: 0, count: CaptureFile.magic.count)
             let read = fread(&magic, 1, magic.count, file)
             guard read == magic.count, magic == CaptureFile.magic else {
-                fclose(file)
+                // deinit closes the file: every stored property is set, so it runs.
                 throw SourceError(input: path, offset: 0, message: "not a Weir capture file (expected magic WEIRCAP1)")
             }
             byteOffset = Int64(magic.count)

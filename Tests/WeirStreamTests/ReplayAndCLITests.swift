@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import WeirCore
+import WeirKafka
+import WeirTestSupport
+@testable import WeirStream
+
+/// File replay, capture files, and the command line as a user runs it.
+struct ReplayAndCLITests {
+    func write(_ text: String, to folder: URL, _ name: String) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test func replaysCSVWithHeaderIntoAFileAndDeadLettersBadLines() throws {
+        let folder = try TestPaths.scratchFolder("replay-csv")
+        let data = try write("host,cpu\nh1,0.5\nh2,\"oops\nh3,0.9\nh4,not-a-number\n", to: folder, "in.csv")
+        let spec = try TopologyLoader.parse("""
+            source: {file: {path: \(data.path)}}
+            decode: {format: csv, header: true}
+            schema: {key: host, features: [cpu], missing: reject}
+            sinks: [file: {path: \(folder.path)/out.jsonl}]
+            dead_letter: {file: {path: \(folder.path)/dead.jsonl}}
+            """, file: "replay.yaml")
+        let pipeline = try ReplayPipeline(spec: spec)
+        try pipeline.run()
+        #expect(pipeline.stats.recordsIn == 5)
+        let out = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8)
+        #expect(out == "{\"host\":\"h1\",\"cpu\":0.5}\n{\"host\":\"h3\",\"cpu\":0.9}\n")
+        let dead = try String(contentsOf: folder.appendingPathComponent("dead.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue! }
+        #expect(dead.count == 2)
+        #expect(dead[0]["source_offset"] == .number(3), "the line number of the bad line")
+        #expect(dead[0]["error"]?.stringValue?.contains("unterminated quoted CSV field") == true)
+        #expect(dead[1]["field"] == .string("cpu"))
+        #expect(dead[1]["value"] == .string("h4,not-a-number"))
+    }
+
+    @Test func captureFileRoundTripsEveryRecordField() throws {
+        let folder = try TestPaths.scratchFolder("capture")
+        let path = folder.appendingPathComponent("c.weircap").path
+        let records = [
+            RawRecord(key: Array("k".utf8), value: Array(#"{"a":1}"#.utf8), headers: [RecordHeader("h", "1"), RecordHeader(name: "n", value: nil)],
+                      timestamp: 1_700_000_000_123, origin: RecordOrigin(topic: "t", partition: 3, offset: 41)),
+            RawRecord(key: nil, value: nil, origin: RecordOrigin(topic: "t", partition: 0, offset: 0)),
+            RawRecord(key: [], value: [0, 255, 10], timestamp: nil, origin: RecordOrigin(topic: "other", partition: 1, offset: 7)),
+        ]
+        let writer = try CaptureWriter(path: path)
+        for record in records { try writer.append(record) }
+        try writer.close()
+        let reader = try FileRecordReader(path: path, format: .capture)
+        var read: [RawRecord] = []
+        while let record = try reader.next() { read.append(record) }
+        #expect(read == records)
+    }
+
+    @Test func truncatedCaptureNamesTheByteOffset() throws {
+        let folder = try TestPaths.scratchFolder("capture-bad")
+        let path = folder.appendingPathComponent("c.weircap").path
+        let writer = try CaptureWriter(path: path)
+        try writer.append(RawRecord(key: nil, value: Array("abcdef".utf8), origin: RecordOrigin(topic: "t", partition: 0, offset: 0)))
+        try writer.close()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.dropLast(3).write(to: URL(fileURLWithPath: path))
+        let reader = try FileRecordReader(path: path, format: .capture)
+        do {
+            _ = try reader.next()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.offset == 8)
+            #expect(error.description.contains("truncated record"))
+        }
+        #expect(throws: SourceError.self) { try FileRecordReader(path: "/dev/null", format: .capture) }
+    }
+
+    @Test func realTimeReplayFollowsTimestampsScaled() throws {
+        let folder = try TestPaths.scratchFolder("pace")
+        let lines = (0..<11).map { #"{"ts":\#(1_700_000_000 + $0 * 10)}"# }.joined(separator: "\n")
+        let data = try write(lines, to: folder, "in.jsonl")
+        let spec = try TopologyLoader.parse("""
+            source: {file: {path: \(data.path), pace: 200x}}
+            decode: {timestamp_field: ts}
+            sinks: [file: {path: \(folder.path)/out.jsonl}]
+            """, file: "pace.yaml")
+        let start = ContinuousClock.now
+        try ReplayPipeline(spec: spec).run()
+        // 100 s of event time at 200x is 0.5 s: replay must not run ahead of it.
+        #expect(ContinuousClock.now - start >= .milliseconds(480))
+    }
+
+    @Test func validateReportsFileLineAndKeyWithExitCode2() throws {
+        let folder = try TestPaths.scratchFolder("cli-validate")
+        _ = try write("source: {file: {path: a}}\nsinks:\n  - stdout: {}\ndelivery: sometimes\n", to: folder, "bad.yaml")
+        let result = try WeirProcess.run(["validate", "bad.yaml"], in: folder)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad.yaml:4: key 'delivery': expected at_least_once or exactly_once"), "\(result.stderr)")
+    }
+
+    @Test func unknownOptionIsNamed() throws {
+        let folder = try TestPaths.scratchFolder("cli-option")
+        let result = try WeirProcess.run(["replay", "x.yaml", "--colour", "red"], in: folder)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--colour"), "\(result.stderr)")
+    }
+
+    @Test func unreachableBrokerFailsWithTheAddressInsteadOfHanging() throws {
+        let folder = try TestPaths.scratchFolder("cli-unreachable")
+        _ = try write("source: {kafka: {topic: t, group: g}}\nsinks: [stdout: {}]\n", to: folder, "t.yaml")
+        let port = freeLoopbackPort()
+        let result = try WeirProcess.run(["run", "t.yaml", "-b", "127.0.0.1:\(port)", "--connect-timeout", "3"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot reach Kafka at 127.0.0.1:\(port) within 3 s"), "\(result.stderr.suffix(1000))")
+    }
+
+    @Test func embeddedBrokerRunsTheShippedDemo() throws {
+        let folder = TestPaths.repository
+        let result = try WeirProcess.run(["run", "topologies/sensors-embedded.yaml", "--embedded-broker",
+                                          "--seed", "datasets/sensors.jsonl", "--seed-key-field", "sensor",
+                                          "--stop-when-idle", "2"], in: folder, name: "demo")
+        #expect(result.status == 0, "\(result.stderr.suffix(1500))")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("embedded Kafka broker: 127.0.0.1:") == true)
+        let outputs = lines.dropFirst().compactMap { try? JSONParser.parse(String($0)).objectValue }
+        #expect(outputs.count == 1993, "2000 readings less 7 dead letters")
+        #expect(result.stderr.contains("dead_lettered=7"))
+    }
+}
