@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -81,12 +81,13 @@ def preload(bootstrap, topic, count):
 class Verifier(threading.Thread):
     """Reads the output topic from the beginning and timestamps each arrival."""
 
-    def __init__(self, bootstrap, topic, expected):
+    def __init__(self, bootstrap, topic, expected, partitions, measure_latency):
         super().__init__(daemon=True)
+        # Assigned, not subscribed: no group join delay in the measurement.
         self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"verify-{topic}",
-                                  "auto.offset.reset": "earliest", "enable.auto.commit": False,
-                                  "fetch.wait.max.ms": 5})
-        self.consumer.subscribe([topic])
+                                  "enable.auto.commit": False, "fetch.wait.max.ms": 5})
+        self.consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+        self.measure_latency = measure_latency
         self.expected = expected
         self.arrivals = []
         self.latencies_ms = []
@@ -99,14 +100,13 @@ class Verifier(threading.Thread):
                     continue
                 now = time.time_ns()
                 self.arrivals.append(now)
-                sent = json.loads(message.value()).get("sent_ns", 0)
-                if sent:
-                    self.latencies_ms.append((now - sent) / 1e6)
+                if self.measure_latency:
+                    self.latencies_ms.append((now - json.loads(message.value())["sent_ns"]) / 1e6)
         self.consumer.close()
         self.done.set()
 
 
-def start_impl(impl, bootstrap, source, sink, group, workdir):
+def start_impl(impl, bootstrap, source, sink, group, workdir, idle=3):
     env = dict(os.environ)
     if impl == "weir":
         topology = os.path.join(workdir, f"{source}.yaml")
@@ -116,10 +116,10 @@ def start_impl(impl, bootstrap, source, sink, group, workdir):
             f.write(text)
         env["LD_LIBRARY_PATH"] = os.path.join(ROOT, ".tools/rdkafka")
         command = [os.path.join(ROOT, ".build/release/weir"), "run", topology, "-b", bootstrap,
-                   "--stop-when-idle", "3", "--log-level", "warning"]
+                   "--stop-when-idle", str(idle), "--log-level", "warning"]
     else:
         command = [sys.executable, os.path.join(ROOT, "benchmarks/python_passthrough.py"),
-                   bootstrap, source, sink, group, "3"]
+                   bootstrap, source, sink, group, str(idle)]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -132,7 +132,7 @@ def throughput_run(impl, bootstrap, partitions, count, workdir, tag):
     source, sink = f"tp.{tag}.{impl}.{partitions}.in", f"tp.{tag}.{impl}.{partitions}.out"
     create_topics(bootstrap, [source, sink], partitions)
     preload(bootstrap, source, count)
-    verifier = Verifier(bootstrap, sink, count)
+    verifier = Verifier(bootstrap, sink, count, partitions, measure_latency=False)
     verifier.start()
     cpu_before = child_cpu()
     proc = start_impl(impl, bootstrap, source, sink, f"g-{source}", workdir)
@@ -150,11 +150,12 @@ def latency_run(impl, bootstrap, partitions, rate, seconds, workdir, tag):
     source, sink = f"lat.{tag}.{impl}.{partitions}.in", f"lat.{tag}.{impl}.{partitions}.out"
     create_topics(bootstrap, [source, sink], partitions)
     total = int(rate * seconds)
-    verifier = Verifier(bootstrap, sink, total)
+    verifier = Verifier(bootstrap, sink, total, partitions, measure_latency=True)
     verifier.start()
-    proc = start_impl(impl, bootstrap, source, sink, f"g-{source}", workdir)
+    # Weir counts idleness from the assignment: give it room for the 8 s wait below.
+    proc = start_impl(impl, bootstrap, source, sink, f"g-{source}", workdir, idle=12)
     time.sleep(8)  # group join
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0})
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
     start = time.time()
     for i in range(total):
         due = start + i / rate

@@ -10,7 +10,8 @@ import WeirTestSupport
 /// survives a kill -9 of weir.
 @Suite(.serialized)
 struct ReliabilityTests {
-    static func topology(group: String, delivery: String = "at_least_once", stateful: Bool = false) -> String {
+    static func topology(group: String, delivery: String = "at_least_once", stateful: Bool = false,
+                         assignment: String = "range,roundrobin") -> String {
         """
         name: reliability
         source: {kafka: {topic: in, group: \(group)}}
@@ -23,6 +24,7 @@ struct ReliabilityTests {
         kafka:
           session.timeout.ms: "6000"
           heartbeat.interval.ms: "500"
+          partition.assignment.strategy: \(assignment)
         """
     }
 
@@ -82,12 +84,14 @@ struct ReliabilityTests {
         #expect(Set(ids) == Set(0..<10_000))
     }
 
-    @Test func survivorOfTwoTakesAllPartitionsWithTheirState() throws {
+    /// Eager (range) and incremental (cooperative-sticky) rebalancing both hand state over.
+    @Test(arguments: ["range,roundrobin", "cooperative-sticky"])
+    func survivorOfTwoTakesAllPartitionsWithTheirState(assignment: String) throws {
         let broker = try TansuBroker()
         try broker.createTopic("in", partitions: 4)
         try broker.createTopic("out", partitions: 4)
         let folder = try TestPaths.scratchFolder("pair")
-        try Self.topology(group: "pair", stateful: true)
+        try Self.topology(group: "pair", stateful: true, assignment: assignment)
             .write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
         let one = try start(folder, "one", bootstrap: broker.bootstrapServers, extra: ["--stop-when-idle", "12"])
         let two = try start(folder, "two", bootstrap: broker.bootstrapServers, extra: ["--stop-when-idle", "12"])

@@ -125,4 +125,49 @@ struct ReplayAndCLITests {
         #expect(outputs.count == 1993, "2000 readings less 7 dead letters")
         #expect(result.stderr.contains("dead_lettered=7"))
     }
+
+    @Test func metricsEndpointCountsRecordsPerTopic() throws {
+        let folder = TestPaths.repository
+        let port = freeLoopbackPort()
+        let weir = try WeirProcess(["run", "topologies/sensors-embedded.yaml", "--embedded-broker",
+                                    "--seed", "datasets/sensors.jsonl", "--stop-when-idle", "8",
+                                    "--metrics-port", String(port)], in: folder, name: "metrics")
+        #expect(weir.waitForOutput(containing: "partitions assigned", seconds: 30))
+        var body = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            body = httpGet(port: port, path: "/metrics") ?? ""
+            if body.contains(#"weir_records_in_total{topology="sensors-embedded",topic="sensors"} 2000"#),
+               body.contains("weir_consumer_lag{") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(body.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(body.contains(#"weir_records_in_total{topology="sensors-embedded",topic="sensors"} 2000"#), "\(body.prefix(3000))")
+        #expect(body.contains(#"weir_records_dead_lettered_total{topology="sensors-embedded",topic="sensors"} 7"#))
+        #expect(body.contains("weir_rebalances_total"))
+        #expect(body.contains(#"weir_consumer_lag{topology="sensors-embedded",topic="sensors",partition="0"} 0"#))
+        #expect(body.contains(#"weir_records_out_total{topology="sensors-embedded",sink="kafka:sensors.clean"} 1993"#))
+        #expect(httpGet(port: port, path: "/nope")?.hasPrefix("HTTP/1.1 404") == true)
+        weir.signal(SIGTERM)
+        #expect(weir.wait(seconds: 30))
+    }
+
+    @Test func captureThenReplayReproducesTheTopic() throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("source", partitions: 2)
+        try produce((0..<50).map { ("k\($0 % 3)", Array(#"{"n":\#($0)}"#.utf8)) }, to: "source",
+                    bootstrap: cluster.bootstrapServers)
+        let folder = try TestPaths.scratchFolder("capture-cli")
+        let captured = try WeirProcess.run(["capture", "-t", "source", "-o", "source.weircap", "-b", cluster.bootstrapServers],
+                                           in: folder, name: "capture")
+        #expect(captured.status == 0, "\(captured.stderr.suffix(1000))")
+        #expect(captured.stdout.contains("captured 50 records"))
+        let topology = "source: {file: {path: source.weircap, format: capture}}\nsinks: [file: {path: out.jsonl}]\n"
+        try topology.write(to: folder.appendingPathComponent("replay.yaml"), atomically: true, encoding: .utf8)
+        let replayed = try WeirProcess.run(["replay", "replay.yaml"], in: folder, name: "replay")
+        #expect(replayed.status == 0, "\(replayed.stderr.suffix(1000))")
+        let lines = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8).split(separator: "\n")
+        let numbers = Set(lines.compactMap { try? JSONParser.parse(String($0)).objectValue?["n"]?.doubleValue })
+        #expect(numbers == Set((0..<50).map(Double.init)))
+    }
 }

@@ -12,7 +12,10 @@ public struct JSONParser {
     public static let maximumDepth = 512
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let array = bytes as? [UInt8] ?? Array(bytes)
+        try parse(bytes as? [UInt8] ?? Array(bytes))
+    }
+
+    public static func parse(_ array: [UInt8]) throws(JSONParseError) -> JSONValue {
         var result: Result<JSONValue, JSONParseError> = .success(.null)
         array.withUnsafeBufferPointer { buffer in
             var parser = Cursor(buffer)
@@ -148,12 +151,14 @@ public struct JSONParser {
         mutating func parseString() throws(JSONParseError) -> String {
             index += 1
             let start = index
-            // Fast path: no escapes, valid UTF-8 checked by String's initializer.
+            var highBits: UInt8 = 0
+            // Fast path: no escapes. ASCII needs no validation; other text is validated.
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
+                    if highBits & 0x80 == 0 { return String(decoding: slice, as: UTF8.self) }
                     guard let text = String(validating: slice, as: UTF8.self) else {
                         throw JSONParseError(offset: start, reason: "string is not valid UTF-8")
                     }
@@ -161,6 +166,7 @@ public struct JSONParser {
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw fail("control character in string") }
+                highBits |= byte
                 index += 1
             }
             var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))

@@ -128,6 +128,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             let now = ContinuousClock.now
             if now - lastCheckpoint >= .milliseconds(spec.commitIntervalMs) {
                 do { try checkpoint(synchronous: false) } catch { fail(error) }
+                updateLag()
             }
             if let progress, now - lastProgress >= .seconds(5) {
                 lastProgress = now
@@ -192,7 +193,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                 do {
                     try write(output, to: sink, slot: slot, token: token)
                     stats.recordsOut += 1
-                    metrics.recordOut(topic: sink.name)
+                    metrics.recordOut(sink: sink.name)
                 } catch let failure where failure.isRecordProblem {
                     sendToDeadLetter(record, RecordError(.sink, failure.message), slot: slot)
                 } catch {
@@ -227,8 +228,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                            metadata: ["origin": "\(record.origin)", "reason": "\(error)"])
             return
         }
-        var letter = deadLetter.isSynchronous ? DeadLetterRouter.jsonLine(for: record, error: error)
-                                              : DeadLetterRouter.kafkaMessage(for: record, error: error)
+        var letter = DeadLetterRouter.letter(for: record, error: error, to: deadLetter)
         if spec.delivery == .exactlyOnce { letter.headers.append(RecordHeader(TransactionLog.header, transactionID)) }
         do {
             try write(letter, to: deadLetter, slot: slot, token: Self.token(slot: slot, offset: record.origin.offset))
@@ -267,6 +267,16 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         trackers.append(PartitionOffsetTracker())
         slotOfPartition[partition] = slot
         return slot
+    }
+
+    /// Consumer lag per assigned partition: the high watermark from the last fetch
+    /// minus the next offset to process.
+    private func updateLag() {
+        for partition in assigned {
+            guard let slot = slotOfPartition[partition], let marks = consumer.cachedWatermarks(partition) else { continue }
+            let next = trackers[slot].lastSeen.map { $0 + 1 } ?? marks.low
+            metrics.setLag(partition, max(0, marks.high - next))
+        }
     }
 
     private func applyBackpressure() {

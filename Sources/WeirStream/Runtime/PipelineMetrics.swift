@@ -29,8 +29,9 @@ final class PipelineMetrics {
         counter(&recordsIn, "weir_records_in_total", topic).increment()
     }
 
-    func recordOut(topic: String) {
-        counter(&recordsOut, "weir_records_out_total", topic).increment()
+    /// One output written to `sink` (`kafka:TOPIC`, `file:PATH` or `stdout`).
+    func recordOut(sink: String) {
+        counter(&recordsOut, "weir_records_out_total", sink, label: "sink").increment()
     }
 
     func deadLetter(topic: String) {
@@ -48,10 +49,11 @@ final class PipelineMetrics {
         gauge.record(value)
     }
 
-    private func counter(_ cache: inout [String: Counter], _ label: String, _ topic: String) -> Counter {
-        if let counter = cache[topic] { return counter }
-        let counter = Counter(label: label, dimensions: [("topology", topology), ("topic", topic)])
-        cache[topic] = counter
+    private func counter(_ cache: inout [String: Counter], _ name: String, _ value: String,
+                         label: String = "topic") -> Counter {
+        if let counter = cache[value] { return counter }
+        let counter = Counter(label: name, dimensions: [("topology", topology), (label, value)])
+        cache[value] = counter
         return counter
     }
 }

@@ -104,8 +104,7 @@ public final class ReplayPipeline {
                            metadata: ["origin": "\(record.origin)", "reason": "\(error)"])
             return
         }
-        let letter = deadLetter.isSynchronous ? DeadLetterRouter.jsonLine(for: record, error: error)
-                                              : DeadLetterRouter.kafkaMessage(for: record, error: error)
+        let letter = DeadLetterRouter.letter(for: record, error: error, to: deadLetter)
         try deadLetter.write(letter, token: 1)
     }
 }

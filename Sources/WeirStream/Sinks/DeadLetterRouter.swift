@@ -14,6 +14,11 @@ public enum DeadLetterRouter {
     public static let errorMessageHeader = "weir.error.message"
     public static let errorFieldHeader = "weir.error.field"
 
+    /// The dead letter in the form `sink` takes: headers for Kafka, a JSON line for files.
+    public static func letter(for record: RawRecord, error: RecordError, to sink: any EventSink) -> OutgoingMessage {
+        sink.isSynchronous ? jsonLine(for: record, error: error) : kafkaMessage(for: record, error: error)
+    }
+
     /// The dead letter for a Kafka sink (its topic is set by the sink).
     public static func kafkaMessage(for record: RawRecord, error: RecordError) -> OutgoingMessage {
         var headers = record.headers
