@@ -71,8 +71,7 @@ struct RunCommand: ParsableCommand {
                     throw ValidationError("--seed needs a topology with a kafka source")
                 }
                 let count = try FileProducer.produce(file: seed, format: .lines, topic: topic, keyField: seedKeyField,
-                                                     configuration: configuration.merging(KafkaConfiguration(spec.kafka))
-                                                         .merging(KafkaConfiguration(["bootstrap.servers": mock.bootstrapServers])))
+                                                     configuration: spec.producerConfiguration(configuration))
                 logger.info("seeded \(count) records from \(seed) into \(topic)")
             }
         }
@@ -85,10 +84,8 @@ struct RunCommand: ParsableCommand {
             logger.info("done: \(pipeline.stats.summary)")
             return
         }
-        var effective = configuration.merging(KafkaConfiguration(spec.kafka))
-        if let bootstrap = configuration["bootstrap.servers"] { effective["bootstrap.servers"] = bootstrap }
-        try checkReachable(effective, logger: logger)
-        let pipeline = try KafkaPipeline(spec: spec, configuration: effective, transactionLogPath: transactionLog,
+        try checkReachable(spec.producerConfiguration(configuration), logger: logger)
+        let pipeline = try KafkaPipeline(spec: spec, configuration: configuration, transactionLogPath: transactionLog,
                                          logger: Logger(label: "weir.pipeline"))
         pipeline.progress = ProgressLine.printer()
         pipeline.idleTimeout = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }

@@ -32,7 +32,7 @@ struct KafkaPipelineTests {
               - project: {fields: [id, v]}
             sinks: [kafka: {topic: out}]
             dead_letter: {kafka: {topic: dlq}}
-            kafka:
+            kafka_consumer:
             \(testGroupSettings)
             """, bootstrap: cluster.bootstrapServers)
         #expect(stats.recordsIn == 304)
@@ -61,7 +61,7 @@ struct KafkaPipelineTests {
         let again = try await runKafkaTopology("""
             source: {kafka: {topic: in, group: g1}}
             sinks: [kafka: {topic: out}]
-            kafka:
+            kafka_consumer:
             \(testGroupSettings)
             """, bootstrap: cluster.bootstrapServers)
         #expect(again.recordsIn == 0)
@@ -76,7 +76,7 @@ struct KafkaPipelineTests {
               - key_by: {field: user}
               - count_by_key: {output_field: n}
             sinks: [kafka: {topic: counted}]
-            kafka:
+            kafka_consumer:
             \(testGroupSettings)
             """
         func batch(_ range: Range<Int>) -> [(key: String?, value: [UInt8])] {

@@ -21,7 +21,7 @@ struct ReliabilityTests {
         sinks: [kafka: {topic: out}]
         delivery: \(delivery)
         commit_interval_ms: 200
-        kafka:
+        kafka_consumer:
           session.timeout.ms: "6000"
           heartbeat.interval.ms: "500"
           partition.assignment.strategy: \(assignment)

@@ -1,5 +1,6 @@
 import Testing
 import WeirCore
+import WeirKafka
 @testable import WeirStream
 
 struct TopologyLoaderTests {
@@ -21,6 +22,8 @@ struct TopologyLoaderTests {
           kafka: {topic: dlq}
         delivery: exactly_once
         kafka: {bootstrap.servers: "localhost:9092", linger.ms: 10}
+        kafka_consumer: {session.timeout.ms: 6000}
+        kafka_producer: {acks: all}
         metrics_port: 9464
         commit_interval_ms: 250
         max_record_bytes: 2048
@@ -41,6 +44,13 @@ struct TopologyLoaderTests {
         #expect(spec.deadLetter == .kafka(topic: "dlq"))
         #expect(spec.delivery == .exactlyOnce)
         #expect(spec.kafka == ["bootstrap.servers": "localhost:9092", "linger.ms": "10"])
+        #expect(spec.kafkaConsumer == ["session.timeout.ms": "6000"])
+        #expect(spec.kafkaProducer == ["acks": "all"])
+        let overrides = KafkaConfiguration(["bootstrap.servers": "cli:9092"])
+        #expect(spec.consumerConfiguration(overrides).properties ==
+                ["bootstrap.servers": "cli:9092", "linger.ms": "10", "session.timeout.ms": "6000"])
+        #expect(spec.producerConfiguration(overrides)["acks"] == "all")
+        #expect(spec.producerConfiguration(overrides)["session.timeout.ms"] == nil)
         #expect(spec.metricsPort == 9464)
         #expect(spec.commitIntervalMs == 250)
         #expect(spec.maxRecordBytes == 2048)

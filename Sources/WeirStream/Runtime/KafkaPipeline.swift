@@ -16,6 +16,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     public let spec: TopologySpec
     let source: KafkaSourceSpec
     let configuration: KafkaConfiguration
+    let adminConfiguration: KafkaConfiguration
     let logger: Logger
     let processor: RecordProcessor
     let consumer: KafkaConsumer
@@ -55,11 +56,12 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         self.spec = spec
         self.source = source
         self.logger = logger
-        var merged = configuration.merging(KafkaConfiguration(spec.kafka))
+        var merged = spec.consumerConfiguration(configuration)
         guard merged["bootstrap.servers"] != nil else {
             throw PipelineError.source("no Kafka bootstrap servers: set kafka.bootstrap.servers in the topology, --bootstrap, or use --embedded-broker")
         }
         self.configuration = merged
+        adminConfiguration = spec.producerConfiguration(configuration)
         processor = RecordProcessor(spec: spec)
         metrics = PipelineMetrics(topology: spec.name)
 
@@ -73,7 +75,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         let needsProducer = SinkFactory.needsProducer(spec) || stateful || spec.delivery == .exactlyOnce
         var producer: KafkaProducer?
         if needsProducer {
-            var producerConfig = configuration.merging(KafkaConfiguration(spec.kafka))
+            var producerConfig = spec.producerConfiguration(configuration)
             producerConfig.setDefault("message.max.bytes", String(max(16 << 20, spec.maxRecordBytes * 2 + (64 << 10))))
             if spec.delivery == .exactlyOnce {
                 producerConfig["transactional.id"] = source.transactionalID ?? "\(source.group).\(spec.name)"
@@ -442,7 +444,8 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// from where a snapshot is ahead of the committed offset.
     private func restoreState(for owned: [PartitionID], committed: [PartitionID: Int64]) throws -> [PartitionID: Int64] {
         guard let changelog else { return [:] }
-        let entries = try changelog.restore(partitions: Set(owned), configuration: configuration, logger: logger)
+        let entries = try changelog.restore(partitions: Set(owned), configuration: configuration,
+                                              adminConfiguration: adminConfiguration, logger: logger)
         var resume: [PartitionID: Int64] = [:]
         for stateful in processor.statefulOperators {
             for partition in owned { stateful.drop(partition: partition) }

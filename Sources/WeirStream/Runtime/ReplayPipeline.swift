@@ -34,7 +34,7 @@ public final class ReplayPipeline {
         metrics = PipelineMetrics(topology: spec.name)
         var producer: KafkaProducer?
         if SinkFactory.needsProducer(spec) {
-            let merged = configuration.merging(KafkaConfiguration(spec.kafka))
+            let merged = spec.producerConfiguration(configuration)
             guard merged["bootstrap.servers"] != nil else {
                 throw PipelineError.source("a kafka sink needs bootstrap servers: set kafka.bootstrap.servers, --bootstrap, or --embedded-broker")
             }

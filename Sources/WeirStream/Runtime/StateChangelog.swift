@@ -61,13 +61,14 @@ public struct StateChangelog {
 
     /// Reads the whole changelog to its end and returns the latest snapshot per operator
     /// and partition among `partitions`. Blocking; runs on the pipeline thread.
-    public func restore(partitions: Set<PartitionID>, configuration: KafkaConfiguration, logger: Logger,
+    public func restore(partitions: Set<PartitionID>, configuration: KafkaConfiguration,
+                        adminConfiguration: KafkaConfiguration, logger: Logger,
                         timeoutMs: Int = 60_000) throws -> [Entry] {
         var config = configuration
         config["enable.partition.eof"] = "true"
         config["group.id"] = (config["group.id"] ?? "weir") + ".state-restore"
         config["isolation.level"] = "read_committed"
-        let admin = try KafkaAdmin(configuration: configuration)
+        let admin = try KafkaAdmin(configuration: adminConfiguration)
         guard let partitionCount = try admin.partitionCounts(topic: topic)[topic], partitionCount > 0 else {
             return []
         }

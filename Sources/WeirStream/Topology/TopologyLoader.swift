@@ -6,7 +6,7 @@ import Yams
 /// `TopologyError` naming the file, the line and the key, with what was expected.
 public enum TopologyLoader {
     static let topLevelKeys = ["name", "source", "decode", "schema", "operators", "sinks", "dead_letter",
-                               "delivery", "kafka", "metrics_port", "commit_interval_ms", "max_record_bytes",
+                               "delivery", "kafka", "kafka_consumer", "kafka_producer", "metrics_port", "commit_interval_ms", "max_record_bytes",
                                "state"]
 
     public static func load(file path: String) throws(TopologyError) -> TopologySpec {
@@ -58,6 +58,12 @@ public enum TopologyLoader {
 
         var spec = TopologySpec(name: name, source: source, decode: decode, schema: schema, operators: operators,
                                 sinks: sinks, deadLetter: deadLetter, delivery: delivery, kafka: kafka)
+        if let map = try top.optional("kafka_consumer") {
+            for (key, value) in try map.stringMap() { spec.kafkaConsumer[key] = value }
+        }
+        if let map = try top.optional("kafka_producer") {
+            for (key, value) in try map.stringMap() { spec.kafkaProducer[key] = value }
+        }
         if let port = try top.optional("metrics_port") {
             let value = try port.int()
             guard (0...65535).contains(value) else { throw port.error("expected a port number from 0 to 65535") }

@@ -1,4 +1,5 @@
 import WeirCore
+import WeirKafka
 
 /// A stream topology as declared in a YAML file: where records come from, how they are
 /// decoded, which operators they pass, where results and rejects go, and the delivery
@@ -14,6 +15,10 @@ public struct TopologySpec: Sendable, Equatable {
     public var delivery: DeliveryGuarantee
     /// librdkafka properties applied to every client of this topology.
     public var kafka: [String: String]
+    /// Properties for consumers only (`kafka_consumer:`), so producers do not warn about them.
+    public var kafkaConsumer: [String: String] = [:]
+    /// Properties for producers only (`kafka_producer:`).
+    public var kafkaProducer: [String: String] = [:]
     public var metricsPort: Int?
     public var commitIntervalMs: Int
     /// Records larger than this go to the dead-letter sink instead of being processed.
@@ -189,4 +194,17 @@ public enum SinkSpec: Sendable, Equatable {
     case kafka(topic: String)
     case file(path: String)
     case stdout
+}
+
+extension TopologySpec {
+    /// Properties for this topology's consumers: `kafka:`, then `kafka_consumer:`, then
+    /// `overrides` (the command line's `-b`/`-X`, which win over the file).
+    public func consumerConfiguration(_ overrides: KafkaConfiguration) -> KafkaConfiguration {
+        KafkaConfiguration(kafka).merging(KafkaConfiguration(kafkaConsumer)).merging(overrides)
+    }
+
+    /// Properties for this topology's producers: `kafka:`, then `kafka_producer:`, then `overrides`.
+    public func producerConfiguration(_ overrides: KafkaConfiguration) -> KafkaConfiguration {
+        KafkaConfiguration(kafka).merging(KafkaConfiguration(kafkaProducer)).merging(overrides)
+    }
 }
