@@ -170,4 +170,24 @@ struct ReplayAndCLITests {
         let numbers = Set(lines.compactMap { try? JSONParser.parse(String($0)).objectValue?["n"]?.doubleValue })
         #expect(numbers == Set((0..<50).map(Double.init)))
     }
+
+    @Test func replayIntoAKafkaTopicDeliversEveryRecord() throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("replayed", partitions: 3)
+        let folder = try TestPaths.scratchFolder("replay-kafka")
+        let data = (0..<500).map { #"{"n":\#($0),"host":"h\#($0 % 7)"}"# }.joined(separator: "\n")
+        try data.write(to: folder.appendingPathComponent("in.jsonl"), atomically: true, encoding: .utf8)
+        let spec = try TopologyLoader.parse("""
+            source: {file: {path: \(folder.path)/in.jsonl}}
+            operators: [key_by: {field: host}]
+            sinks: [kafka: {topic: replayed}]
+            """, file: "replay-kafka.yaml")
+        let pipeline = try ReplayPipeline(spec: spec, configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        try pipeline.run()
+        let messages = try TopicReader.readAll(topic: "replayed", bootstrap: cluster.bootstrapServers)
+        #expect(messages.count == 500)
+        let partitionsPerHost = Dictionary(grouping: messages, by: { $0.key ?? [] }).mapValues { Set($0.map(\.partition)).count }
+        #expect(partitionsPerHost.count == 7)
+        #expect(partitionsPerHost.values.allSatisfy { $0 == 1 }, "records of one key stay in one partition")
+    }
 }
