@@ -116,7 +116,7 @@ def start_impl(impl, bootstrap, source, sink, group, workdir, idle=3):
             f.write(text)
         env["LD_LIBRARY_PATH"] = os.path.join(ROOT, ".tools/rdkafka")
         command = [os.path.join(ROOT, ".build/release/weir"), "run", topology, "-b", bootstrap,
-                   "--stop-when-idle", str(idle), "--log-level", "warning"]
+                   "--stop-when-idle", str(idle), "--log-level", "warning"] + os.environ.get("WEIR_EXTRA", "").split()
     else:
         command = [sys.executable, os.path.join(ROOT, "benchmarks/python_passthrough.py"),
                    bootstrap, source, sink, group, str(idle)]
@@ -186,12 +186,14 @@ def main():
         with tempfile.TemporaryDirectory() as workdir:
             for partitions in args.partitions:
                 result = {}
-                for impl in ("weir", "python"):
+                for impl in os.environ.get("BENCH_IMPLS", "weir python").split():
                     rate, cpu = throughput_run(impl, bootstrap, partitions, args.records, workdir, tag)
                     p50, p99 = latency_run(impl, bootstrap, partitions, args.rate, args.latency_seconds, workdir, tag)
                     result[impl] = (rate, cpu, p50, p99)
                     print(f"{impl:6} partitions={partitions} {rate:10.0f} rec/s  cpu={cpu:6.2f}s "
                           f"({args.records / cpu:8.0f} rec per CPU-s)  latency p50={p50:6.1f} ms p99={p99:6.1f} ms", flush=True)
+                if "weir" not in result or "python" not in result:
+                    continue
                 weir, python = result["weir"], result["python"]
                 print(f"ratio weir/python partitions={partitions}: throughput {weir[0] / python[0]:.2f}x, "
                       f"records per CPU-second {python[1] / weir[1]:.2f}x", flush=True)

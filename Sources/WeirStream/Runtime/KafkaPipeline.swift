@@ -66,8 +66,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         metrics = PipelineMetrics(topology: spec.name)
 
         merged["group.id"] = source.group
-        // A record over max_record_bytes must still be fetched, so that it can be dead-lettered.
-        merged.setDefault("max.partition.fetch.bytes", String(max(1 << 20, 16 << 20)))
+        // No larger max.partition.fetch.bytes by default: librdkafka grows a fetch for a
+        // record over the limit by itself, and a 16 MB default quadrupled p50 latency on
+        // 4 partitions (benchmarks/README.md).
         if spec.delivery == .exactlyOnce { merged.setDefault("isolation.level", "read_committed") }
         let stateful = !processor.statefulOperators.isEmpty
         changelog = stateful ? StateChangelog(topic: spec.stateChangelogTopic ?? "\(source.group).\(spec.name).state") : nil
