@@ -91,6 +91,7 @@ public struct JSONParser {
             if depth > JSONParser.maximumDepth { throw fail("nesting deeper than \(JSONParser.maximumDepth)") }
             index += 1
             var fields: [(key: String, value: JSONValue)] = []
+            fields.reserveCapacity(8) // one allocation for typical records instead of four
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
