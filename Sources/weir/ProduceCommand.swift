@@ -25,8 +25,8 @@ struct ProduceCommand: ParsableCommand {
 
     func run() throws {
         logging.bootstrap()
-        guard let parsed = FileSourceSpec.Format(rawValue: format == "jsonl" || format == "csv" ? "lines" : format) else {
-            throw ValidationError("--format: expected lines or capture, got '\(format)'")
+        guard let parsed = FileSourceSpec.Format(name: format) else {
+            throw ValidationError("--format: expected lines, jsonl, csv or capture, got '\(format)'")
         }
         let count = try FileProducer.produce(file: file, format: parsed, topic: topic, keyField: keyField,
                                              configuration: try kafka.configuration())

@@ -31,11 +31,10 @@ struct ReplayCommand: ParsableCommand {
         if case .file(let declared) = spec.source { file = declared } else { file = FileSourceSpec(path: "-") }
         if let input { file.path = input }
         if let format {
-            switch format {
-            case "lines", "jsonl", "csv": file.format = .lines
-            case "capture": file.format = .capture
-            default: throw ValidationError("--format: expected lines or capture, got '\(format)'")
+            guard let parsed = FileSourceSpec.Format(name: format) else {
+                throw ValidationError("--format: expected lines, jsonl, csv or capture, got '\(format)'")
             }
+            file.format = parsed
         }
         if let pace {
             guard let value = ReplayPace(text: pace) else {

@@ -34,16 +34,22 @@ struct ReliabilityTests {
         }
     }
 
+    /// A fresh Tansu with 4-partition `in` and `out` topics, and a folder holding `topology`.
+    func tansu(folder name: String, topology: String) throws -> (TansuBroker, URL) {
+        let broker = try TansuBroker()
+        try broker.createTopic("in", partitions: 4)
+        try broker.createTopic("out", partitions: 4)
+        let folder = try TestPaths.scratchFolder(name)
+        try topology.write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        return (broker, folder)
+    }
+
     func start(_ folder: URL, _ name: String, bootstrap: String, extra: [String] = []) throws -> WeirProcess {
         try WeirProcess(["run", "topology.yaml", "-b", bootstrap, "--stop-when-idle", "4"] + extra, in: folder, name: name)
     }
 
     @Test func killNineThenRestartLosesNothing() throws {
-        let broker = try TansuBroker()
-        try broker.createTopic("in", partitions: 4)
-        try broker.createTopic("out", partitions: 4)
-        let folder = try TestPaths.scratchFolder("kill9")
-        try Self.topology(group: "kill9").write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let (broker, folder) = try tansu(folder: "kill9", topology: Self.topology(group: "kill9"))
         let first = try start(folder, "first", bootstrap: broker.bootstrapServers)
         #expect(first.waitForOutput(containing: "partitions assigned", seconds: 30), "\(first.stderr.suffix(2000))")
         let input = SteadyProducer(topic: "in", bootstrap: broker.bootstrapServers, count: 10_000, seconds: 6)
@@ -62,11 +68,7 @@ struct ReliabilityTests {
     }
 
     @Test func sigtermThenRestartWritesNoDuplicates() throws {
-        let broker = try TansuBroker()
-        try broker.createTopic("in", partitions: 4)
-        try broker.createTopic("out", partitions: 4)
-        let folder = try TestPaths.scratchFolder("sigterm")
-        try Self.topology(group: "sigterm").write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let (broker, folder) = try tansu(folder: "sigterm", topology: Self.topology(group: "sigterm"))
         let first = try start(folder, "first", bootstrap: broker.bootstrapServers)
         #expect(first.waitForOutput(containing: "partitions assigned", seconds: 30))
         let input = SteadyProducer(topic: "in", bootstrap: broker.bootstrapServers, count: 10_000, seconds: 6)
@@ -87,12 +89,7 @@ struct ReliabilityTests {
     /// Eager (range) and incremental (cooperative-sticky) rebalancing both hand state over.
     @Test(arguments: ["range,roundrobin", "cooperative-sticky"])
     func survivorOfTwoTakesAllPartitionsWithTheirState(assignment: String) throws {
-        let broker = try TansuBroker()
-        try broker.createTopic("in", partitions: 4)
-        try broker.createTopic("out", partitions: 4)
-        let folder = try TestPaths.scratchFolder("pair")
-        try Self.topology(group: "pair", stateful: true, assignment: assignment)
-            .write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let (broker, folder) = try tansu(folder: "pair", topology: Self.topology(group: "pair", stateful: true, assignment: assignment))
         let one = try start(folder, "one", bootstrap: broker.bootstrapServers, extra: ["--stop-when-idle", "12"])
         let two = try start(folder, "two", bootstrap: broker.bootstrapServers, extra: ["--stop-when-idle", "12"])
         #expect(one.waitForOutput(containing: "partitions assigned", seconds: 30))
@@ -118,12 +115,7 @@ struct ReliabilityTests {
     }
 
     @Test func exactlyOnceAcrossKillNine() throws {
-        let broker = try TansuBroker()
-        try broker.createTopic("in", partitions: 4)
-        try broker.createTopic("out", partitions: 4)
-        let folder = try TestPaths.scratchFolder("eos")
-        try Self.topology(group: "eos", delivery: "exactly_once")
-            .write(to: folder.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
+        let (broker, folder) = try tansu(folder: "eos", topology: Self.topology(group: "eos", delivery: "exactly_once"))
         let log = ["--transaction-log", "transactions.log"]
         let first = try start(folder, "first", bootstrap: broker.bootstrapServers, extra: log)
         #expect(first.waitForOutput(containing: "partitions assigned", seconds: 30), "\(first.stderr.suffix(2000))")

@@ -22,8 +22,14 @@ public func freeLoopbackPort() -> Int {
 
 /// True when something accepts TCP connections on 127.0.0.1:`port`.
 public func loopbackPortAccepts(_ port: Int) -> Bool {
+    guard let descriptor = connectLoopback(port: port) else { return false }
+    close(descriptor)
+    return true
+}
+
+/// A socket connected to 127.0.0.1:`port` (the caller closes it), or nil.
+public func connectLoopback(port: Int) -> Int32? {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -31,5 +37,9 @@ public func loopbackPortAccepts(_ port: Int) -> Bool {
     let result = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    return result == 0
+    guard result == 0 else {
+        close(descriptor)
+        return nil
+    }
+    return descriptor
 }

@@ -130,11 +130,10 @@ public enum TopologyLoader {
             var format = FileSourceSpec.Format.lines
             if let formatCursor = try body.optional("format") {
                 let text = try formatCursor.string()
-                switch text {
-                case "lines", "jsonl", "json", "csv": format = .lines
-                case "capture": format = .capture
-                default: throw formatCursor.error("expected lines, jsonl, csv or capture, found '\(text)'")
+                guard let parsed = FileSourceSpec.Format(name: text) else {
+                    throw formatCursor.error("expected lines, jsonl, csv or capture, found '\(text)'")
                 }
+                format = parsed
             }
             var pace = ReplayPace.fullSpeed
             if let paceCursor = try body.optional("pace") {

@@ -72,7 +72,19 @@ public struct KafkaSourceSpec: Sendable, Equatable {
 
 /// A replayed file: lines of CSV or JSON, or a capture of raw Kafka records.
 public struct FileSourceSpec: Sendable, Equatable {
-    public enum Format: String, Sendable, Equatable { case lines, capture }
+    public enum Format: String, Sendable, Equatable {
+        case lines, capture
+
+        /// Reads a format name as users write it: `lines`, `jsonl`, `json` or `csv` (all
+        /// one record per line) or `capture`.
+        public init?(name: String) {
+            switch name {
+            case "lines", "jsonl", "json", "csv": self = .lines
+            case "capture": self = .capture
+            default: return nil
+            }
+        }
+    }
     public var path: String
     public var format: Format
     public var pace: ReplayPace
