@@ -45,6 +45,15 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     }
 
     public var isQueueFull: Bool { code == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue }
+    /// The operation is not allowed in the client's current state (for a transactional
+    /// producer: the transaction must be aborted first).
+    public var isWrongState: Bool { code == RD_KAFKA_RESP_ERR__STATE.rawValue }
+
+    /// The message was purged from the producer's queue (as an aborted transaction's are).
+    public var isPurged: Bool {
+        code == RD_KAFKA_RESP_ERR__PURGE_QUEUE.rawValue || code == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT.rawValue
+    }
+
     public var isMessageTooLarge: Bool {
         code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue
     }

@@ -101,4 +101,35 @@ struct KafkaPipelineTests {
         #expect(highest == ["u0": 30, "u1": 30, "u2": 30, "u3": 30, "u4": 30])
         #expect(counted.count == 150)
     }
+
+    /// A transaction whose outputs fail is aborted, its inputs are re-read from the
+    /// committed offsets, and every input still appears exactly once among the outputs of
+    /// committed transactions. The mock's first AddPartitionsToTxn answers with an
+    /// abortable error (TOPIC_AUTHORIZATION_FAILED), which dooms the first transaction.
+    @Test func abortedTransactionIsRetriedWithoutDuplicates() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 1) }
+        try produce((0..<200).map { ("k\($0 % 4)", Array(#"{"id":\#($0)}"#.utf8)) }, to: "in",
+                    bootstrap: cluster.bootstrapServers)
+        cluster.pushRequestErrors(apiKey: 24, errors: [29]) // AddPartitionsToTxn: TOPIC_AUTHORIZATION_FAILED
+        let folder = try TestPaths.scratchFolder("abort")
+        let log = folder.appendingPathComponent("transactions.log").path
+        let stats = try await runKafkaTopology("""
+            source: {kafka: {topic: in, group: aborts, transactional_id: abort-test}}
+            sinks: [kafka: {topic: out}]
+            delivery: exactly_once
+            commit_interval_ms: 300
+            kafka_consumer:
+            \(testGroupSettings)
+            """, bootstrap: cluster.bootstrapServers, transactionLog: log)
+        #expect(stats.transactionsAborted >= 1)
+        #expect(stats.transactionsCommitted >= 1)
+        let committed = try TransactionLog.committedIDs(inFile: log)
+        let outputs = try TopicReader.readAll(topic: "out", bootstrap: cluster.bootstrapServers)
+        let ids = outputs.filter { message in
+            message.headers.last(named: TransactionLog.header)?.text.map(committed.contains) ?? false
+        }.compactMap { try? JSONParser.parse($0.value ?? []).objectValue?["id"]?.doubleValue }
+        #expect(ids.count == 200, "committed outputs \(ids.count), all outputs \(outputs.count)")
+        #expect(Set(ids) == Set((0..<200).map(Double.init)))
+    }
 }

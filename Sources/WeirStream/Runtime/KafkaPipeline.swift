@@ -37,6 +37,8 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     private var outputs: [OutgoingMessage] = []
     private var lastCheckpoint = ContinuousClock.now
     private var transactionOpen = false
+    /// An output of the open transaction failed: abort it instead of committing.
+    private var transactionDoomed = false
     private var transactionSequence = 0
     private var transactionID = ""
     private let instanceEpoch = UInt64(Date().timeIntervalSince1970 * 1000)
@@ -129,7 +131,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             producer?.poll(timeoutMs: 0)
             applyBackpressure()
             let now = ContinuousClock.now
-            if now - lastCheckpoint >= .milliseconds(spec.commitIntervalMs) {
+            if transactionDoomed || now - lastCheckpoint >= .milliseconds(spec.commitIntervalMs) {
                 do { try checkpoint(synchronous: false) } catch { fail(error) }
                 updateLag()
             }
@@ -174,6 +176,8 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     }
 
     private func process(_ message: KafkaMessage) {
+        // A doomed transaction is aborted at the next checkpoint and these inputs re-read.
+        if transactionDoomed { return }
         let partition = PartitionID(topic: message.topic, partition: message.partition)
         let slot = slotFor(partition)
         let clock = ContinuousClock.now
@@ -200,6 +204,10 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                 } catch let failure where failure.isRecordProblem {
                     sendToDeadLetter(record, RecordError(.sink, failure.message), slot: slot)
                 } catch {
+                    if dooms(error.kafkaError) {
+                        transactionDoomed = true
+                        return
+                    }
                     fail(PipelineError.sink(error))
                     return
                 }
@@ -222,6 +230,13 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
     }
 
+    /// Exactly-once: a produce error that only ends the open transaction (it must be
+    /// aborted and its inputs re-read), as opposed to one that ends the producer.
+    private func dooms(_ error: KafkaError?) -> Bool {
+        guard spec.delivery == .exactlyOnce, let error, producer?.fatalError == nil else { return false }
+        return error.requiresAbort || error.isWrongState
+    }
+
     private func sendToDeadLetter(_ record: RawRecord, _ error: RecordError, slot: Int) {
         stats.deadLettered += 1
         metrics.deadLetter(topic: record.origin.topic)
@@ -236,7 +251,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         do {
             try write(letter, to: deadLetter, slot: slot, token: Self.token(slot: slot, offset: record.origin.offset))
         } catch {
-            fail(PipelineError.sink(error))
+            if dooms(error.kafkaError) { transactionDoomed = true } else { fail(PipelineError.sink(error)) }
         }
     }
 
@@ -255,6 +270,13 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     private func delivered(_ report: DeliveryReport) {
         if let error = report.error {
             metrics.deliveryFailures.increment()
+            // Exactly-once: an output that failed inside a transaction (or was purged by its
+            // abort) only dooms that transaction. It is aborted and its inputs re-read, unless
+            // the producer itself is dead.
+            if spec.delivery == .exactlyOnce, producer?.fatalError == nil {
+                if !error.isPurged { transactionDoomed = true }
+                return
+            }
             fail(PipelineError.delivery(error))
             return
         }
@@ -380,6 +402,10 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
 
     private func commitTransaction() throws {
         guard transactionOpen, let producer else { return }
+        if transactionDoomed {
+            try abortAndRewind(producer, reason: "an output of the transaction failed")
+            return
+        }
         try writeSnapshots()
         var offsets: [PartitionID: Int64] = [:]
         for (slot, partition) in partitions.enumerated() where assigned.contains(partition) {
@@ -394,14 +420,20 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             try transactions?.recordCommitted(transactionID)
             for (slot, _) in partitions.enumerated() { _ = trackers[slot].takeCommittable() }
         } catch let error as KafkaError where error.requiresAbort {
-            logger.warning("transaction \(transactionID) aborted: \(error)")
-            try kafka("aborting transaction") { () throws(KafkaError) in try producer.abortTransaction(timeoutMs: 60_000) }
-            transactionOpen = false
-            stats.transactionsAborted += 1
-            try rewindToCommitted()
+            try abortAndRewind(producer, reason: "\(error)")
         } catch let error as KafkaError {
             throw PipelineError.kafka(error, while: "committing transaction \(transactionID)")
         }
+    }
+
+    private func abortAndRewind(_ producer: KafkaProducer, reason: String) throws {
+        logger.warning("aborting transaction \(transactionID): \(reason)")
+        try kafka("aborting transaction") { () throws(KafkaError) in try producer.abortTransaction(timeoutMs: 60_000) }
+        transactionOpen = false
+        transactionDoomed = false
+        stats.transactionsAborted += 1
+        try transactions?.recordAborted(transactionID)
+        try rewindToCommitted()
     }
 
     /// After an abort, re-read every assigned partition from its committed offset and

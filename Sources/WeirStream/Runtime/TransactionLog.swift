@@ -40,6 +40,10 @@ public final class TransactionLog {
         try append("committed \(id)")
     }
 
+    func recordAborted(_ id: String) throws {
+        try append("aborted \(id)")
+    }
+
     private func append(_ line: String) throws {
         let bytes = Array((line + "\n").utf8)
         let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }

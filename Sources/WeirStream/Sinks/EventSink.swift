@@ -21,11 +21,14 @@ public struct SinkFailure: Error, Sendable, CustomStringConvertible {
     /// True when the record itself is the problem (too large), so it can be dead-lettered;
     /// false when the sink is broken and the stream must stop without committing.
     public let isRecordProblem: Bool
+    /// The Kafka error behind the failure, for sinks that produce to Kafka.
+    public let kafkaError: KafkaError?
 
-    public init(sink: String, message: String, isRecordProblem: Bool = false) {
+    public init(sink: String, message: String, isRecordProblem: Bool = false, kafkaError: KafkaError? = nil) {
         self.sink = sink
         self.message = message
         self.isRecordProblem = isRecordProblem
+        self.kafkaError = kafkaError
     }
 
     public var description: String { "sink \(sink): \(message)" }

@@ -27,9 +27,9 @@ public final class KafkaTopicSink: EventSink {
             } catch let error where error.isQueueFull {
                 producer.poll(timeoutMs: 10)
             } catch let error where error.isMessageTooLarge {
-                throw SinkFailure(sink: name, message: "\(error)", isRecordProblem: true)
+                throw SinkFailure(sink: name, message: "\(error)", isRecordProblem: true, kafkaError: error)
             } catch {
-                throw SinkFailure(sink: name, message: "\(error)")
+                throw SinkFailure(sink: name, message: "\(error)", kafkaError: error)
             }
         }
     }
