@@ -8,7 +8,11 @@ struct MockClusterRoundTripTests {
     @Test func brokerDownThenUpLosesNothing() throws {
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("flaky", partitions: 1)
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        // A request in flight when the broker vanishes is retried only after request.timeout.ms
+        // (30 s by default): shorten it so the test does not depend on that timing.
+        let producer = try KafkaProducer(configuration: KafkaConfiguration([
+            "bootstrap.servers": cluster.bootstrapServers, "request.timeout.ms": "5000", "reconnect.backoff.max.ms": "1000",
+        ]))
         var delivered = 0
         var failed = 0
         producer.deliveryHandler = { if $0.error == nil { delivered += 1 } else { failed += 1 } }
@@ -19,7 +23,7 @@ struct MockClusterRoundTripTests {
         producer.poll(timeoutMs: 2_000)
         #expect(delivered == 10, "nothing can be delivered while the broker is down")
         try cluster.setUp(broker: 1)
-        try producer.flush(timeoutMs: 30_000)
+        try producer.flush(timeoutMs: 60_000)
         #expect(delivered == 20)
         #expect(failed == 0)
     }
