@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka",
@@ -46,6 +47,7 @@ let package = Package(
                               "WeirStream", "WeirKafka", "WeirCore",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
+                              .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                           ],
                           swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",

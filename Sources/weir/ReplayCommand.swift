@@ -3,7 +3,7 @@ import Logging
 import WeirStream
 
 /// `weir replay TOPOLOGY [--input FILE]`: runs a topology over a file, no broker needed.
-struct ReplayCommand: ParsableCommand {
+struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Replay a CSV, JSON-lines or capture file through a topology."
@@ -24,7 +24,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var logging: LoggingOptions
 
-    func run() throws {
+    func run() async throws {
         logging.bootstrap()
         let spec = try loadTopology(topology)
         var file: FileSourceSpec
@@ -42,12 +42,14 @@ struct ReplayCommand: ParsableCommand {
             }
             file.pace = value
         }
-        let stop = StopSignal()
-        let signals = SignalHandling(stop: stop)
-        let pipeline = try ReplayPipeline(spec: spec, file: file, configuration: try kafka.configuration())
-        pipeline.progress = ProgressLine.printer()
-        try pipeline.run(until: stop)
-        withExtendedLifetime(signals) {}
-        Logger(label: "weir").info("replay done: \(pipeline.stats.summary)")
+        let configuration = try kafka.configuration()
+        let replayFile = file
+        let logger = Logger(label: "weir")
+        try await PipelineService.runUntilSignalled(name: "weir-replay", logger: logger) { stop in
+            let pipeline = try ReplayPipeline(spec: spec, file: replayFile, configuration: configuration)
+            pipeline.progress = ProgressLine.printer()
+            try pipeline.run(until: stop)
+            logger.info("replay done: \(pipeline.stats.summary)")
+        }
     }
 }

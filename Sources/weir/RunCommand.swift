@@ -6,7 +6,7 @@ import WeirStream
 
 /// `weir run TOPOLOGY`: runs a topology until SIGINT/SIGTERM (or until idle), against a
 /// Kafka cluster or an embedded in-process broker. A file source is replayed instead.
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a topology: consume, process, produce, commit."
@@ -42,14 +42,11 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var logging: LoggingOptions
 
-    func run() throws {
+    func run() async throws {
         logging.bootstrap()
         let logger = Logger(label: "weir")
         logger.info("weir \(Weir.version) with librdkafka \(KafkaLibrary.version)")
         let spec = try loadTopology(topology)
-        let stop = StopSignal()
-        let signals = SignalHandling(stop: stop)
-        defer { withExtendedLifetime(signals) {} }
         var configuration = try kafka.configuration()
 
         if let port = metricsPort ?? spec.metricsPort {
@@ -77,25 +74,32 @@ struct RunCommand: ParsableCommand {
         }
         defer { withExtendedLifetime(cluster) {} }
 
+        let settings = configuration
         if case .file = spec.source {
-            let pipeline = try ReplayPipeline(spec: spec, configuration: configuration)
-            pipeline.progress = ProgressLine.printer()
-            try pipeline.run(until: stop)
-            logger.info("done: \(pipeline.stats.summary)")
+            try await PipelineService.runUntilSignalled(name: "weir-replay", logger: logger) { stop in
+                let pipeline = try ReplayPipeline(spec: spec, configuration: settings)
+                pipeline.progress = ProgressLine.printer()
+                try pipeline.run(until: stop)
+                logger.info("done: \(pipeline.stats.summary)")
+            }
             return
         }
         try checkReachable(spec.producerConfiguration(configuration), logger: logger)
-        let pipeline = try KafkaPipeline(spec: spec, configuration: configuration, transactionLogPath: transactionLog,
-                                         logger: Logger(label: "weir.pipeline"))
-        pipeline.progress = ProgressLine.printer()
-        pipeline.idleTimeout = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
+        let transactionLog = transactionLog
+        let idle = stopWhenIdle.map { Duration.milliseconds(Int64($0 * 1000)) }
         do {
-            try pipeline.run(until: stop)
+            try await PipelineService.runUntilSignalled(name: "weir-pipeline", logger: logger) { stop in
+                let pipeline = try KafkaPipeline(spec: spec, configuration: settings, transactionLogPath: transactionLog,
+                                                 logger: Logger(label: "weir.pipeline"))
+                pipeline.progress = ProgressLine.printer()
+                pipeline.idleTimeout = idle
+                try pipeline.run(until: stop)
+                logger.info("done: \(pipeline.stats.summary)")
+            }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        logger.info("done: \(pipeline.stats.summary)")
     }
 
     /// Fails fast with the address when no broker answers, instead of retrying forever.

@@ -5,7 +5,7 @@ import WeirKafka
 /// The `weir` command line: run and replay topologies, validate them, capture and
 /// produce Kafka records.
 @main
-struct Weir: ParsableCommand {
+struct Weir: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
