@@ -132,4 +132,27 @@ struct KafkaPipelineTests {
         #expect(ids.count == 200, "committed outputs \(ids.count), all outputs \(outputs.count)")
         #expect(Set(ids) == Set((0..<200).map(Double.init)))
     }
+
+    /// A slow output broker fills the bounded in-flight window: consumption pauses and
+    /// resumes instead of buffering without limit, and nothing is lost.
+    @Test func slowSinkPausesConsumptionAndLosesNothing() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 2) }
+        try produce((0..<2_000).map { ("k\($0 % 9)", Array(#"{"id":\#($0)}"#.utf8)) }, to: "in",
+                    bootstrap: cluster.bootstrapServers)
+        try cluster.setRoundTrip(broker: 1, milliseconds: 50)
+        let stats = try await runKafkaTopology("""
+            source: {kafka: {topic: in, group: slow}}
+            sinks: [kafka: {topic: out}]
+            kafka_consumer:
+            \(testGroupSettings)
+            kafka_producer: {linger.ms: "0", max.in.flight: "1"}
+            """, bootstrap: cluster.bootstrapServers, maxInFlight: 50)
+        #expect(stats.backpressurePauses > 0)
+        #expect(stats.recordsIn == 2_000)
+        try cluster.setRoundTrip(broker: 1, milliseconds: 0)
+        let ids = try TopicReader.readAll(topic: "out", bootstrap: cluster.bootstrapServers)
+            .compactMap { try? JSONParser.parse($0.value ?? []).objectValue?["id"]?.doubleValue }
+        #expect(Set(ids) == Set((0..<2_000).map(Double.init)))
+    }
 }

@@ -17,12 +17,13 @@ func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) 
 
 /// Runs a Kafka topology until it has been idle for `idleSeconds`, returning its stats.
 func runKafkaTopology(_ yaml: String, bootstrap: String, idleSeconds: Double = 2,
-                      transactionLog: String? = nil) async throws -> PipelineStats {
+                      transactionLog: String? = nil, maxInFlight: Int? = nil) async throws -> PipelineStats {
     try await onDedicatedThread {
         let spec = try TopologyLoader.parse(yaml, file: "test.yaml")
         let pipeline = try KafkaPipeline(spec: spec, configuration: KafkaConfiguration(["bootstrap.servers": bootstrap]),
                                          transactionLogPath: transactionLog)
         pipeline.idleTimeout = .milliseconds(Int64(idleSeconds * 1000))
+        if let maxInFlight { pipeline.maxInFlight = maxInFlight }
         try pipeline.run(until: StopSignal())
         return pipeline.stats
     }

@@ -309,6 +309,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         let inFlight = producer.outstanding
         if paused.isEmpty, inFlight > maxInFlight {
             paused = Array(assigned)
+            stats.backpressurePauses += 1
             try? consumer.pause(paused)
             logger.debug("paused consumption: \(inFlight) outputs in flight")
         } else if !paused.isEmpty, inFlight < maxInFlight / 2 {

@@ -8,6 +8,8 @@ public struct PipelineStats: Sendable, Equatable {
     public var rebalances = 0
     public var transactionsCommitted = 0
     public var transactionsAborted = 0
+    /// Times consumption was paused because too many outputs were in flight.
+    public var backpressurePauses = 0
 
     public init() {}
 
@@ -15,6 +17,7 @@ public struct PipelineStats: Sendable, Equatable {
         var text = "in=\(recordsIn) out=\(recordsOut) dead_lettered=\(deadLettered)"
         if commits > 0 { text += " commits=\(commits)" }
         if rebalances > 0 { text += " rebalances=\(rebalances)" }
+        if backpressurePauses > 0 { text += " backpressure_pauses=\(backpressurePauses)" }
         if transactionsCommitted > 0 || transactionsAborted > 0 {
             text += " txn_committed=\(transactionsCommitted) txn_aborted=\(transactionsAborted)"
         }
