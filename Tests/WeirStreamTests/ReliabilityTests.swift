@@ -158,4 +158,36 @@ struct ReliabilityTests {
         let missing = Set(0..<3_000).subtracting(Self.ids(in: try TopicReader.readAll(topic: "out", bootstrap: cluster.bootstrapServers)))
         #expect(missing.isEmpty, "\(missing.count) inputs lost across the outage")
     }
+
+    @Test func poisonRecordsGoToTheDeadLetterTopicAndTheStreamGoesOn() throws {
+        let topology = """
+            name: poison
+            source: {kafka: {topic: in, group: poison}}
+            schema: {features: [v], missing: reject}
+            sinks: [kafka: {topic: out}]
+            dead_letter: {kafka: {topic: dlq}}
+            kafka_consumer: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+            """
+        let (broker, folder) = try tansu(folder: "poison", topology: topology)
+        try broker.createTopic("dlq", partitions: 1)
+        var records: [(key: String?, value: [UInt8])] = (0..<1_000).map { ("g\($0 % 5)", Array(#"{"id":\#($0),"v":1.5}"#.utf8)) }
+        records.insert(contentsOf: [
+            ("invalid-json", Array(#"{"id":"#.utf8)),
+            ("wrong-type", Array(#"{"id":-1,"v":[1]}"#.utf8)),
+            ("nan", Array(#"{"id":-2,"v":"NaN"}"#.utf8)),
+            ("huge", Array(#"{"id":-3,"v":1,"pad":""#.utf8) + [UInt8](repeating: 0x7A, count: 5 << 20) + Array(#""}"#.utf8)),
+        ], at: 500)
+        try produce(records, to: "in", bootstrap: broker.bootstrapServers)
+        let weir = try start(folder, "weir", bootstrap: broker.bootstrapServers)
+        #expect(weir.wait(seconds: 90))
+        #expect(weir.terminationStatus == 0, "\(weir.stderr.suffix(2000))")
+        let outputs = Self.ids(in: try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers))
+        #expect(Set(outputs) == Set(0..<1_000))
+        let letters = try TopicReader.readAll(topic: "dlq", bootstrap: broker.bootstrapServers)
+        let classes = Dictionary(uniqueKeysWithValues: letters.map {
+            (String(decoding: $0.key ?? [], as: UTF8.self), $0.headers.last(named: "weir.error.class")?.text ?? "")
+        })
+        #expect(classes == ["invalid-json": "decode", "wrong-type": "schema", "nan": "schema", "huge": "oversize"])
+        #expect(letters.first { $0.key == Array("huge".utf8) }?.value?.count == records[503].value.count)
+    }
 }
