@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import WeirCore
@@ -31,6 +32,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     private var slotOfPartition: [PartitionID: Int] = [:]
     private var partitions: [PartitionID] = []
     private var trackers: [PartitionOffsetTracker] = []
+    /// Metric handles kept per slot and per sink, so the record path does no lookups.
+    private var inCounters: [Counter] = []
+    private var outCounters: [Counter] = []
     private var assigned: Set<PartitionID> = []
     private var paused: [PartitionID] = []
     private var failure: PipelineError?
@@ -97,6 +101,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         let listenerBox = RebalanceForwarder()
         consumer = try KafkaConsumer(configuration: merged, listener: listenerBox, logger: logger)
         listenerBox.target = self
+        outCounters = sinks.map { metrics.recordsOutCounter(sink: $0.name) }
         producer?.deliveryHandler = { [unowned self] report in self.delivered(report) }
     }
 
@@ -184,7 +189,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         if spec.delivery == .exactlyOnce && !transactionOpen { beginTransaction() }
         trackers[slot].begin(message.offset)
         stats.recordsIn += 1
-        metrics.recordIn(topic: message.topic)
+        inCounters[slot].increment()
         let record = message.rawRecord
         outputs.removeAll(keepingCapacity: true)
         do {
@@ -196,11 +201,11 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         let token = Self.token(slot: slot, offset: message.offset)
         for var output in outputs {
             if spec.delivery == .exactlyOnce { output.headers.append(RecordHeader(TransactionLog.header, transactionID)) }
-            for sink in sinks {
+            for (sink, counter) in zip(sinks, outCounters) {
                 do {
                     try write(output, to: sink, slot: slot, token: token)
                     stats.recordsOut += 1
-                    metrics.recordOut(sink: sink.name)
+                    counter.increment()
                 } catch let failure where failure.isRecordProblem {
                     sendToDeadLetter(record, RecordError(.sink, failure.message), slot: slot)
                 } catch {
@@ -290,6 +295,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         let slot = partitions.count
         partitions.append(partition)
         trackers.append(PartitionOffsetTracker())
+        inCounters.append(metrics.recordsInCounter(topic: partition.topic))
         slotOfPartition[partition] = slot
         return slot
     }

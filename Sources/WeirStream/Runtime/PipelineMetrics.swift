@@ -25,13 +25,15 @@ final class PipelineMetrics {
         deliveryFailures = Counter(label: "weir_delivery_failures_total", dimensions: [("topology", topology)])
     }
 
-    func recordIn(topic: String) {
-        counter(&recordsIn, "weir_records_in_total", topic).increment()
+    /// The records-in counter of `topic`, kept per source rather than looked up per record.
+    func recordsInCounter(topic: String) -> Counter {
+        counter(&recordsIn, "weir_records_in_total", topic)
     }
 
-    /// One output written to `sink` (`kafka:TOPIC`, `file:PATH` or `stdout`).
-    func recordOut(sink: String) {
-        counter(&recordsOut, "weir_records_out_total", sink, label: "sink").increment()
+    /// The records-out counter of `sink` (`kafka:TOPIC`, `file:PATH` or `stdout`), kept once
+    /// per sink rather than looked up per record.
+    func recordsOutCounter(sink: String) -> Counter {
+        counter(&recordsOut, "weir_records_out_total", sink, label: "sink")
     }
 
     func deadLetter(topic: String) {

@@ -51,6 +51,8 @@ public final class ReplayPipeline {
     /// Replays the whole file (or until `stop`), then flushes every sink.
     public func run(until stop: StopSignal = StopSignal()) throws {
         let reader = try FileRecordReader(path: file.path, format: file.format)
+        let recordsInCounter = metrics.recordsInCounter(topic: file.path)
+        let recordsOutCounters = sinks.map { metrics.recordsOutCounter(sink: $0.name) }
         try processor.open()
         var outputs: [OutgoingMessage] = []
         let pacer = ReplayPacer(pace: file.pace)
@@ -59,6 +61,7 @@ public final class ReplayPipeline {
         while !stop.isStopped, failure == nil {
             guard let record = try reader.next() else { break }
             stats.recordsIn += 1
+            recordsInCounter.increment()
             outputs.removeAll(keepingCapacity: true)
             do {
                 try processor.process(record, into: &outputs)
@@ -68,7 +71,9 @@ public final class ReplayPipeline {
             }
             if let timestamp = processor.lastEventTimestamp { pacer.wait(until: timestamp) }
             for output in outputs {
-                for sink in sinks { try write(output, to: sink, for: record) }
+                for (sink, counter) in zip(sinks, recordsOutCounters) {
+                    if try write(output, to: sink, for: record) { counter.increment() }
+                }
             }
             counter += 1
             if counter & 0x3FF == 0 {
@@ -86,13 +91,16 @@ public final class ReplayPipeline {
         logger.info("replay finished", metadata: ["file": "\(file.path)", "stats": "\(stats.summary)"])
     }
 
-    private func write(_ output: OutgoingMessage, to sink: any EventSink, for record: RawRecord) throws {
+    /// Writes one output; false when the sink refused the record and it was dead-lettered.
+    private func write(_ output: OutgoingMessage, to sink: any EventSink, for record: RawRecord) throws -> Bool {
         do {
             try sink.write(output, token: 1)
             stats.recordsOut += 1
+            return true
         } catch {
             guard error.isRecordProblem else { throw error }
             try sendToDeadLetter(record, RecordError(.sink, error.message))
+            return false
         }
     }
 
