@@ -53,4 +53,35 @@ struct JSONParserTests {
         expected["nan"] = .null
         #expect(try JSONParser.parse(text) == .object(expected))
     }
+
+    /// Every finite number the writer prints reads back as the same Double, and never with
+    /// more significant digits than Swift's shortest round-trip form.
+    @Test func writtenNumbersRoundTripInTheirShortestForm() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func nextRandom() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state
+        }
+        var samples: [Double] = [0.1, 0.2, 0.3, 12.5, -0.037, 99.9, 1e-4, 0.00012, 123456789.123, 1e9 - 0.5,
+                                 0.1 + 0.2, 1.0 / 3.0, -2.675, Double.leastNonzeroMagnitude, 1.7976931348623157e308, 4.35, 1024.0625]
+        for _ in 0..<20_000 {
+            let random = nextRandom()
+            let decimals = Double(Int64(bitPattern: random % 2_000_000_000_000) - 1_000_000_000_000)
+            samples.append(decimals / [10.0, 100.0, 1000.0, 1e6, 1e9][Int(random >> 60) % 5])
+            samples.append(Double(bitPattern: nextRandom()))
+        }
+        func significantDigits(_ text: Substring) -> Int {
+            let mantissa = text.prefix { $0 != "e" && $0 != "E" }.filter(\.isNumber)
+            return mantissa.drop { $0 == "0" }.reversed().drop { $0 == "0" }.count
+        }
+        for number in samples where number.isFinite {
+            var bytes: [UInt8] = []
+            JSONWriter.writeNumber(number, into: &bytes)
+            let text = String(decoding: bytes, as: UTF8.self)
+            let parsed = try JSONParser.parse(text)
+            #expect(parsed.doubleValue == number, "\(number) written as \(text)")
+            #expect(significantDigits(Substring(text)) <= max(1, significantDigits(Substring(number.description))),
+                    "\(number) written as \(text), Swift prints \(number.description)")
+        }
+    }
 }

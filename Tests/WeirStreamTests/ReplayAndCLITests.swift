@@ -74,6 +74,70 @@ struct ReplayAndCLITests {
         #expect(throws: SourceError.self) { try FileRecordReader(path: "/dev/null", format: .capture) }
     }
 
+    /// Replay transforms on one thread and writes on another, in batches: results and
+    /// dead letters must still come out in input order, across many batches.
+    @Test func replayKeepsInputOrderAcrossBatchesWithDeadLettersInterleaved() throws {
+        let folder = try TestPaths.scratchFolder("replay-order")
+        let lines = (1...5_000).map { line -> String in
+            if line % 7 == 0 { return #"{"n":\#(line),"broken""# }
+            return #"{"n":\#(line),"odd":\#(line % 2 == 1),"pad":"x"}"#
+        }
+        let data = try write(lines.joined(separator: "\n"), to: folder, "in.jsonl")
+        let spec = try TopologyLoader.parse("""
+            source: {file: {path: \(data.path)}}
+            operators:
+              - filter: {field: odd, op: "==", value: true}
+              - project: {fields: [n]}
+            sinks: [file: {path: \(folder.path)/out.jsonl}]
+            dead_letter: {file: {path: \(folder.path)/dead.jsonl}}
+            """, file: "order.yaml")
+        let pipeline = try ReplayPipeline(spec: spec)
+        try pipeline.run()
+        let out = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue!["n"]!.doubleValue! }
+        let expected = (1...5_000).filter { $0 % 7 != 0 && $0 % 2 == 1 }.map(Double.init)
+        #expect(out == expected)
+        let dead = try String(contentsOf: folder.appendingPathComponent("dead.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue!["source_offset"]!.doubleValue! }
+        #expect(dead == (1...5_000).filter { $0 % 7 == 0 }.map(Double.init))
+        #expect(pipeline.stats.recordsIn == 5_000)
+        #expect(pipeline.stats.deadLettered == 714)
+    }
+
+    /// A capture file cut short mid-stream: every whole record before the cut is written,
+    /// then the replay fails with the byte offset of the broken record.
+    @Test func replayOfATruncatedCaptureWritesWhatPrecedesTheCutThenFails() throws {
+        let folder = try TestPaths.scratchFolder("replay-truncated")
+        let path = folder.appendingPathComponent("c.weircap").path
+        let record = { (index: Int) in
+            RawRecord(key: nil, value: Array(#"{"i":\#(index)}"#.utf8), origin: RecordOrigin(topic: "t", partition: 0, offset: Int64(index)))
+        }
+        let writer = try CaptureWriter(path: path)
+        for index in 0..<2_999 { try writer.append(record(index)) }
+        try writer.close()
+        let offsetOfLast = try Data(contentsOf: URL(fileURLWithPath: path)).count
+        let full = folder.appendingPathComponent("full.weircap").path
+        let fullWriter = try CaptureWriter(path: full)
+        for index in 0..<3_000 { try fullWriter.append(record(index)) }
+        try fullWriter.close()
+        try Data(contentsOf: URL(fileURLWithPath: full)).dropLast(2).write(to: URL(fileURLWithPath: path))
+        let spec = try TopologyLoader.parse("""
+            source: {file: {path: \(path), format: capture}}
+            sinks: [file: {path: \(folder.path)/out.jsonl}]
+            """, file: "truncated.yaml")
+        let pipeline = try ReplayPipeline(spec: spec)
+        do {
+            try pipeline.run()
+            Issue.record("expected the truncated record to fail the replay")
+        } catch let error as SourceError {
+            #expect(error.offset == Int64(offsetOfLast))
+            #expect(error.description.contains("truncated record"))
+        }
+        let out = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8)
+        #expect(out.split(separator: "\n").count == 2_999)
+        #expect(out.hasSuffix(#"{"i":2998}"# + "\n"))
+    }
+
     @Test func realTimeReplayFollowsTimestampsScaled() throws {
         let folder = try TestPaths.scratchFolder("pace")
         let lines = (0..<11).map { #"{"ts":\#(1_700_000_000 + $0 * 10)}"# }.joined(separator: "\n")

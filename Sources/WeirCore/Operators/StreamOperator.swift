@@ -10,7 +10,7 @@ public protocol StreamOperator: AnyObject {
     func open() throws
     /// Handles one event, appending zero or more events to `output`. Throwing a
     /// `RecordError` dead-letters this one input record; the stream goes on.
-    func process(_ event: Event, into output: inout [Event]) throws(RecordError)
+    func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError)
     func checkpoint() throws
     func close() throws
 }

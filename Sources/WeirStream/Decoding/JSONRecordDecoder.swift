@@ -14,9 +14,13 @@ public final class JSONRecordDecoder: RecordDecoder {
         } catch {
             throw RecordError(.decode, "\(error)")
         }
-        guard case .object(let object) = parsed else {
-            throw RecordError(.decode, "expected a JSON object, found \(parsed.kindName)")
+        // Consumed, so the event gets the only reference to the field storage and
+        // operators can rewrite it in place.
+        switch consume parsed {
+        case .object(let object):
+            return Event(fields: object, record: record)
+        case let other:
+            throw RecordError(.decode, "expected a JSON object, found \(other.kindName)")
         }
-        return Event(fields: object, record: record)
     }
 }

@@ -13,13 +13,13 @@ public final class CountByKeyOperator: PartitionedStateOperator {
         self.outputField = outputField
     }
 
-    public func process(_ event: Event, into output: inout [Event]) throws(RecordError) {
-        let partition = PartitionID(topic: event.origin.topic, partition: event.origin.partition)
-        let key = event.keyText
+    public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
+        var counted = consume event
+        let partition = PartitionID(topic: counted.origin.topic, partition: counted.origin.partition)
+        let key = counted.keyText
         let count = (counts[partition]?[key] ?? 0) + 1
         counts[partition, default: [:]][key] = count
         changed.insert(partition)
-        var counted = event
         counted.fields[outputField] = .number(Double(count))
         output.append(counted)
     }

@@ -10,8 +10,9 @@ public final class FilterOperator: StreamOperator {
         self.condition = condition
     }
 
-    public func process(_ event: Event, into output: inout [Event]) throws(RecordError) {
-        if matches(event.fields[condition.field]) { output.append(event) }
+    public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
+        let kept = consume event
+        if matches(kept.fields[condition.field]) { output.append(kept) }
     }
 
     func matches(_ field: JSONValue?) -> Bool {

@@ -9,9 +9,9 @@ public final class KeyByOperator: StreamOperator {
         self.field = field
     }
 
-    public func process(_ event: Event, into output: inout [Event]) throws(RecordError) {
-        var keyed = event
-        switch event.fields[field] {
+    public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
+        var keyed = consume event
+        switch keyed.fields[field] {
         case .string(let text)?: keyed.key = Array(text.utf8)
         case .number(let number)?: keyed.key = JSONWriter.bytes(of: .number(number))
         case .bool(let flag)?: keyed.key = Array((flag ? "true" : "false").utf8)

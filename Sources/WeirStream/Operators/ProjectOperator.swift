@@ -12,15 +12,23 @@ public final class ProjectOperator: StreamOperator {
         self.renames = rename.map { (from: $0.0, to: $0.1) }
     }
 
-    public func process(_ event: Event, into output: inout [Event]) throws(RecordError) {
-        var result = event
+    public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
+        var result = consume event
         if !keep.isEmpty {
-            var fields: [(key: String, value: JSONValue)] = []
-            fields.reserveCapacity(keep.count)
-            for name in keep {
-                if let value = event.fields[name] { fields.append((name, value)) }
+            // Rearranged in place: the event is ours, so its field storage is reused and
+            // values are moved rather than copied.
+            let keptCount = result.fields.fields.withUnsafeMutableBufferPointer { fields -> Int in
+                var kept = 0
+                for name in keep {
+                    var index = kept
+                    while index < fields.count, fields[index].key != name { index += 1 }
+                    guard index < fields.count else { continue }
+                    fields.swapAt(kept, index)
+                    kept += 1
+                }
+                return kept
             }
-            result.fields = JSONObject(fields)
+            result.fields.fields.removeLast(result.fields.fields.count - keptCount)
         }
         for rename in renames {
             if let index = result.fields.fields.firstIndex(where: { $0.key == rename.from }) {

@@ -14,6 +14,7 @@ public final class RecordProcessor {
     public private(set) var lastEventTimestamp: Int64?
     private var stage: [Event] = []
     private var next: [Event] = []
+    private var results: [Event] = []
 
     public init(spec: TopologySpec, operators: [any StreamOperator]? = nil) {
         decoder = RecordDecoders.make(spec.decode)
@@ -38,6 +39,16 @@ public final class RecordProcessor {
 
     /// Runs one record through decode, schema and operators, appending its outputs.
     public func process(_ record: RawRecord, into outputs: inout [OutgoingMessage]) throws(RecordError) {
+        results.removeAll(keepingCapacity: true)
+        try transform(record, into: &results)
+        while let result = results.popFirstMoving() {
+            outputs.append(Self.message(for: result))
+        }
+    }
+
+    /// Runs one record through decode, schema and operators, appending the events that
+    /// come out of the chain (none when an operator drops it).
+    public func transform(_ record: RawRecord, into results: inout [Event]) throws(RecordError) {
         let size = (record.value?.count ?? 0) + (record.key?.count ?? 0)
         if size > maxRecordBytes {
             throw RecordError(.oversize, "record of \(size) bytes exceeds max_record_bytes=\(maxRecordBytes)")
@@ -49,19 +60,44 @@ public final class RecordProcessor {
             lastEventTimestamp = event.timestamp
         }
         if let extractor { try extractor.apply(to: &event) }
+        guard !operators.isEmpty else {
+            results.append(consume event)
+            return
+        }
         stage.removeAll(keepingCapacity: true)
-        stage.append(event)
-        for op in operators {
+        stage.append(consume event)
+        for (index, op) in operators.enumerated() {
+            let last = index == operators.count - 1
             next.removeAll(keepingCapacity: true)
-            for item in stage {
-                try op.process(item, into: &next)
+            // Events are moved out of `stage` in order, so each operator owns its input
+            // and can rewrite it without copying (the stage almost always holds one).
+            while let item = stage.popFirstMoving() {
+                if last {
+                    try op.process(item, into: &results)
+                } else {
+                    try op.process(item, into: &next)
+                }
             }
+            if last { return }
             swap(&stage, &next)
             if stage.isEmpty { return }
         }
-        for result in stage {
-            outputs.append(OutgoingMessage(topic: "", key: result.key, value: JSONWriter.bytes(of: .object(result.fields)),
-                                           headers: result.headers, timestamp: result.timestamp))
-        }
+    }
+
+    /// The message a result event becomes: its fields as a JSON object, with its key,
+    /// headers and timestamp.
+    public static func message(for result: consuming Event) -> OutgoingMessage {
+        let value = JSONWriter.bytes(of: .object(result.fields))
+        return OutgoingMessage(topic: "", key: result.key, value: value, headers: result.headers, timestamp: result.timestamp)
+    }
+}
+
+extension Array {
+    /// Removes and returns the first element, moving it out without a copy. Cheap for the
+    /// one- or two-element arrays an operator chain passes along.
+    mutating func popFirstMoving() -> Element? {
+        guard !isEmpty else { return nil }
+        if count == 1 { return removeLast() }
+        return removeFirst()
     }
 }
