@@ -14,12 +14,15 @@ with open("/tmp/weir-bench/replay.jsonl", "w") as f:
         f.write(json.dumps({"id": i, "host": f"h-{i % 100:03d}", "cpu": round((i * 7919) % 1000 / 10, 1),
                             "mem": (i * 104729) % 65536, "note": "steady"}, separators=(",", ":")) + "\n")
 PY
-rm -f /tmp/weir-bench/replay.out.jsonl
+rm -f /tmp/weir-bench/replay.out.jsonl /tmp/weir-bench/replay.py.jsonl
+# Both contenders start with no pending writeback of the input competing for the CPUs.
+sync
 start=$(date +%s.%N)
 .build/release/weir replay benchmarks/replay.yaml --log-level warning
 end=$(date +%s.%N)
 weir=$(python3 -c "print($count / ($end - $start))")
 lines=$(wc -l < /tmp/weir-bench/replay.out.jsonl)
+sync
 python3 - "$count" "$weir" "$lines" <<'PY'
 import json, sys, time
 count, weir, lines = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
