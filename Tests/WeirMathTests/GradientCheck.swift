@@ -41,3 +41,34 @@ enum GradientCheck {
         }
     }
 }
+
+extension GradientCheck {
+    /// Checks the gradients of every parameter in `store` of the scalar `loss`. `loss` must
+    /// be deterministic (seed any randomness inside it afresh on every call).
+    static func checkParameters(_ name: String, store: ParameterStore<Double>, tolerance: Double = 1e-6,
+                                sourceLocation: SourceLocation = #_sourceLocation,
+                                _ loss: (BoundParameters<Double>) -> Variable<Double>) {
+        let tape = GradientTape<Double>()
+        let bound = store.bind(to: tape)
+        let output = loss(bound)
+        let analytic = bound.gradients(of: output.value.count == 1 ? output.sum() : output.sum()).map(\.dense)
+        for key in store.keys {
+            let original = store[key]
+            var worst = 0.0
+            for element in 0..<original.count {
+                func evaluate(_ delta: Double) -> Double {
+                    var shifted = original.scalars
+                    shifted[element] += delta
+                    store[key] = Tensor(shape: original.shape, scalars: shifted)
+                    defer { store[key] = original }
+                    return loss(store.bind(to: GradientTape<Double>())).sum().value.scalar
+                }
+                let step = 1e-6 * max(1, abs(original.scalars[element]))
+                let numeric = (evaluate(step) - evaluate(-step)) / (2 * step)
+                let exact = analytic[key.index].scalars[element]
+                worst = max(worst, abs(numeric - exact) / max(1, abs(numeric), abs(exact)))
+            }
+            #expect(worst < tolerance, "\(name): parameter \(store.name(of: key)) relative error \(worst)", sourceLocation: sourceLocation)
+        }
+    }
+}

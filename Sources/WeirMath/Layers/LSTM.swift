@@ -1,0 +1,66 @@
+/// A multi-layer LSTM (gate order input, forget, cell, output, as MXNet and PyTorch).
+/// Each layer keeps fused weights: input [in, 4h], recurrent [h, 4h] and bias [4h], so one
+/// time step of one layer is two GEMMs.
+public struct LSTM: Sendable {
+    public struct Layer: Sendable {
+        public let inputWeight: ParameterKey
+        public let recurrentWeight: ParameterKey
+        public let bias: ParameterKey
+    }
+
+    public let layers: [Layer]
+    public let inputSize: Int
+    public let hiddenSize: Int
+
+    /// `forgetBias` starts the forget gates open (1 is the usual choice for long memories).
+    public init<Scalar: TensorScalar>(_ name: String, inputSize: Int, hiddenSize: Int, layers count: Int = 1, forgetBias: Double = 1,
+                                      store: ParameterStore<Scalar>, random: inout RandomSource) {
+        precondition(count >= 1, "an LSTM needs at least one layer")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        var layers: [Layer] = []
+        for index in 0..<count {
+            let input = index == 0 ? inputSize : hiddenSize
+            let wi: Tensor<Scalar> = Initializer.xavierUniform.make([input, 4 * hiddenSize], fanIn: input, fanOut: 4 * hiddenSize, random: &random)
+            let wh: Tensor<Scalar> = Initializer.xavierUniform.make([hiddenSize, 4 * hiddenSize], fanIn: hiddenSize, fanOut: 4 * hiddenSize, random: &random)
+            var bias = [Scalar](repeating: 0, count: 4 * hiddenSize)
+            for unit in hiddenSize..<(2 * hiddenSize) { bias[unit] = Scalar(forgetBias) }
+            layers.append(Layer(inputWeight: store.register("\(name).\(index).input_weight", wi),
+                                recurrentWeight: store.register("\(name).\(index).recurrent_weight", wh),
+                                bias: store.register("\(name).\(index).bias", Tensor(bias))))
+        }
+        self.layers = layers
+    }
+
+    public func zeroState<Scalar>(batch: Int, on tape: GradientTape<Scalar>) -> RecurrentState<Scalar> {
+        .zeros(layers: layers.count, batch: batch, hidden: hiddenSize, withCell: true, on: tape)
+    }
+
+    /// One time step: x is [batch, inputSize]; returns the top layer's output [batch, hidden].
+    public func step<Scalar>(_ x: Variable<Scalar>, state: inout RecurrentState<Scalar>, _ parameters: BoundParameters<Scalar>,
+                             regularization: RecurrentRegularization = .none, random: inout RandomSource) -> Variable<Scalar> {
+        var input = x
+        let h = hiddenSize
+        for (index, layer) in layers.enumerated() {
+            if index > 0 { input = regularization.dropped(input, random: &random) }
+            let gates = matmul(input, parameters[layer.inputWeight]) + matmul(state.hidden[index], parameters[layer.recurrentWeight])
+                + parameters[layer.bias]
+            let inputGate = gates.sliced(axis: 1, 0..<h).sigmoid()
+            let forgetGate = gates.sliced(axis: 1, h..<(2 * h)).sigmoid()
+            let candidate = gates.sliced(axis: 1, (2 * h)..<(3 * h)).tanh()
+            let outputGate = gates.sliced(axis: 1, (3 * h)..<(4 * h)).sigmoid()
+            let cell = forgetGate * state.cell[index] + inputGate * candidate
+            let hidden = outputGate * cell.tanh()
+            state.cell[index] = regularization.zonedOut(previous: state.cell[index], next: cell, random: &random)
+            state.hidden[index] = regularization.zonedOut(previous: state.hidden[index], next: hidden, random: &random)
+            input = hidden
+        }
+        return input
+    }
+
+    /// Runs the sequence `steps` (each [batch, inputSize]) and returns every step's output.
+    public func callAsFunction<Scalar>(_ steps: [Variable<Scalar>], state: inout RecurrentState<Scalar>, _ parameters: BoundParameters<Scalar>,
+                                       regularization: RecurrentRegularization = .none, random: inout RandomSource) -> [Variable<Scalar>] {
+        steps.map { step($0, state: &state, parameters, regularization: regularization, random: &random) }
+    }
+}
