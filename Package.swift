@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .target(name: "WeirCore", swiftSettings: strict),
-        .target(name: "WeirMath", dependencies: ["CBLAS"], swiftSettings: strict),
+        .target(name: "WeirMath", dependencies: ["CBLAS", "WeirCore"], swiftSettings: strict),
         .target(name: "WeirKafka",
                 dependencies: ["CRdKafka", "WeirCore", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),

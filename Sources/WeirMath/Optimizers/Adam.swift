@@ -1,0 +1,44 @@
+/// Adam (Kingma and Ba) with bias correction; `weightDecay` is decoupled (AdamW: the
+/// weights shrink by lr·λ·w each step, apart from the adaptive gradient step).
+public struct Adam<Scalar: TensorScalar>: Optimizer {
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var weightDecay: Double
+    private var first: [[Scalar]] = []
+    private var second: [[Scalar]] = []
+    /// Steps taken, per parameter (sparse rows advance their own clock only when touched
+    /// in dense mode; the bias correction uses the parameter's step count).
+    private var steps: [Int] = []
+
+    public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    public mutating func step(_ store: ParameterStore<Scalar>, _ gradients: [Gradient<Scalar>]) {
+        for key in store.keys {
+            var values = store[key].scalars
+            OptimizerSupport.slot(&first, key.index, count: values.count)
+            OptimizerSupport.slot(&second, key.index, count: values.count)
+            while steps.count <= key.index { steps.append(0) }
+            steps[key.index] += 1
+            let t = Double(steps[key.index])
+            let correction1 = 1 - Double.pow(beta1, t), correction2 = 1 - Double.pow(beta2, t)
+            let stepSize = Scalar(learningRate * correction2.squareRoot() / correction1)
+            let (b1, b2, eps) = (Scalar(beta1), Scalar(beta2), Scalar(epsilon * correction2.squareRoot()))
+            let decay = Scalar(learningRate * weightDecay)
+            OptimizerSupport.forEachElement(gradients[key.index]) { offset, g in
+                first[key.index][offset] = b1 * first[key.index][offset] + (1 - b1) * g
+                second[key.index][offset] = b2 * second[key.index][offset] + (1 - b2) * g * g
+                values[offset] -= decay * values[offset]
+                values[offset] -= stepSize * first[key.index][offset] / (second[key.index][offset].squareRoot() + eps)
+            }
+            store[key] = Tensor(shape: store[key].shape, scalars: values)
+        }
+    }
+}
