@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),
-        .testTarget(name: "WeirMathTests", dependencies: ["WeirMath"], swiftSettings: strict),
+        .testTarget(name: "WeirMathTests", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
