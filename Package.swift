@@ -50,6 +50,8 @@ let package = Package(
                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                           ],
                           swiftSettings: strict),
+        .executableTarget(name: "weir-math-bench", dependencies: ["WeirMath"], path: "benchmarks/weir-math-bench",
+                          swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),

@@ -61,7 +61,7 @@ extension Variable {
     }
 
     public func relu() -> Variable {
-        let mask = value.map { $0 > 0 ? 1 : 0 }
+        let mask = value.applying(.positiveMask)
         return unary(value.relu()) { $0 * mask }
     }
 
@@ -83,28 +83,28 @@ extension Variable {
 
     /// |x|, with derivative sign(x) (0 at 0).
     public func abs() -> Variable {
-        let sign = value.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        let sign = value.applying(.sign)
         return unary(value.abs()) { $0 * sign }
     }
 
     /// x^p for a constant exponent.
     public func pow(_ exponent: Scalar) -> Variable {
         let x = value
-        return unary(x.map { Scalar.pow($0, exponent) }) { upstream in
-            upstream * x.map { exponent * Scalar.pow($0, exponent - 1) }
+        return unary(x.applying(.power(Double(exponent)))) { upstream in
+            upstream * x.applying(.power(Double(exponent - 1))) * exponent
         }
     }
 
     /// The log-gamma function; its derivative is the digamma function.
     public func lgamma() -> Variable {
         let x = value
-        return unary(x.map(Scalar.lgamma)) { $0 * x.map(SpecialFunctions.digamma) }
+        return unary(x.applying(.lgamma)) { $0 * x.applying(.digamma) }
     }
 
     /// log(1 + x).
     public func log1p() -> Variable {
         let x = value
-        return unary(x.map(Scalar.log1p)) { $0 / (x + 1) }
+        return unary(x.applying(.log1p)) { $0 / (x + 1) }
     }
 
     public func sum() -> Variable {
@@ -211,7 +211,7 @@ extension Variable {
 
     /// Keeps elements where `mask` is 1 and zeroes them where it is 0 (dropout, padding).
     public func masked(by mask: Tensor<Scalar>) -> Variable {
-        unary(value * mask) { Tensor.zip($0, mask.broadcast(to: $0.shape), *) }
+        unary(value * mask) { $0 * mask }
     }
 }
 

@@ -14,7 +14,7 @@ public struct NegativeBinomialLikelihood<Scalar: TensorScalar>: Likelihood {
         let k = mu.tape.constant(observation)
         let r = 1 / alpha
         let alphaMu = alpha * mu
-        return (k + r).lgamma() - mu.tape.constant(observation.map { Scalar.lgamma($0 + 1) }) - r.lgamma()
+        return (k + r).lgamma() - mu.tape.constant((observation + 1).applying(.lgamma)) - r.lgamma()
             + k * (alphaMu.log() - alphaMu.log1p()) - r * alphaMu.log1p()
     }
 
@@ -32,8 +32,8 @@ extension Variable {
     /// 1 / x.
     static func / (lhs: Scalar, rhs: Variable) -> Variable {
         let x = rhs.value
-        return rhs.tape.record(x.map { lhs / $0 }, inputs: [rhs]) { upstream in
-            [.dense(upstream * x.map { -lhs / ($0 * $0) })]
+        return rhs.tape.record(x.applying(.divideScalarBy(Double(lhs))), inputs: [rhs]) { upstream in
+            [.dense(upstream * x.applying(.square).applying(.divideScalarBy(-Double(lhs))))]
         }
     }
 }

@@ -1,15 +1,17 @@
-/// Sums, means, extremes and softmax along an axis or over all elements. Sums accumulate
-/// in Double whatever the element type, so long Float reductions do not drift.
+/// Sums, means, extremes and softmax along an axis or over all elements. Whole-tensor
+/// sums accumulate in Double whatever the element type, so long Float reductions do not
+/// drift; sums along an axis add whole rows in the element type, as BLAS libraries do.
 extension Tensor {
     /// The sum of all elements.
     public func sum() -> Scalar {
         var total = 0.0
-        if isContiguous {
-            storage.withUnsafeBufferPointer { buffer in
-                for i in offset..<(offset + count) { total += Double(buffer[i]) }
+        storage.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            if isContiguous {
+                total = Scalar.sumKernel(base + offset, stride: 1, count: count)
+            } else {
+                forEachRow { start, _, length, stride in total += Scalar.sumKernel(base + start, stride: stride, count: length) }
             }
-        } else {
-            forEachOffset { total += Double(storage[$0]) }
         }
         return Scalar(total)
     }
@@ -39,7 +41,26 @@ extension Tensor {
     }
 
     public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
-        reduce(axis: axis, keepingDimension: keepingDimension, initial: 0) { $0 + Double($1) }
+        precondition(axis >= 0 && axis < rank, "axis \(axis) out of range for rank \(rank)")
+        let outer = shape[..<axis].reduce(1, *)
+        let length = shape[axis]
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let source = contiguous()
+        var result = [Scalar](repeating: 0, count: outer * inner)
+        source.storage.withUnsafeBufferPointer { input in
+            result.withUnsafeMutableBufferPointer { output in
+                let base = input.baseAddress! + source.offset
+                for o in 0..<outer {
+                    let target = output.baseAddress! + o * inner
+                    for j in 0..<length {
+                        Scalar.binaryKernel(.add, target, strideA: 1, base + (o * length + j) * inner, strideB: 1, target, count: inner)
+                    }
+                }
+            }
+        }
+        var newShape = shape
+        if keepingDimension { newShape[axis] = 1 } else { newShape.remove(at: axis) }
+        return Tensor(shape: newShape, scalars: result)
     }
 
     public func mean(axis: Int, keepingDimension: Bool = false) -> Tensor {

@@ -94,10 +94,45 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, CustomStringConvertible {
     /// All elements in row-major order.
     public var scalars: [Scalar] {
         if isContiguous { return Array(storage[offset..<offset + count]) }
-        var result: [Scalar] = []
-        result.reserveCapacity(count)
-        forEachOffset { result.append(storage[$0]) }
-        return result
+        return [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+            storage.withUnsafeBufferPointer { source in
+                let base = source.baseAddress!
+                forEachRow { start, row, length, stride in
+                    Scalar.unaryKernel(.copy, base + start, stride: stride, buffer.baseAddress! + row * length, count: length)
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// Calls `body(storageOffset, rowIndex, rowLength, rowStride)` for each run of the last
+    /// axis, in row-major order: elementwise work is done a row at a time through kernels.
+    func forEachRow(_ body: (Int, Int, Int, Int) -> Void) {
+        guard count > 0 else { return }
+        guard rank > 0 else {
+            body(offset, 0, 1, 1)
+            return
+        }
+        let length = shape[rank - 1], stride = strides[rank - 1]
+        let rows = count / length
+        if rank == 1 {
+            body(offset, 0, length, stride)
+            return
+        }
+        var index = Array(repeating: 0, count: rank - 1)
+        var position = offset
+        for row in 0..<rows {
+            body(position, row, length, stride)
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                position += strides[axis]
+                if index[axis] < shape[axis] { break }
+                position -= strides[axis] * shape[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
     }
 
     /// The single value of a one-element tensor.

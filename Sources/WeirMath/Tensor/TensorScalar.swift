@@ -27,6 +27,12 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable
     static func geqrf(m: Int, n: Int, a: UnsafeMutablePointer<Self>, tau: UnsafeMutablePointer<Self>) -> Int32
     static func orgqr(m: Int, n: Int, k: Int, a: UnsafeMutablePointer<Self>, tau: UnsafePointer<Self>) -> Int32
 
+    /// Elementwise kernels (see `UnaryKernel`), one call per row of a tensor operation.
+    static func unaryKernel(_ kernel: UnaryKernel, _ x: UnsafePointer<Self>, stride: Int, _ out: UnsafeMutablePointer<Self>, count: Int)
+    static func binaryKernel(_ kernel: BinaryKernel, _ a: UnsafePointer<Self>, strideA: Int, _ b: UnsafePointer<Self>, strideB: Int,
+                             _ out: UnsafeMutablePointer<Self>, count: Int)
+    static func sumKernel(_ x: UnsafePointer<Self>, stride: Int, count: Int) -> Double
+
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
@@ -85,6 +91,19 @@ extension Float: TensorScalar {
         LAPACKE_sorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(k), a, Int32(n), tau)
     }
 
+    public static func unaryKernel(_ kernel: UnaryKernel, _ x: UnsafePointer<Float>, stride: Int, _ out: UnsafeMutablePointer<Float>, count: Int) {
+        runUnary(kernel, x, stride: stride, out, count: count)
+    }
+
+    public static func binaryKernel(_ kernel: BinaryKernel, _ a: UnsafePointer<Float>, strideA: Int, _ b: UnsafePointer<Float>, strideB: Int,
+                                    _ out: UnsafeMutablePointer<Float>, count: Int) {
+        runBinary(kernel, a, strideA: strideA, b, strideB: strideB, out, count: count)
+    }
+
+    public static func sumKernel(_ x: UnsafePointer<Float>, stride: Int, count: Int) -> Double {
+        runSum(x, stride: stride, count: count)
+    }
+
     public static func exp(_ x: Float) -> Float { expf(x) }
     public static func log(_ x: Float) -> Float { logf(x) }
     public static func tanh(_ x: Float) -> Float { tanhf(x) }
@@ -135,6 +154,19 @@ extension Double: TensorScalar {
 
     public static func orgqr(m: Int, n: Int, k: Int, a: UnsafeMutablePointer<Double>, tau: UnsafePointer<Double>) -> Int32 {
         LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(k), a, Int32(n), tau)
+    }
+
+    public static func unaryKernel(_ kernel: UnaryKernel, _ x: UnsafePointer<Double>, stride: Int, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        runUnary(kernel, x, stride: stride, out, count: count)
+    }
+
+    public static func binaryKernel(_ kernel: BinaryKernel, _ a: UnsafePointer<Double>, strideA: Int, _ b: UnsafePointer<Double>, strideB: Int,
+                                    _ out: UnsafeMutablePointer<Double>, count: Int) {
+        runBinary(kernel, a, strideA: strideA, b, strideB: strideB, out, count: count)
+    }
+
+    public static func sumKernel(_ x: UnsafePointer<Double>, stride: Int, count: Int) -> Double {
+        runSum(x, stride: stride, count: count)
     }
 
     public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
