@@ -40,6 +40,8 @@ public final class GradientTape<Scalar: TensorScalar> {
 
     /// Gradients of the scalar `output` with respect to each of `wrt` (zeros where the
     /// output does not depend on one).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func gradients(of output: Variable<Scalar>, with wrt: [Variable<Scalar>]) -> [Gradient<Scalar>] {
         precondition(output.value.count == 1, "gradients need a scalar output, got shape \(output.value.shape)")
         var accumulated = [Gradient<Scalar>?](repeating: nil, count: output.index + 1)

@@ -154,6 +154,8 @@ extension Variable {
     }
 
     /// Variables joined along `axis`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func concatenate(_ parts: [Variable], axis: Int) -> Variable {
         precondition(!parts.isEmpty, "concatenate needs at least one variable")
         let sizes = parts.map { $0.shape[axis] }
@@ -167,6 +169,8 @@ extension Variable {
     }
 
     /// Matrix product (rank 2, or batched rank 3 with a rank-2 operand broadcast).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func matmul(_ lhs: Variable, _ rhs: Variable) -> Variable {
         let a = lhs.value, b = rhs.value
         return lhs.tape.record(Tensor.matmul(a, b), inputs: [lhs, rhs]) { upstream in

@@ -22,6 +22,8 @@ public struct Attention: Sendable {
     }
 
     /// The attended values [batch, tq, dv] and the attention weights [batch, tq, tk].
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction<Scalar>(query: Variable<Scalar>, key: Variable<Scalar>, value: Variable<Scalar>,
                                        mask: Tensor<Scalar>? = nil, _ parameters: BoundParameters<Scalar>) -> (output: Variable<Scalar>, weights: Variable<Scalar>) {
         var scores: Variable<Scalar>

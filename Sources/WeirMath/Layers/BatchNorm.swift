@@ -21,6 +21,8 @@ public struct BatchNorm: Sendable {
         runningVariance = Array(repeating: 1, count: features)
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public mutating func callAsFunction<Scalar>(_ x: Variable<Scalar>, _ parameters: BoundParameters<Scalar>, training: Bool) -> Variable<Scalar> {
         precondition(x.shape.count >= 2 && x.shape[1] == features, "batch norm expects axis 1 of size \(features), got \(x.shape)")
         // Features last, everything else flattened into rows.

@@ -17,6 +17,8 @@ public struct Conv2D: Sendable {
         bias = store.register("\(name).bias", Tensor<Scalar>.zeros([outputChannels]))
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction<Scalar>(_ x: Variable<Scalar>, _ parameters: BoundParameters<Scalar>) -> Variable<Scalar> {
         precondition(x.shape.count == 4 && x.shape[1] == inputChannels,
                      "conv2d expects [batch, \(inputChannels), height, width], got \(x.shape)")

@@ -20,6 +20,8 @@ public struct Dense: Sendable {
     }
 
     /// Applies the layer to x of shape [..., inputSize].
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction<Scalar>(_ x: Variable<Scalar>, _ parameters: BoundParameters<Scalar>) -> Variable<Scalar> {
         precondition(x.shape.last == inputSize, "dense layer expects last dimension \(inputSize), got \(x.shape)")
         let leading = Array(x.shape.dropLast())

@@ -14,6 +14,8 @@ public struct Embedding: Sendable {
     }
 
     /// The vectors of `ids`, as [ids.count, dimension].
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction<Scalar>(_ ids: [Int], _ parameters: BoundParameters<Scalar>) -> Variable<Scalar> {
         parameters[table].gatherRows(ids)
     }

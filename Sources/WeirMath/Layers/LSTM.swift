@@ -37,6 +37,8 @@ public struct LSTM: Sendable {
     }
 
     /// One time step: x is [batch, inputSize]; returns the top layer's output [batch, hidden].
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func step<Scalar>(_ x: Variable<Scalar>, state: inout RecurrentState<Scalar>, _ parameters: BoundParameters<Scalar>,
                              regularization: RecurrentRegularization = .none, random: inout RandomSource) -> Variable<Scalar> {
         var input = x
@@ -59,6 +61,8 @@ public struct LSTM: Sendable {
     }
 
     /// Runs the sequence `steps` (each [batch, inputSize]) and returns every step's output.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction<Scalar>(_ steps: [Variable<Scalar>], state: inout RecurrentState<Scalar>, _ parameters: BoundParameters<Scalar>,
                                        regularization: RecurrentRegularization = .none, random: inout RandomSource) -> [Variable<Scalar>] {
         steps.map { step($0, state: &state, parameters, regularization: regularization, random: &random) }

@@ -43,6 +43,8 @@ public final class ParameterStore<Scalar: TensorScalar> {
     public var scalarCount: Int { values.reduce(0) { $0 + $1.count } }
 
     /// Every parameter as a variable on `tape`, for one forward and backward pass.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func bind(to tape: GradientTape<Scalar>) -> BoundParameters<Scalar> {
         BoundParameters(tape: tape, variables: values.map { tape.parameter($0) })
     }
@@ -56,6 +58,8 @@ public struct BoundParameters<Scalar: TensorScalar> {
     public subscript(key: ParameterKey) -> Variable<Scalar> { variables[key.index] }
 
     /// Gradients of a scalar loss for every parameter of the store, by key.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func gradients(of loss: Variable<Scalar>) -> [Gradient<Scalar>] {
         tape.gradients(of: loss, with: variables)
     }

@@ -8,12 +8,16 @@ public struct BetaLikelihood<Scalar: TensorScalar>: Likelihood {
         self.b = b
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func logProbability(_ observation: Tensor<Scalar>) -> Variable<Scalar> {
         let logX = a.tape.constant(observation.log())
         let logOneMinusX = a.tape.constant((1 - observation).log())
         return (a - 1) * logX + (b - 1) * logOneMinusX - a.lgamma() - b.lgamma() + (a + b).lgamma()
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func sample(random: inout RandomSource) -> Tensor<Scalar> {
         let shape = Tensor<Scalar>.broadcastShape(a.shape, b.shape)
         let x = a.value.broadcast(to: shape).scalars, y = b.value.broadcast(to: shape).scalars

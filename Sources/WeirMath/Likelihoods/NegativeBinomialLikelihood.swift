@@ -10,6 +10,8 @@ public struct NegativeBinomialLikelihood<Scalar: TensorScalar>: Likelihood {
     }
 
     /// log P(k) = lgamma(k + 1/α) - lgamma(k + 1) - lgamma(1/α) + k log(αμ / (1 + αμ)) - log(1 + αμ) / α.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func logProbability(_ observation: Tensor<Scalar>) -> Variable<Scalar> {
         let k = mu.tape.constant(observation)
         let r = 1 / alpha
@@ -18,6 +20,8 @@ public struct NegativeBinomialLikelihood<Scalar: TensorScalar>: Likelihood {
             + k * (alphaMu.log() - alphaMu.log1p()) - r * alphaMu.log1p()
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func sample(random: inout RandomSource) -> Tensor<Scalar> {
         let shape = Tensor<Scalar>.broadcastShape(mu.shape, alpha.shape)
         let m = mu.value.broadcast(to: shape).scalars, a = alpha.value.broadcast(to: shape).scalars

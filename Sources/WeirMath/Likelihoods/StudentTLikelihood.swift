@@ -11,6 +11,8 @@ public struct StudentTLikelihood<Scalar: TensorScalar>: Likelihood {
         self.nu = nu
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func logProbability(_ observation: Tensor<Scalar>) -> Variable<Scalar> {
         let z = (mu.tape.constant(observation) - mu) / sigma
         let halfNuPlusOne = (nu + 1) * Scalar(0.5)
@@ -18,6 +20,8 @@ public struct StudentTLikelihood<Scalar: TensorScalar>: Likelihood {
             - sigma.log() - halfNuPlusOne * (z.squared() / nu).log1p()
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func sample(random: inout RandomSource) -> Tensor<Scalar> {
         let shape = Tensor<Scalar>.broadcastShape(Tensor<Scalar>.broadcastShape(mu.shape, sigma.shape), nu.shape)
         let m = mu.value.broadcast(to: shape).scalars, s = sigma.value.broadcast(to: shape).scalars

@@ -37,7 +37,7 @@ extension Tensor {
         let (b, transposeB, ldb) = prepared(rhs, rows: k, columns: n)
         let aBatchStride = a.rank == 3 && lhsBatch > 1 ? a.strides[0] : 0
         let bBatchStride = b.rank == 3 && rhsBatch > 1 ? b.strides[0] : 0
-        var result = [Scalar](repeating: 0, count: batch * m * n)
+        var result = filled(0, count: batch * m * n)
         if m > 0 && n > 0 {
             a.storage.withUnsafeBufferPointer { aBuffer in
                 b.storage.withUnsafeBufferPointer { bBuffer in

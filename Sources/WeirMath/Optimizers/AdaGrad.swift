@@ -12,6 +12,8 @@ public struct AdaGrad<Scalar: TensorScalar>: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public mutating func step(_ store: ParameterStore<Scalar>, _ gradients: [Gradient<Scalar>]) {
         for key in store.keys {
             var values = store[key].scalars

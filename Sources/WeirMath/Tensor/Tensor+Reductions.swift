@@ -46,7 +46,7 @@ extension Tensor {
         let length = shape[axis]
         let inner = shape[(axis + 1)...].reduce(1, *)
         let source = contiguous()
-        var result = [Scalar](repeating: 0, count: outer * inner)
+        var result = Self.filled(0, count: outer * inner)
         source.storage.withUnsafeBufferPointer { input in
             result.withUnsafeMutableBufferPointer { output in
                 let base = input.baseAddress! + source.offset

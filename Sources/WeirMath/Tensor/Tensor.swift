@@ -12,7 +12,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, CustomStringConvertible {
     /// A tensor of `shape` with every element `value`.
     public init(shape: [Int], repeating value: Scalar) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        self.storage = Array(repeating: value, count: shape.reduce(1, *))
+        self.storage = Self.filled(value, count: shape.reduce(1, *))
         self.shape = shape
         self.strides = Self.rowMajorStrides(shape)
         self.offset = 0
@@ -64,6 +64,14 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, CustomStringConvertible {
 
     public var rank: Int { shape.count }
     public var count: Int { shape.reduce(1, *) }
+
+    /// `count` copies of `value`, written by the element type's kernel (a stride-0 copy).
+    static func filled(_ value: Scalar, count: Int) -> [Scalar] {
+        [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+            withUnsafePointer(to: value) { Scalar.unaryKernel(.copy, $0, stride: 0, buffer.baseAddress!, count: count) }
+            initialized = count
+        }
+    }
 
     static func rowMajorStrides(_ shape: [Int]) -> [Int] {
         var strides = Array(repeating: 1, count: shape.count)
