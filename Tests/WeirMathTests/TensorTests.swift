@@ -89,3 +89,20 @@ struct TensorTests {
         #expect(Tensor<Double>([-800, 800]).softplus().scalars == [0, 800])
     }
 }
+
+struct FastFunctionTests {
+    /// Float's tanh is a rational approximation: it must stay within a few ulp of the
+    /// correctly rounded result over the whole range (measured worst: 6 ulp).
+    @Test func floatTanhIsAccurateToAFewUlp() {
+        var probes = (0...400_000).map { Float(-12 + 24 * Double($0) / 400_000) }
+        for exponent in -30...3 { for mantissa in 1...9 { probes.append(Float(mantissa) * Float(pow(2.0, Double(exponent)))) } }
+        var worstUlps: Float = 0
+        for x in probes + probes.map({ -$0 }) {
+            let exact = Float(Foundation.tanh(Double(x)))
+            let ulps = abs(Float.tanh(x) - exact) / max(exact.ulp, Float.leastNormalMagnitude)
+            worstUlps = max(worstUlps, ulps)
+        }
+        #expect(worstUlps <= 8, "worst error \(worstUlps) ulp")
+        #expect(Float.tanh(0) == 0 && Float.tanh(20) == 1 && Float.tanh(-20) == -1 && Float.tanh(1e-6) == 1e-6)
+    }
+}

@@ -42,17 +42,11 @@ public struct LSTM: Sendable {
     public func step<Scalar>(_ x: Variable<Scalar>, state: inout RecurrentState<Scalar>, _ parameters: BoundParameters<Scalar>,
                              regularization: RecurrentRegularization = .none, random: inout RandomSource) -> Variable<Scalar> {
         var input = x
-        let h = hiddenSize
         for (index, layer) in layers.enumerated() {
             if index > 0 { input = regularization.dropped(input, random: &random) }
-            let gates = matmul(input, parameters[layer.inputWeight]) + matmul(state.hidden[index], parameters[layer.recurrentWeight])
-                + parameters[layer.bias]
-            let inputGate = gates.sliced(axis: 1, 0..<h).sigmoid()
-            let forgetGate = gates.sliced(axis: 1, h..<(2 * h)).sigmoid()
-            let candidate = gates.sliced(axis: 1, (2 * h)..<(3 * h)).tanh()
-            let outputGate = gates.sliced(axis: 1, (3 * h)..<(4 * h)).sigmoid()
-            let cell = forgetGate * state.cell[index] + inputGate * candidate
-            let hidden = outputGate * cell.tanh()
+            let gates = Variable.affine([(input, parameters[layer.inputWeight]), (state.hidden[index], parameters[layer.recurrentWeight])],
+                                        bias: parameters[layer.bias])
+            let (hidden, cell) = Variable.lstmCell(gates: gates, cell: state.cell[index])
             state.cell[index] = regularization.zonedOut(previous: state.cell[index], next: cell, random: &random)
             state.hidden[index] = regularization.zonedOut(previous: state.hidden[index], next: hidden, random: &random)
             input = hidden
