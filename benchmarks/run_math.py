@@ -83,7 +83,7 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(BENCH):
         sys.exit("build it first: swift build -c release --product weir-math-bench")
-    for n, repeats in ((512, 40), (2048, 3)):
+    for n, repeats in ((512, 200), (2048, 5)):
         weir = run([BENCH, "gemm", str(n), str(repeats)])
         peer = run([sys.executable, "-c", PEER, "gemm", str(n), str(repeats)])
         print(f"sgemm {n}: weir {weir['gflops']:.1f} GFLOP/s, numpy {peer['gflops']:.1f} GFLOP/s, "

@@ -81,4 +81,25 @@ struct OptimizerTests {
         #expect(improvements == [true, true, false, false], "under 1% better does not count")
         #expect(stopping.shouldStop && stopping.bestEpoch == 1 && stopping.bestLoss == 9)
     }
+
+    /// A 10-million-row embedding table: the gradient of a lookup is the rows read, and an
+    /// optimizer step writes those rows in place instead of copying the table.
+    @Test func tenMillionRowTableTrainsWithoutDenseGradientsOrCopies() {
+        let rows = 10_000_000
+        let store = ParameterStore<Float>()
+        let table = store.register("ids.table", Tensor(shape: [rows, 1], repeating: 0.5))
+        func address() -> UnsafePointer<Float>? { store[table].storage.withUnsafeBufferPointer { $0.baseAddress } }
+        let before = address()
+        var sgd = SGD<Float>(learningRate: 0.1)
+        let (loss, gradients) = store.lossAndGradients { p in p[table].gatherRows([7, 9_999_999, 7]).sum() }
+        #expect(loss == 1.5)
+        guard case .sparseRows(let indices, let values, let shape) = gradients[0] else {
+            Issue.record("the table's gradient must be sparse")
+            return
+        }
+        #expect(indices == [7, 9_999_999, 7] && values.count == 3 && shape == [rows, 1])
+        sgd.step(store, gradients)
+        #expect(address() == before, "the step updated the table in place")
+        #expect(store[table][7, 0] == 0.5 - 0.2 && store[table][9_999_999, 0] == 0.5 - 0.1 && store[table][8, 0] == 0.5)
+    }
 }

@@ -53,19 +53,19 @@ func lstm(steps: Int) {
     var lastLoss: Float = 0
     for step in 0..<steps {
         times.append(seconds {
-            let tape = GradientTape<Float>()
-            let p = store.bind(to: tape)
-            var state = network.zeroState(batch: batch, on: tape)
-            var masks = RandomSource(seed: UInt64(step))
-            let outputs = network(inputs.map { tape.constant($0) }, state: &state, p, random: &masks)
-            let hidden = Variable.concatenate(outputs, axis: 0) // [length * batch, cells]
-            let mu = muHead(hidden, p)
-            let sigma = sigmaHead(hidden, p) + Float(1e-3)
-            let nu = nuHead(hidden, p) + Float(2)
-            let observed = targets.transposed.contiguous().reshaped([length * batch, 1])
-            let loss = StudentTLikelihood(mu: mu, sigma: sigma, nu: nu).negativeLogLikelihood(observed)
-            adam.step(store, p.gradients(of: loss))
-            lastLoss = loss.value.scalar
+            let (loss, gradients) = store.lossAndGradients { p in
+                var state = network.zeroState(batch: batch, on: p.tape)
+                var masks = RandomSource(seed: UInt64(step))
+                let outputs = network(inputs.map { p.tape.constant($0) }, state: &state, p, random: &masks)
+                let hidden = Variable.concatenate(outputs, axis: 0) // [length * batch, cells]
+                let mu = muHead(hidden, p)
+                let sigma = sigmaHead(hidden, p) + Float(1e-3)
+                let nu = nuHead(hidden, p) + Float(2)
+                let observed = targets.transposed.contiguous().reshaped([length * batch, 1])
+                return StudentTLikelihood(mu: mu, sigma: sigma, nu: nu).negativeLogLikelihood(observed)
+            }
+            adam.step(store, gradients)
+            lastLoss = loss
         })
         if step == 9 { residentAfterWarmup = peakResidentMiB() }
     }

@@ -42,6 +42,27 @@ public final class ParameterStore<Scalar: TensorScalar> {
     /// The total number of scalars.
     public var scalarCount: Int { values.reduce(0) { $0 + $1.count } }
 
+    /// Lets `body` rewrite a parameter's values in place (optimizers do). The values are
+    /// copied first only if something else still shares them, such as a live tape: use
+    /// `lossAndGradients` so the tape is gone by the time an optimizer steps.
+    public func update(_ key: ParameterKey, _ body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        values[key.index].makeUniqueAndCompact()
+        values[key.index].storage.withUnsafeMutableBufferPointer { body($0) }
+    }
+
+    /// Runs one forward pass on a fresh tape, returns the loss and the gradient of every
+    /// parameter, and drops the tape, so the parameters are no longer shared with it and
+    /// an optimizer can update them without copying (a large embedding table then costs
+    /// only the rows a batch touched).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public func lossAndGradients(_ forward: (BoundParameters<Scalar>) -> Variable<Scalar>) -> (loss: Scalar, gradients: [Gradient<Scalar>]) {
+        let tape = GradientTape<Scalar>()
+        let parameters = bind(to: tape)
+        let loss = forward(parameters)
+        return (loss.value.sum(), parameters.gradients(of: loss))
+    }
+
     /// Every parameter as a variable on `tape`, for one forward and backward pass.
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)

@@ -37,21 +37,23 @@ extension Tensor {
         let (b, transposeB, ldb) = prepared(rhs, rows: k, columns: n)
         let aBatchStride = a.rank == 3 && lhsBatch > 1 ? a.strides[0] : 0
         let bBatchStride = b.rank == 3 && rhsBatch > 1 ? b.strides[0] : 0
-        var result = filled(0, count: batch * m * n)
-        if m > 0 && n > 0 {
+        // GEMM with beta = 0 writes every element, so the result needs no zero fill unless
+        // the inner dimension is empty.
+        guard k > 0 else {
+            return Tensor(shape: lhs.rank == 3 || rhs.rank == 3 ? [batch, m, n] : [m, n], repeating: 0)
+        }
+        let result = [Scalar](unsafeUninitializedCapacity: batch * m * n) { cBuffer, initialized in
             a.storage.withUnsafeBufferPointer { aBuffer in
                 b.storage.withUnsafeBufferPointer { bBuffer in
-                    result.withUnsafeMutableBufferPointer { cBuffer in
-                        for index in 0..<batch {
-                            if k == 0 { continue }
-                            Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-                                        a: aBuffer.baseAddress! + a.offset + index * aBatchStride, lda: lda,
-                                        b: bBuffer.baseAddress! + b.offset + index * bBatchStride, ldb: ldb,
-                                        beta: 0, c: cBuffer.baseAddress! + index * m * n, ldc: n)
-                        }
+                    for index in 0..<batch where m > 0 && n > 0 {
+                        Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                                    a: aBuffer.baseAddress! + a.offset + index * aBatchStride, lda: lda,
+                                    b: bBuffer.baseAddress! + b.offset + index * bBatchStride, ldb: ldb,
+                                    beta: 0, c: cBuffer.baseAddress! + index * m * n, ldc: n)
                     }
                 }
             }
+            initialized = batch * m * n
         }
         let shape = lhs.rank == 3 || rhs.rank == 3 ? [batch, m, n] : [m, n]
         return Tensor(shape: shape, scalars: result)

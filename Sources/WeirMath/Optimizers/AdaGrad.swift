@@ -15,16 +15,18 @@ public struct AdaGrad<Scalar: TensorScalar>: Optimizer {
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public mutating func step(_ store: ParameterStore<Scalar>, _ gradients: [Gradient<Scalar>]) {
+        let (lr, eps, decay) = (Scalar(learningRate), Scalar(epsilon), Scalar(weightDecay))
         for key in store.keys {
-            var values = store[key].scalars
-            OptimizerSupport.slot(&accumulated, key.index, count: values.count)
-            let (lr, eps, decay) = (Scalar(learningRate), Scalar(epsilon), Scalar(weightDecay))
-            OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
-                let g = raw + decay * values[offset]
-                accumulated[key.index][offset] += g * g
-                values[offset] -= lr * g / (accumulated[key.index][offset].squareRoot() + eps)
+            OptimizerSupport.slot(&accumulated, key.index, count: store[key].count)
+            store.update(key) { w in
+                accumulated[key.index].withUnsafeMutableBufferPointer { sum in
+                    OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
+                        let g = raw + decay * w[offset]
+                        sum[offset] += g * g
+                        w[offset] -= lr * g / (sum[offset].squareRoot() + eps)
+                    }
+                }
             }
-            store[key] = Tensor(shape: store[key].shape, scalars: values)
         }
     }
 }

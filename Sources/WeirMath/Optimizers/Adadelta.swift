@@ -18,19 +18,24 @@ public struct Adadelta<Scalar: TensorScalar>: Optimizer {
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public mutating func step(_ store: ParameterStore<Scalar>, _ gradients: [Gradient<Scalar>]) {
+        let (lr, r, eps, l2) = (Scalar(learningRate), Scalar(rho), Scalar(epsilon), Scalar(weightDecay))
         for key in store.keys {
-            var values = store[key].scalars
-            OptimizerSupport.slot(&squaredGradients, key.index, count: values.count)
-            OptimizerSupport.slot(&squaredUpdates, key.index, count: values.count)
-            let (lr, r, eps, l2) = (Scalar(learningRate), Scalar(rho), Scalar(epsilon), Scalar(weightDecay))
-            OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
-                let g = raw + l2 * values[offset]
-                squaredGradients[key.index][offset] = r * squaredGradients[key.index][offset] + (1 - r) * g * g
-                let update = (squaredUpdates[key.index][offset] + eps).squareRoot() / (squaredGradients[key.index][offset] + eps).squareRoot() * g
-                squaredUpdates[key.index][offset] = r * squaredUpdates[key.index][offset] + (1 - r) * update * update
-                values[offset] -= lr * update
+            let count = store[key].count
+            OptimizerSupport.slot(&squaredGradients, key.index, count: count)
+            OptimizerSupport.slot(&squaredUpdates, key.index, count: count)
+            store.update(key) { w in
+                squaredGradients[key.index].withUnsafeMutableBufferPointer { sg in
+                    squaredUpdates[key.index].withUnsafeMutableBufferPointer { su in
+                        OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
+                            let g = raw + l2 * w[offset]
+                            sg[offset] = r * sg[offset] + (1 - r) * g * g
+                            let update = (su[offset] + eps).squareRoot() / (sg[offset] + eps).squareRoot() * g
+                            su[offset] = r * su[offset] + (1 - r) * update * update
+                            w[offset] -= lr * update
+                        }
+                    }
+                }
             }
-            store[key] = Tensor(shape: store[key].shape, scalars: values)
         }
     }
 }

@@ -24,9 +24,9 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     @_specialize(exported: true, where Scalar == Double)
     public mutating func step(_ store: ParameterStore<Scalar>, _ gradients: [Gradient<Scalar>]) {
         for key in store.keys {
-            var values = store[key].scalars
-            OptimizerSupport.slot(&first, key.index, count: values.count)
-            OptimizerSupport.slot(&second, key.index, count: values.count)
+            let count = store[key].count
+            OptimizerSupport.slot(&first, key.index, count: count)
+            OptimizerSupport.slot(&second, key.index, count: count)
             while steps.count <= key.index { steps.append(0) }
             steps[key.index] += 1
             let t = Double(steps[key.index])
@@ -34,13 +34,18 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
             let stepSize = Scalar(learningRate * correction2.squareRoot() / correction1)
             let (b1, b2, eps) = (Scalar(beta1), Scalar(beta2), Scalar(epsilon * correction2.squareRoot()))
             let decay = Scalar(learningRate * weightDecay)
-            OptimizerSupport.forEachElement(gradients[key.index]) { offset, g in
-                first[key.index][offset] = b1 * first[key.index][offset] + (1 - b1) * g
-                second[key.index][offset] = b2 * second[key.index][offset] + (1 - b2) * g * g
-                values[offset] -= decay * values[offset]
-                values[offset] -= stepSize * first[key.index][offset] / (second[key.index][offset].squareRoot() + eps)
+            store.update(key) { w in
+                first[key.index].withUnsafeMutableBufferPointer { m in
+                    second[key.index].withUnsafeMutableBufferPointer { v in
+                        OptimizerSupport.forEachElement(gradients[key.index]) { offset, g in
+                            m[offset] = b1 * m[offset] + (1 - b1) * g
+                            v[offset] = b2 * v[offset] + (1 - b2) * g * g
+                            w[offset] -= decay * w[offset]
+                            w[offset] -= stepSize * m[offset] / (v[offset].squareRoot() + eps)
+                        }
+                    }
+                }
             }
-            store[key] = Tensor(shape: store[key].shape, scalars: values)
         }
     }
 }

@@ -17,12 +17,17 @@ enum OptimizerSupport {
     static func forEachElement<Scalar: TensorScalar>(_ gradient: Gradient<Scalar>, _ update: (Int, Scalar) -> Void) {
         switch gradient.coalesced() {
         case .dense(let tensor):
-            for (offset, value) in tensor.scalars.enumerated() { update(offset, value) }
+            let compact = tensor.contiguous()
+            compact.storage.withUnsafeBufferPointer { values in
+                for offset in 0..<compact.count { update(offset, values[compact.offset + offset]) }
+            }
         case .sparseRows(let indices, let values, let shape):
             let width = shape.dropFirst().reduce(1, *)
-            let rows = values.scalars
-            for (position, row) in indices.enumerated() {
-                for column in 0..<width { update(row * width + column, rows[position * width + column]) }
+            let compact = values.contiguous()
+            compact.storage.withUnsafeBufferPointer { rows in
+                for (position, row) in indices.enumerated() {
+                    for column in 0..<width { update(row * width + column, rows[compact.offset + position * width + column]) }
+                }
             }
         }
     }
@@ -30,6 +35,6 @@ enum OptimizerSupport {
     /// State slots (momentum, squared averages) lazily sized like the parameter.
     static func slot<Scalar: TensorScalar>(_ slots: inout [[Scalar]], _ index: Int, count: Int) {
         while slots.count <= index { slots.append([]) }
-        if slots[index].count != count { slots[index] = Array(repeating: 0, count: count) }
+        if slots[index].count != count { slots[index] = Tensor<Scalar>.filled(0, count: count) }
     }
 }

@@ -19,19 +19,23 @@ public struct RMSProp<Scalar: TensorScalar>: Optimizer {
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public mutating func step(_ store: ParameterStore<Scalar>, _ gradients: [Gradient<Scalar>]) {
+        let (lr, rho, mu, eps, l2) = (Scalar(learningRate), Scalar(decay), Scalar(momentum), Scalar(epsilon), Scalar(weightDecay))
         for key in store.keys {
-            var values = store[key].scalars
-            OptimizerSupport.slot(&meanSquare, key.index, count: values.count)
-            OptimizerSupport.slot(&velocity, key.index, count: values.count)
-            let (lr, rho, mu, eps, l2) = (Scalar(learningRate), Scalar(decay), Scalar(momentum), Scalar(epsilon), Scalar(weightDecay))
-            OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
-                let g = raw + l2 * values[offset]
-                meanSquare[key.index][offset] = rho * meanSquare[key.index][offset] + (1 - rho) * g * g
-                let step = lr * g / (meanSquare[key.index][offset].squareRoot() + eps)
-                velocity[key.index][offset] = mu * velocity[key.index][offset] + step
-                values[offset] -= velocity[key.index][offset]
+            let count = store[key].count
+            OptimizerSupport.slot(&meanSquare, key.index, count: count)
+            OptimizerSupport.slot(&velocity, key.index, count: count)
+            store.update(key) { w in
+                meanSquare[key.index].withUnsafeMutableBufferPointer { ms in
+                    velocity[key.index].withUnsafeMutableBufferPointer { v in
+                        OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
+                            let g = raw + l2 * w[offset]
+                            ms[offset] = rho * ms[offset] + (1 - rho) * g * g
+                            v[offset] = mu * v[offset] + lr * g / (ms[offset].squareRoot() + eps)
+                            w[offset] -= v[offset]
+                        }
+                    }
+                }
             }
-            store[key] = Tensor(shape: store[key].shape, scalars: values)
         }
     }
 }

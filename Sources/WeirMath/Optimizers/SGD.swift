@@ -16,20 +16,22 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public mutating func step(_ store: ParameterStore<Scalar>, _ gradients: [Gradient<Scalar>]) {
+        let (lr, mu, decay) = (Scalar(learningRate), Scalar(momentum), Scalar(weightDecay))
         for key in store.keys {
-            var values = store[key].scalars
-            OptimizerSupport.slot(&velocity, key.index, count: values.count)
-            let (lr, mu, decay) = (Scalar(learningRate), Scalar(momentum), Scalar(weightDecay))
-            OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
-                let g = raw + decay * values[offset]
-                guard mu != 0 else {
-                    values[offset] -= lr * g
-                    return
+            OptimizerSupport.slot(&velocity, key.index, count: mu != 0 ? store[key].count : 0)
+            store.update(key) { w in
+                velocity[key.index].withUnsafeMutableBufferPointer { v in
+                    OptimizerSupport.forEachElement(gradients[key.index]) { offset, raw in
+                        let g = raw + decay * w[offset]
+                        guard mu != 0 else {
+                            w[offset] -= lr * g
+                            return
+                        }
+                        v[offset] = mu * v[offset] + g
+                        w[offset] -= lr * (nesterov ? g + mu * v[offset] : v[offset])
+                    }
                 }
-                velocity[key.index][offset] = mu * velocity[key.index][offset] + g
-                values[offset] -= lr * (nesterov ? g + mu * velocity[key.index][offset] : velocity[key.index][offset])
             }
-            store[key] = Tensor(shape: store[key].shape, scalars: values)
         }
     }
 }

@@ -193,7 +193,8 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Before a write: a view or a shared storage becomes a private, compact copy.
+    /// Before a write: a view becomes a compact copy (a shared but compact storage is
+    /// left to the array's own copy-on-write).
     mutating func makeUniqueAndCompact() {
         if !(isContiguous && offset == 0 && storage.count == count) {
             self = Tensor(shape: shape, scalars: scalars)
