@@ -19,11 +19,9 @@ public struct GRU: Sendable {
         self.hiddenSize = hiddenSize
         var layers: [Layer] = []
         for index in 0..<count {
-            let input = index == 0 ? inputSize : hiddenSize
-            let wi: Tensor<Scalar> = Initializer.xavierUniform.make([input, 3 * hiddenSize], fanIn: input, fanOut: 3 * hiddenSize, random: &random)
-            let wh: Tensor<Scalar> = Initializer.xavierUniform.make([hiddenSize, 3 * hiddenSize], fanIn: hiddenSize, fanOut: 3 * hiddenSize, random: &random)
-            layers.append(Layer(inputWeight: store.register("\(name).\(index).input_weight", wi),
-                                recurrentWeight: store.register("\(name).\(index).recurrent_weight", wh),
+            let weights = RecurrentWeights.register(name, layer: index, inputSize: index == 0 ? inputSize : hiddenSize,
+                                                    hiddenSize: hiddenSize, gates: 3, store: store, random: &random)
+            layers.append(Layer(inputWeight: weights.input, recurrentWeight: weights.recurrent,
                                 inputBias: store.register("\(name).\(index).input_bias", Tensor<Scalar>.zeros([3 * hiddenSize])),
                                 recurrentBias: store.register("\(name).\(index).recurrent_bias", Tensor<Scalar>.zeros([3 * hiddenSize]))))
         }

@@ -20,13 +20,11 @@ public struct LSTM: Sendable {
         self.hiddenSize = hiddenSize
         var layers: [Layer] = []
         for index in 0..<count {
-            let input = index == 0 ? inputSize : hiddenSize
-            let wi: Tensor<Scalar> = Initializer.xavierUniform.make([input, 4 * hiddenSize], fanIn: input, fanOut: 4 * hiddenSize, random: &random)
-            let wh: Tensor<Scalar> = Initializer.xavierUniform.make([hiddenSize, 4 * hiddenSize], fanIn: hiddenSize, fanOut: 4 * hiddenSize, random: &random)
+            let weights = RecurrentWeights.register(name, layer: index, inputSize: index == 0 ? inputSize : hiddenSize,
+                                                    hiddenSize: hiddenSize, gates: 4, store: store, random: &random)
             var bias = [Scalar](repeating: 0, count: 4 * hiddenSize)
             for unit in hiddenSize..<(2 * hiddenSize) { bias[unit] = Scalar(forgetBias) }
-            layers.append(Layer(inputWeight: store.register("\(name).\(index).input_weight", wi),
-                                recurrentWeight: store.register("\(name).\(index).recurrent_weight", wh),
+            layers.append(Layer(inputWeight: weights.input, recurrentWeight: weights.recurrent,
                                 bias: store.register("\(name).\(index).bias", Tensor(bias))))
         }
         self.layers = layers

@@ -50,3 +50,15 @@ public struct RecurrentRegularization: Sendable {
         return previous.masked(by: keepPrevious) + next.masked(by: 1 - keepPrevious)
     }
 }
+
+/// The fused input and recurrent weight matrices of one recurrent layer, registered under
+/// `name.layer.input_weight` and `name.layer.recurrent_weight` with Glorot initialisation.
+enum RecurrentWeights {
+    static func register<Scalar: TensorScalar>(_ name: String, layer: Int, inputSize: Int, hiddenSize: Int, gates: Int,
+                                               store: ParameterStore<Scalar>, random: inout RandomSource) -> (input: ParameterKey, recurrent: ParameterKey) {
+        let width = gates * hiddenSize
+        let input: Tensor<Scalar> = Initializer.xavierUniform.make([inputSize, width], fanIn: inputSize, fanOut: width, random: &random)
+        let recurrent: Tensor<Scalar> = Initializer.xavierUniform.make([hiddenSize, width], fanIn: hiddenSize, fanOut: width, random: &random)
+        return (store.register("\(name).\(layer).input_weight", input), store.register("\(name).\(layer).recurrent_weight", recurrent))
+    }
+}

@@ -12,10 +12,7 @@ extension Tensor {
             }
             return Tensor(shape: shape, scalars: result)
         }
-        var result: [Scalar] = []
-        result.reserveCapacity(count)
-        forEachOffset { result.append(transform(storage[$0])) }
-        return Tensor(shape: shape, scalars: result)
+        return Tensor(shape: shape, scalars: scalars.map(transform))
     }
 
     /// `combine` applied to corresponding elements of two tensors broadcast to one shape.

@@ -149,31 +149,6 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, CustomStringConvertible {
         return storage[offset]
     }
 
-    /// Calls `body` with the storage offset of every element, in row-major order.
-    func forEachOffset(_ body: (Int) -> Void) {
-        let total = count
-        guard total > 0 else { return }
-        if rank == 0 {
-            body(offset)
-            return
-        }
-        var index = Array(repeating: 0, count: rank)
-        var position = offset
-        let last = rank - 1
-        for _ in 0..<total {
-            body(position)
-            var axis = last
-            while axis >= 0 {
-                index[axis] += 1
-                position += strides[axis]
-                if index[axis] < shape[axis] { break }
-                position -= strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-    }
-
     func storageOffset(_ indices: [Int]) -> Int {
         precondition(indices.count == rank, "\(indices.count) indices for a rank-\(rank) tensor")
         var position = offset
