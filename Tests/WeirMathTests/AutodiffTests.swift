@@ -70,6 +70,21 @@ struct AutodiffTests {
         #expect(values.scalars == [1, 1, 1, 2, 2, 2])
     }
 
+    @Test mutating func fusedAndStructuralOps() {
+        let mask = Tensor<Double>(shape: [2, 3], scalars: [1, 0, 2, 0, 1, 1])
+        GradientCheck.check("masked", inputs: [normal([2, 3])]) { $0[0].masked(by: mask) }
+        GradientCheck.check("permuted", inputs: [normal([2, 3, 4])]) { $0[0].permuted([2, 0, 1]).tanh() }
+        GradientCheck.check("scalar / x", inputs: [positive([5])]) { 3.0 / $0[0] }
+        GradientCheck.check("affine", inputs: [normal([3, 2]), normal([2, 4]), normal([3, 5]), normal([5, 4]), normal([4])]) {
+            Variable.affine([($0[0], $0[1]), ($0[2], $0[3])], bias: $0[4])
+        }
+        GradientCheck.check("lstm cell", inputs: [normal([2, 12]), normal([2, 3])]) {
+            let (hidden, cell) = Variable.lstmCell(gates: $0[0], cell: $0[1])
+            return Variable.concatenate([hidden, cell * 0.5], axis: 1)
+        }
+        GradientCheck.check("average pool", inputs: [normal([1, 2, 4, 4])]) { $0[0].averagePool(SlidingWindow(kernel: 2, stride: 2)) }
+    }
+
     @Test func unusedParametersGetZeroGradientsAndConstantsNone() {
         let tape = GradientTape<Double>()
         let used = tape.parameter(Tensor([1, 2]))

@@ -38,6 +38,14 @@ extension Variable {
     public static func * (lhs: Scalar, rhs: Variable) -> Variable { rhs * lhs }
     public static func / (lhs: Variable, rhs: Scalar) -> Variable { lhs.unary(lhs.value / rhs) { $0 / rhs } }
     public static func - (lhs: Scalar, rhs: Variable) -> Variable { rhs.unary(lhs - rhs.value) { -$0 } }
+    /// c / x for a constant c.
+    public static func / (lhs: Scalar, rhs: Variable) -> Variable {
+        let x = rhs.value
+        return rhs.tape.record(x.applying(.divideScalarBy(Double(lhs))), inputs: [rhs]) { upstream in
+            [.dense(upstream * x.applying(.square).applying(.divideScalarBy(-Double(lhs))))]
+        }
+    }
+
     public static prefix func - (operand: Variable) -> Variable { operand.unary(-operand.value) { -$0 } }
 
     public func exp() -> Variable {

@@ -31,13 +31,3 @@ public struct NegativeBinomialLikelihood<Scalar: TensorScalar>: Likelihood {
     public var mean: Tensor<Scalar> { mu.value }
     public var variance: Tensor<Scalar> { mu.value + alpha.value * mu.value.squared() }
 }
-
-extension Variable {
-    /// 1 / x.
-    static func / (lhs: Scalar, rhs: Variable) -> Variable {
-        let x = rhs.value
-        return rhs.tape.record(x.applying(.divideScalarBy(Double(lhs))), inputs: [rhs]) { upstream in
-            [.dense(upstream * x.applying(.square).applying(.divideScalarBy(-Double(lhs))))]
-        }
-    }
-}
