@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parsing and printing numbers in data files without going through `String`: every CSV
+/// and libsvm value passes through here.
+public enum NumberText {
+    private static let exactPowersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                                     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
+    /// A decimal number (optional sign, digits, fraction, exponent), `nan`/`inf`/`infinity`
+    /// in any case, or an empty field as NaN (a missing value); nil for anything else.
+    /// Surrounding white space (including line breaks inside quoted fields) is ignored. Correctly rounded: short decimals take an exact
+    /// fast path, everything else goes to `strtod`.
+    public static func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        var start = 0, end = text.count
+        while start < end, isSpace(text[start]) { start += 1 }
+        while end > start, isSpace(text[end - 1]) { end -= 1 }
+        if start == end { return .nan }
+        var index = start
+        var negative = false
+        if text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+") {
+            negative = text[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0, fractionDigits = 0, anyDigit = false
+        while index < end, text[index] &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(text[index] &- 0x30)
+            if mantissa != 0 { digits += 1 }
+            anyDigit = true
+            index += 1
+        }
+        if index < end, text[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < end, text[index] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(text[index] &- 0x30)
+                if mantissa != 0 { digits += 1 }
+                fractionDigits += 1
+                anyDigit = true
+                index += 1
+            }
+        }
+        if index == end, anyDigit, digits <= 15, fractionDigits < exactPowersOfTen.count {
+            let magnitude = Double(mantissa) / exactPowersOfTen[fractionDigits]
+            return negative ? -magnitude : magnitude
+        }
+        return slowParse(UnsafeBufferPointer(rebasing: text[start..<end]))
+    }
+
+    @inline(__always)
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    private static func slowParse(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        var lowered = [UInt8](text.map { $0 | 0x20 })
+        if lowered.first == UInt8(ascii: "-") || lowered.first == UInt8(ascii: "+") { lowered.removeFirst() }
+        let word = String(decoding: lowered, as: UTF8.self)
+        let negative = text.first == UInt8(ascii: "-")
+        switch word {
+        case "nan": return .nan
+        case "inf", "infinity": return negative ? -.infinity : .infinity
+        default: break
+        }
+        // strtod accepts hex floats and leading junk checks we do not want: only decimals.
+        for byte in text where !(byte &- 0x30 < 10 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+                                   || byte == UInt8(ascii: "+") || byte | 0x20 == UInt8(ascii: "e")) {
+            return nil
+        }
+        var buffer = [CChar](repeating: 0, count: text.count + 1)
+        for (offset, byte) in text.enumerated() { buffer[offset] = CChar(bitPattern: byte) }
+        var endPointer: UnsafeMutablePointer<CChar>?
+        let value = buffer.withUnsafeMutableBufferPointer { pointer in
+            let parsed = strtod(pointer.baseAddress!, &endPointer)
+            return endPointer == pointer.baseAddress! + text.count ? parsed : nil
+        }
+        return value
+    }
+
+    public static func parseDouble(_ text: String) -> Double? {
+        var copy = text
+        return copy.withUTF8 { parseDouble($0) }
+    }
+
+    /// Shortest text that reads back as `value`; integers without a fraction; NaN as `nan`.
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        if value == value.rounded(), Swift.abs(value) < 1e15 { return String(Int64(value)) }
+        return value.description
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import WeirFormats
+
+struct TextFormatTests {
+    func write(_ text: String, _ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("weir-text-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func rows(_ reader: CSVDataReader) throws -> [DataRow] {
+        var result: [DataRow] = []
+        while let row = try reader.next() { result.append(row) }
+        return result
+    }
+
+    @Test func numbersParseExactlyAndRejectJunk() {
+        for text in ["0", "-0.5", "3.141592653589793", "1e-7", "123456789012345678", "0.1", "2.5E+10", "+7", " 4.25 ", "00012.5"] {
+            #expect(NumberText.parseDouble(text) == Double(text.trimmingCharacters(in: .whitespaces)), "\(text)")
+        }
+        #expect(NumberText.parseDouble("")!.isNaN && NumberText.parseDouble("NaN")!.isNaN && NumberText.parseDouble("-inf") == -.infinity)
+        for junk in ["abc", "1.2.3", "0x1p3", "1e", "--1", ".", "1,5", "12a"] {
+            #expect(NumberText.parseDouble(junk) == nil, "\(junk)")
+        }
+        #expect(NumberText.format(3) == "3" && NumberText.format(0.1) == "0.1" && NumberText.format(.nan) == "nan")
+    }
+
+    @Test func csvTakesTheLabelFromTheFirstColumnsAndHandlesQuotes() throws {
+        let path = try write("1,0.5,2\n0,\"3.25\",\"4\"\n\n1,,7\n", "train.csv")
+        let parsed = try rows(try CSVDataReader(path: path))
+        #expect(parsed.count == 3)
+        #expect(parsed[0] == DataRow(features: .dense([0.5, 2]), label: [1]))
+        #expect(parsed[1] == DataRow(features: .dense([3.25, 4]), label: [0]))
+        #expect(parsed[2].features.denseValues[0].isNaN, "an empty field is a missing value")
+        let unsupervised = try rows(try CSVDataReader(path: path, options: CSVDataReader.Options.fromContentType("text/csv;label_size=0")!))
+        #expect(unsupervised[0] == DataRow(features: .dense([1, 0.5, 2])))
+        let header = try write("y,\"a,b\",c\n1,2,3\n", "header.csv")
+        let reader = try CSVDataReader(path: header, options: .init(hasHeader: true))
+        #expect(try reader.next() == DataRow(features: .dense([2, 3]), label: [1]))
+        #expect(reader.header == ["y", "a,b", "c"])
+        let multiline = try write("1,\"2\n\",3\n4,5,6\n", "multiline.csv")
+        let joined = try rows(try CSVDataReader(path: multiline))
+        #expect(joined.count == 2 && joined[1] == DataRow(features: .dense([5, 6]), label: [4]))
+    }
+
+    @Test(arguments: [
+        ("1,2,3\n4,5\n", "ragged.csv", "line 2: expected 3 columns (as the first row), found 2"),
+        ("1,2,3\n4,x5,6\n", "letters.csv", "line 2: field 2: expected a number, found 'x5'"),
+        ("1,\"2\n", "open.csv", "line 1: unterminated quoted field"),
+    ])
+    func csvErrorsNameLineAndField(text: String, name: String, expected: String) throws {
+        let path = try write(text, name)
+        do {
+            _ = try rows(try CSVDataReader(path: path))
+            Issue.record("\(name): expected an error")
+        } catch {
+            #expect("\(error)".hasPrefix(path + ": " + expected), "\(error)")
+        }
+        let labelled = try write("a,b\n1,oops\n", "named.csv")
+        do {
+            _ = try rows(try CSVDataReader(path: labelled, options: .init(hasHeader: true)))
+        } catch {
+            #expect("\(error)".contains("field 2 (b): expected a number, found 'oops'"))
+        }
+    }
+
+    @Test func libsvmReadsSparseRowsAndRoundTrips() throws {
+        let path = try write("1 qid:3 1:0.5 4:2 # comment\n0,2 2:-1\n\n# only a comment\n-1\n", "data.svm")
+        let reader = try LibSVMReader(path: path, dimension: 5)
+        let first = try reader.next()
+        #expect(first == DataRow(features: .sparse(indices: [0, 3], values: [0.5, 2], dimension: 5), label: [1]))
+        #expect(reader.queryID == 3)
+        #expect(try reader.next() == DataRow(features: .sparse(indices: [1], values: [-1], dimension: 5), label: [0, 2]))
+        #expect(try reader.next() == DataRow(features: .sparse(indices: [], values: [], dimension: 5), label: [-1]))
+        #expect(try reader.next() == nil)
+
+        let out = try write("", "out.svm")
+        let writer = try LibSVMWriter(path: out)
+        try writer.append(DataRow(features: .dense([0, 1.5, 0, 3]), label: [1]))
+        try writer.append(DataRow(features: .sparse(indices: [2], values: [7], dimension: 4), label: []))
+        try writer.close()
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "1 2:1.5 4:3\n0 3:7\n")
+    }
+
+    @Test(arguments: [
+        ("1 0:1\n", "field index 0: libsvm indices start at 1"),
+        ("1 3:1 2:1\n", "field index 2: indices must increase (previous was 3)"),
+        ("1 9:1\n", "field index 9: beyond the feature dimension 5"),
+        ("1 2:x\n", "field index 2: expected a number, found 'x'"),
+        ("one 2:1\n", "field label: expected a number, found 'one'"),
+        ("1 2\n", "expected index:value, found '2'"),
+    ])
+    func libsvmErrorsNameLineAndIndex(text: String, expected: String) throws {
+        let path = try write(text, "bad-\(abs(text.hashValue)).svm")
+        do {
+            _ = try LibSVMReader(path: path, dimension: 5).next()
+            Issue.record("expected an error for \(text)")
+        } catch {
+            #expect(error.description == "\(path): line 1: \(expected)", "\(error)")
+        }
+    }
+}
