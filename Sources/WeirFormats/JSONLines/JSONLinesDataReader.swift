@@ -1,0 +1,104 @@
+import WeirCore
+
+/// Reads rows from JSON lines as SageMaker's JSON-lines requests and augmented manifests
+/// carry them: one object per line with the features under `features` (an array, or a
+/// `{"values", "keys", "shape"}` tensor), optionally wrapped in `data`, and an optional
+/// label (a number or an array). An augmented manifest names its attributes: pass them as
+/// `featuresAttribute` and `labelAttribute`.
+public final class JSONLinesDataReader {
+    let input: ByteInput
+    public let featuresAttribute: String
+    public let labelAttribute: String
+    public private(set) var line: Int64 = 0
+
+    public init(_ input: ByteInput, featuresAttribute: String = "features", labelAttribute: String = "label") {
+        self.input = input
+        self.featuresAttribute = featuresAttribute
+        self.labelAttribute = labelAttribute
+    }
+
+    public convenience init(path: String, featuresAttribute: String = "features", labelAttribute: String = "label") throws(FormatError) {
+        self.init(try ByteInput(path: path), featuresAttribute: featuresAttribute, labelAttribute: labelAttribute)
+    }
+
+    public func next() throws(FormatError) -> DataRow? {
+        var row: DataRow?
+        while row == nil {
+            let more = try input.readLine { bytes throws(FormatError) in
+                line += 1
+                guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
+                row = try parse(bytes)
+            }
+            guard more else { return nil }
+        }
+        return row
+    }
+
+    private func fail(_ field: String?, _ message: String) -> FormatError {
+        FormatError(input: input.name, .line(line), field: field, message)
+    }
+
+    private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(FormatError) -> DataRow {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Array(bytes))
+        } catch {
+            throw fail(nil, "invalid JSON at column \(error.offset + 1): \(error.reason)")
+        }
+        guard case .object(var object) = value else { throw fail(nil, "expected a JSON object, found \(value.kindName)") }
+        if object[featuresAttribute] == nil, case .object(let data)? = object["data"] { object = data.merging(object) }
+        guard let featureValue = object[featuresAttribute] else {
+            throw fail(featuresAttribute, "missing (the object has \(object.keys.joined(separator: ", ")))")
+        }
+        let features = try featureVector(featureValue, field: featuresAttribute)
+        var label: [Double] = []
+        if let labelValue = object[labelAttribute], labelValue != .null {
+            label = try featureVector(labelValue, field: labelAttribute).denseValues
+        }
+        return DataRow(features: features, label: label)
+    }
+
+    private func numbers(_ value: JSONValue, field: String) throws(FormatError) -> [Double] {
+        switch value {
+        case .number(let number): return [number]
+        case .array(let items):
+            var result: [Double] = []
+            result.reserveCapacity(items.count)
+            for (position, item) in items.enumerated() {
+                switch item {
+                case .number(let number): result.append(number)
+                case .null: result.append(.nan)
+                case .string(let text) where text.lowercased() == "nan": result.append(.nan)
+                default: throw fail("\(field)[\(position)]", "expected a number, found \(item.kindName)")
+                }
+            }
+            return result
+        default: throw fail(field, "expected a number or an array of numbers, found \(value.kindName)")
+        }
+    }
+
+    private func featureVector(_ value: JSONValue, field: String) throws(FormatError) -> FeatureVector {
+        guard case .object(let tensor) = value else { return .dense(try numbers(value, field: field)) }
+        guard let valuesEntry = tensor["values"] else { throw fail(field, "a tensor object needs 'values'") }
+        let values = try numbers(valuesEntry, field: "\(field).values")
+        let keys = try tensor["keys"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).keys") } ?? []
+        let shape = try tensor["shape"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).shape") } ?? []
+        if keys.isEmpty { return .dense(values) }
+        guard keys.count == values.count else { throw fail(field, "\(keys.count) keys for \(values.count) values") }
+        let indices = keys.map { Int($0) }
+        let dimension = shape.first.map { Int($0) } ?? ((indices.max() ?? -1) + 1)
+        for (position, index) in indices.enumerated() where index < 0 || index >= dimension || (position > 0 && index <= indices[position - 1]) {
+            throw fail("\(field).keys[\(position)]", "key \(index) out of order or outside the dimension \(dimension)")
+        }
+        return .sparse(indices: indices, values: values, dimension: dimension)
+    }
+}
+
+extension JSONObject {
+    /// This object's fields, then `other`'s fields that this one lacks.
+    func merging(_ other: JSONObject) -> JSONObject {
+        var result = self
+        for field in other.fields where result[field.key] == nil { result.set(field.key, field.value) }
+        return result
+    }
+}

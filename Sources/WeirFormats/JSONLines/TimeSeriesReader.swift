@@ -1,0 +1,89 @@
+import WeirCore
+
+/// Reads DeepAR's JSON-lines time series, one series per line, checking every field.
+public final class TimeSeriesReader {
+    let input: ByteInput
+    public private(set) var line: Int64 = 0
+
+    public init(_ input: ByteInput) {
+        self.input = input
+    }
+
+    public convenience init(path: String) throws(FormatError) {
+        self.init(try ByteInput(path: path))
+    }
+
+    public func next() throws(FormatError) -> TimeSeriesEntry? {
+        var entry: TimeSeriesEntry?
+        while entry == nil {
+            let more = try input.readLine { bytes throws(FormatError) in
+                line += 1
+                guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
+                entry = try parse(bytes)
+            }
+            guard more else { return nil }
+        }
+        return entry
+    }
+
+    private func fail(_ field: String?, _ message: String) -> FormatError {
+        FormatError(input: input.name, .line(line), field: field, message)
+    }
+
+    private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(FormatError) -> TimeSeriesEntry {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Array(bytes))
+        } catch {
+            throw fail(nil, "invalid JSON at column \(error.offset + 1): \(error.reason)")
+        }
+        guard case .object(let object) = value else { throw fail(nil, "expected a JSON object, found \(value.kindName)") }
+        guard case .string(let start)? = object["start"] else {
+            throw fail("start", object["start"] == nil ? "missing" : "expected a string, found \(object["start"]!.kindName)")
+        }
+        guard let targetValue = object["target"] else { throw fail("target", "missing") }
+        let target = try series(targetValue, field: "target")
+        guard !target.isEmpty else { throw fail("target", "is empty") }
+        var categories: [Int] = []
+        if let cat = object["cat"], cat != .null {
+            guard case .array(let items) = cat else { throw fail("cat", "expected an array of category indices, found \(cat.kindName)") }
+            for (position, item) in items.enumerated() {
+                guard case .number(let number) = item, number >= 0, number == number.rounded(), number < 1e15 else {
+                    throw fail("cat[\(position)]", "expected a non-negative integer, found \(item == .null ? "null" : JSONWriter.string(of: item))")
+                }
+                categories.append(Int(number))
+            }
+        }
+        var dynamic: [[Double]] = []
+        if let features = object["dynamic_feat"], features != .null {
+            guard case .array(let rows) = features else { throw fail("dynamic_feat", "expected an array of arrays, found \(features.kindName)") }
+            for (position, row) in rows.enumerated() {
+                let values = try series(row, field: "dynamic_feat[\(position)]")
+                if let first = dynamic.first, first.count != values.count {
+                    throw fail("dynamic_feat[\(position)]", "has \(values.count) values, dynamic_feat[0] has \(first.count)")
+                }
+                dynamic.append(values)
+            }
+        }
+        do {
+            return try TimeSeriesEntry(start: start, target: target, categories: categories, dynamicFeatures: dynamic)
+        } catch {
+            throw fail(error.field, error.message)
+        }
+    }
+
+    private func series(_ value: JSONValue, field: String) throws(FormatError) -> [Double] {
+        guard case .array(let items) = value else { throw fail(field, "expected an array, found \(value.kindName)") }
+        var result: [Double] = []
+        result.reserveCapacity(items.count)
+        for (position, item) in items.enumerated() {
+            switch item {
+            case .number(let number): result.append(number)
+            case .null: result.append(.nan)
+            case .string(let text) where text.lowercased() == "nan": result.append(.nan)
+            default: throw fail("\(field)[\(position)]", "expected a number, null or \"NaN\", found \(item.kindName)")
+            }
+        }
+        return result
+    }
+}
