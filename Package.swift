@@ -48,7 +48,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "weir",
                           dependencies: [
-                              "WeirStream", "WeirKafka", "WeirCore",
+                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,7 +3,7 @@ import Logging
 import WeirKafka
 
 /// The `weir` command line: run and replay topologies, validate them, capture and
-/// produce Kafka records.
+/// produce Kafka records, convert and inspect training data.
 @main
 struct Weir: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -13,7 +13,7 @@ struct Weir: AsyncParsableCommand {
         abstract: "Weir: a streaming anomaly and time-series engine on Kafka.",
         version: "weir \(version) (librdkafka \(KafkaLibrary.version))",
         subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CaptureCommand.self,
-                      ProduceCommand.self]
+                      ProduceCommand.self, ConvertCommand.self, InspectCommand.self]
     )
 }
 

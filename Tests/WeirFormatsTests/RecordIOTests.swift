@@ -100,3 +100,10 @@ struct RecordIOTests {
         #expect(try readAll(path) == [row])
     }
 }
+
+extension RecordIOTests {
+    @Test func anAllZeroSparseRowKeepsItsDimension() throws {
+        let row = DataRow(features: .sparse(indices: [], values: [], dimension: 6), label: [1])
+        #expect(try RecordProtobuf.decode(RecordProtobuf.encode(row), input: "x.rec", offset: 0) == row)
+    }
+}

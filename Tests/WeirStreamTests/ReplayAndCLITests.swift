@@ -255,3 +255,23 @@ struct ReplayAndCLITests {
         #expect(partitionsPerHost.values.allSatisfy { $0 == 1 }, "records of one key stay in one partition")
     }
 }
+
+/// `weir convert` and `weir inspect` as a user runs them.
+struct DataToolCLITests {
+    @Test func convertThenInspectShowsRecordsWithOffsets() throws {
+        let folder = try TestPaths.scratchFolder("cli-convert")
+        try "1,0.5,0,2\n0,0,3,0\n".write(to: folder.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
+        let convert = try WeirProcess.run(["convert", "in.csv", "out.rec", "--features", "sparse"], in: folder)
+        #expect(convert.status == 0, "\(convert.stderr)")
+        #expect(convert.stderr.contains("converted 2 records"))
+        let inspect = try WeirProcess.run(["inspect", "out.rec"], in: folder)
+        #expect(inspect.stdout == """
+            {"offset":0,"data":{"features":{"values":[0.5,2],"keys":[0,2],"shape":[3]}},"label":[1]}
+            {"offset":60,"data":{"features":{"values":[3],"keys":[1],"shape":[3]}},"label":[0]}
+
+            """)
+        let bad = try WeirProcess.run(["inspect", "in.csv", "--from", "recordio"], in: folder)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("in.csv: byte 0: bad RecordIO magic"))
+    }
+}

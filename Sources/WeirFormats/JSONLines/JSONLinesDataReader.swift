@@ -83,6 +83,9 @@ public final class JSONLinesDataReader {
         let values = try numbers(valuesEntry, field: "\(field).values")
         let keys = try tensor["keys"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).keys") } ?? []
         let shape = try tensor["shape"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).shape") } ?? []
+        if keys.isEmpty && values.isEmpty, let columns = shape.first, columns > 0 {
+            return .sparse(indices: [], values: [], dimension: Int(columns)) // a sparse row of zeros
+        }
         if keys.isEmpty { return .dense(values) }
         guard keys.count == values.count else { throw fail(field, "\(keys.count) keys for \(values.count) values") }
         let indices = keys.map { Int($0) }

@@ -83,6 +83,9 @@ public enum RecordProtobuf {
         case .bytes?: throw FormatError(input: input, .byte(offset), field: field, "holds raw bytes, expected a numeric tensor")
         case nil: throw FormatError(input: input, .byte(offset), field: field, "holds no tensor")
         }
+        if keys.isEmpty && values.isEmpty, let columns = shape.first, shape.count == 1, columns > 0 {
+            return .sparse(indices: [], values: [], dimension: Int(columns)) // a sparse row of zeros
+        }
         if keys.isEmpty {
             let expected = shape.reduce(1, *)
             if !shape.isEmpty && Int(expected) != values.count {

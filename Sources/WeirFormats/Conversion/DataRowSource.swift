@@ -1,0 +1,62 @@
+/// Reads `DataRow`s from any supported format, remembering where the last row came from
+/// (a byte offset for RecordIO, a line for text formats) for tools and error messages.
+public final class DataRowSource {
+    public struct Options: Sendable {
+        /// CSV: label columns and header.
+        public var csv = CSVDataReader.Options()
+        /// libsvm: the feature dimension (otherwise the largest index seen so far).
+        public var dimension: Int?
+        /// JSON lines: attribute names of an augmented manifest.
+        public var featuresAttribute = "features"
+        public var labelAttribute = "label"
+
+        public init() {}
+    }
+
+    private enum Reader {
+        case csv(CSVDataReader)
+        case libsvm(LibSVMReader)
+        case recordIO(RecordIOReader)
+        case jsonLines(JSONLinesDataReader)
+    }
+
+    public let path: String
+    public let format: DataFormat
+    private let reader: Reader
+    /// Where the last row started.
+    public private(set) var position: FormatError.Position = .none
+
+    public init(path: String, format: DataFormat, options: Options = Options()) throws(FormatError) {
+        self.path = path
+        self.format = format
+        switch format {
+        case .csv: reader = .csv(try CSVDataReader(path: path, options: options.csv))
+        case .libsvm: reader = .libsvm(try LibSVMReader(path: path, dimension: options.dimension))
+        case .recordIO: reader = .recordIO(try RecordIOReader(path: path))
+        case .jsonLines:
+            reader = .jsonLines(try JSONLinesDataReader(path: path, featuresAttribute: options.featuresAttribute,
+                                                        labelAttribute: options.labelAttribute))
+        }
+    }
+
+    public func next() throws(FormatError) -> DataRow? {
+        switch reader {
+        case .csv(let csv):
+            let row = try csv.next()
+            position = .line(csv.line)
+            return row
+        case .libsvm(let libsvm):
+            let row = try libsvm.next()
+            position = .line(libsvm.line)
+            return row
+        case .recordIO(let recordIO):
+            guard let (payload, offset) = try recordIO.next() else { return nil }
+            position = .byte(offset)
+            return try RecordProtobuf.decode(payload, input: path, offset: offset)
+        case .jsonLines(let jsonLines):
+            let row = try jsonLines.next()
+            position = .line(jsonLines.line)
+            return row
+        }
+    }
+}
