@@ -6,6 +6,7 @@ public final class RecordIOReader {
     public static let magic: UInt32 = 0xCED7_230A
     let input: ByteInput
     private var recordIndex: Int64 = 0
+    private var chunk: [UInt8] = []
 
     public init(_ input: ByteInput) {
         self.input = input
@@ -48,13 +49,20 @@ public final class RecordIOReader {
             default:
                 throw FormatError(input: input.name, .byte(frameOffset), "invalid RecordIO continuation flag \(flag) (expected 0 to 3)")
             }
-            var part = [UInt8]()
-            let got = input.read(length, into: &part)
+            // Read in chunks: a corrupt length near 512 MiB must not allocate that much
+            // before the input turns out to be shorter.
+            var got = 0
+            while got < length {
+                let want = min(length - got, 1 << 20)
+                let read = input.read(want, into: &chunk)
+                payload.append(contentsOf: chunk.prefix(read))
+                got += read
+                if read < want { break }
+            }
             guard got == length else {
                 throw FormatError(input: input.name, .byte(frameOffset + 8),
                                   "truncated record: \(got) of \(length) payload bytes (length from the header at byte \(frameOffset))")
             }
-            payload.append(contentsOf: part.prefix(length))
             try input.skip((4 - length % 4) % 4, what: "RecordIO padding")
             switch flag {
             case 0, 3:
