@@ -1,0 +1,21 @@
+/// How one input channel is delivered, as SageMaker's `inputdataconfig.json` describes it.
+public struct ChannelConfig: Sendable, Equatable {
+    public enum InputMode: String, Sendable { case file = "File", pipe = "Pipe", fastFile = "FastFile" }
+    public enum Distribution: String, Sendable { case fullyReplicated = "FullyReplicated", shardedByS3Key = "ShardedByS3Key" }
+
+    public var name: String
+    /// The MIME type of the data (`text/csv;label_size=0`, `application/x-recordio-protobuf`, ...).
+    public var contentType: String?
+    public var inputMode: InputMode
+    public var distribution: Distribution
+
+    public init(name: String, contentType: String? = nil, inputMode: InputMode = .file, distribution: Distribution = .fullyReplicated) {
+        self.name = name
+        self.contentType = contentType
+        self.inputMode = inputMode
+        self.distribution = distribution
+    }
+
+    /// The channels SageMaker's built-in algorithms know.
+    public static let knownNames: Set<String> = ["train", "validation", "test", "auxiliary"]
+}

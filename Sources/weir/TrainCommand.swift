@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import WeirFormats
+import WeirTraining
+
+/// `weir train ALGO`: a training job with SageMaker's hyperparameter names, channels and
+/// metric lines, from command-line options or from the SageMaker container layout.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an algorithm: weir train ALGO --channel train=PATH --hp name=value ... --model-dir DIR.",
+        discussion: "Algorithms: " + TrainingRunner.algorithms.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")
+            + ". With --sagemaker (or WEIR_SAGEMAKER_ROOT set) the job reads /opt/ml/input/config/*.json and "
+            + "/opt/ml/input/data/<channel>, writes the model to /opt/ml/model and a failure reason to /opt/ml/output/failure."
+    )
+
+    @Argument(help: "The algorithm, by its SageMaker name.")
+    var algorithm: String
+
+    @Option(name: .customLong("channel"), help: "A channel: name=path (file or folder). Repeatable.")
+    var channels: [String] = []
+
+    @Option(name: .customLong("content-type"), help: "A channel's content type: name=type (e.g. train=text/csv;label_size=0).")
+    var contentTypes: [String] = []
+
+    @Option(name: .customLong("input-mode"), help: "A channel's input mode: name=File|Pipe.")
+    var inputModes: [String] = []
+
+    @Option(name: .customLong("hp"), help: "A hyperparameter: name=value. Repeatable; wins over --hyperparameters.")
+    var hyperparameterPairs: [String] = []
+
+    @Option(help: "A JSON file of hyperparameters (SageMaker's hyperparameters.json).")
+    var hyperparameters: String?
+
+    @Option(help: "Where the model files go.")
+    var modelDir = "model"
+
+    @Flag(help: "Read the job from SageMaker's container layout.")
+    var sagemaker = false
+
+    @Option(help: "Root of the SageMaker layout.")
+    var sagemakerRoot = ProcessInfo.processInfo.environment["WEIR_SAGEMAKER_ROOT"] ?? "/opt/ml"
+
+    func run() throws {
+        do {
+            let spec = try jobSpec()
+            try TrainingRunner.run(algorithm, spec: spec)
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as HyperparameterError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        } catch let error as TrainingJobError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    static func pairs(_ values: [String], option: String) throws -> [(String, String)] {
+        try values.map { value in
+            guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
+                throw ValidationError("--\(option) takes name=value, got '\(value)'")
+            }
+            return (String(value[..<equals]), String(value[value.index(after: equals)...]))
+        }
+    }
+
+    func jobSpec() throws -> TrainingJobSpec {
+        var spec: TrainingJobSpec
+        if sagemaker || ProcessInfo.processInfo.environment["WEIR_SAGEMAKER_ROOT"] != nil {
+            spec = try TrainingJobSpec.sageMaker(root: sagemakerRoot)
+        } else {
+            spec = TrainingJobSpec(modelDirectory: modelDir)
+        }
+        if let hyperparameters {
+            guard let data = FileManager.default.contents(atPath: hyperparameters) else {
+                throw ValidationError("cannot read hyperparameters file '\(hyperparameters)'")
+            }
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            for (name, value) in object { spec.hyperparameters[name] = "\(value)" }
+        }
+        for (name, value) in try Self.pairs(hyperparameterPairs, option: "hp") { spec.hyperparameters[name] = value }
+        let types = Dictionary(try Self.pairs(contentTypes, option: "content-type"), uniquingKeysWith: { $1 })
+        let modes = Dictionary(try Self.pairs(inputModes, option: "input-mode"), uniquingKeysWith: { $1 })
+        for (name, path) in try Self.pairs(channels, option: "channel") {
+            guard let mode = ChannelConfig.InputMode(rawValue: (modes[name] ?? "File").capitalized) else {
+                throw ValidationError("--input-mode \(name)=\(modes[name] ?? ""): expected File or Pipe")
+            }
+            spec.channels[name] = TrainingChannel(config: ChannelConfig(name: name, contentType: types[name], inputMode: mode), path: path)
+        }
+        return spec
+    }
+}
