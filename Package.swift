@@ -57,6 +57,8 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "weir-math-bench", dependencies: ["WeirMath"], path: "benchmarks/weir-math-bench",
                           swiftSettings: strict),
+        .executableTarget(name: "weir-formats-bench", dependencies: ["WeirFormats"], path: "benchmarks/weir-formats-bench",
+                          swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),

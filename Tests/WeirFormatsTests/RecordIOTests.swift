@@ -107,3 +107,44 @@ extension RecordIOTests {
         #expect(try RecordProtobuf.decode(RecordProtobuf.encode(row), input: "x.rec", offset: 0) == row)
     }
 }
+
+extension RecordIOTests {
+    /// The hand decoder against swift-protobuf's generated code on random records of every
+    /// element type, dense and sparse, with and without labels, and on mutated payloads.
+    @Test func handDecoderAgreesWithTheGeneratedCode() throws {
+        var state: UInt64 = 11
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 20
+        }
+        for iteration in 0..<3_000 {
+            let dimension = 1 + Int(next() % 40)
+            let type = TensorElementType.allCases[Int(next() % 3)]
+            let values = (0..<dimension).map { _ in type == .int32 ? Double(Int(next() % 2_000) - 1_000) : Double(Float(Double(next() % 100_000) / 977 - 50)) }
+            let features: FeatureVector
+            if next() % 2 == 0 {
+                features = .dense(values)
+            } else {
+                let indices = (0..<dimension).filter { _ in next() % 3 == 0 }
+                features = .sparse(indices: indices, values: indices.map { values[$0] }, dimension: dimension)
+            }
+            let row = DataRow(features: features, label: next() % 4 == 0 ? [] : [Double(next() % 5)])
+            var payload = RecordProtobuf.encode(row, featureType: type, labelType: type == .float64 ? .float64 : .float32)
+            if iteration % 3 == 2 && !payload.isEmpty {
+                payload[Int(next()) % payload.count] = UInt8(next() % 256) // mutated: both must agree on success or failure
+            }
+            let hand = Result { try RecordProtobuf.decode(payload, input: "r", offset: 0) }
+            let generated = Result { try RecordProtobuf.decodeWithGeneratedCode(payload, input: "r", offset: 0) }
+            switch (hand, generated) {
+            case (.success(let a), .success(let b)):
+                #expect(a == b, "iteration \(iteration)")
+                if iteration % 3 != 2 { #expect(a == row, "iteration \(iteration)") }
+            case (.failure, .failure): break
+            case (.success(let a), .failure(let error)):
+                Issue.record("iteration \(iteration): hand decoder accepted \(a), generated code refused: \(error)")
+            case (.failure(let error), .success(let b)):
+                Issue.record("iteration \(iteration): hand decoder refused (\(error)), generated code read \(b)")
+            }
+        }
+    }
+}

@@ -101,24 +101,74 @@ public final class CSVDataReader {
         }
     }
 
-    /// Splits an unquoted line and parses each field as it goes.
+    /// Splits an unquoted line and parses each field as it goes (into a local buffer:
+    /// appending to a stored property per field would cost an exclusivity check each).
     private func parsePlain(_ bytes: UnsafeBufferPointer<UInt8>) throws(FormatError) {
-        fields.removeAll(keepingCapacity: true)
-        var start = 0
-        var column = 0
-        let needNames = options.hasHeader && header == nil
-        for index in 0...bytes.count where index == bytes.count || bytes[index] == options.delimiter {
-            let field = UnsafeBufferPointer(rebasing: bytes[start..<index])
-            if needNames {
-                fields.append(Array(field))
-            } else {
-                guard let value = NumberText.parseDouble(field) else { throw notANumber(Array(field), column: column, line: linesRead) }
-                numbers.append(value)
+        let delimiter = options.delimiter
+        if options.hasHeader && header == nil {
+            fields.removeAll(keepingCapacity: true)
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == delimiter {
+                fields.append(Array(UnsafeBufferPointer(rebasing: bytes[start..<index])))
+                start = index + 1
             }
+            return
+        }
+        var parsed = numbers
+        numbers = []
+        defer { numbers = parsed }
+        parsed.removeAll(keepingCapacity: true)
+        var column = 0
+        var index = 0
+        let count = bytes.count
+        while true {
+            // One pass per field: plain decimals ("-12.5") are parsed while scanning for the
+            // delimiter; anything else falls back to the general parser on the field.
+            let start = index
+            var negative = false
+            if index < count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                negative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var mantissa: UInt64 = 0
+            var digits = 0
+            var fractionDigits = 0
+            while index < count, bytes[index] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+                digits += 1
+                index += 1
+            }
+            if index < count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                while index < count, bytes[index] &- 0x30 < 10 {
+                    mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+                    digits += 1
+                    fractionDigits += 1
+                    index += 1
+                }
+            }
+            let value: Double
+            if (index == count || bytes[index] == delimiter), digits > 0, digits <= 19, mantissa < 1 << 53,
+               fractionDigits < Self.exactPowersOfTen.count {
+                let magnitude = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
+                value = negative ? -magnitude : magnitude
+            } else {
+                while index < count && bytes[index] != delimiter { index += 1 }
+                let field = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                guard let parsedValue = NumberText.parseDouble(field) else {
+                    throw notANumber(Array(field), column: column, line: linesRead)
+                }
+                value = parsedValue
+            }
+            parsed.append(value)
+            if index >= count { break }
             column += 1
-            start = index + 1
+            index += 1
         }
     }
+
+    private static let exactPowersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                                     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
     /// Parses a line with quotes; returns the text so far when a quoted field is still open.
     private func parseQuoted(_ bytes: [UInt8]) throws(FormatError) -> [UInt8]? {

@@ -50,39 +50,58 @@ public enum RecordProtobuf {
 
     /// Decodes one payload; `input` and `offset` name it in errors.
     public static func decode(_ payload: [UInt8], input: String, offset: Int64) throws(FormatError) -> DataRow {
+        let decoded: (features: RecordWireDecoder.Tensor?, label: RecordWireDecoder.Tensor?)
+        do {
+            decoded = try RecordWireDecoder.decode(payload)
+        } catch {
+            throw FormatError(input: input, .byte(offset), "invalid protobuf Record at payload byte \(error.offset): \(error.reason)")
+        }
+        guard let featureTensor = decoded.features else {
+            throw FormatError(input: input, .byte(offset), field: "features", "the record has no features")
+        }
+        let features = try featureVector(featureTensor, input: input, offset: offset)
+        var label: [Double] = []
+        if let labelTensor = decoded.label {
+            label = try featureVector(labelTensor, input: input, offset: offset, field: "label").denseValues
+        }
+        return DataRow(features: features, label: label)
+    }
+
+    /// Decodes one payload through the generated swift-protobuf message: slower, kept as
+    /// the reference the hand decoder is tested against.
+    public static func decodeWithGeneratedCode(_ payload: [UInt8], input: String, offset: Int64) throws(FormatError) -> DataRow {
         let record: Aialgs_Data_Record
         do {
             record = try Aialgs_Data_Record(serializedBytes: payload)
         } catch {
             throw FormatError(input: input, .byte(offset), "invalid protobuf Record: \(error)")
         }
-        guard let featureValue = entry(record.features, input: input, offset: offset, what: "features") else {
+        func tensor(_ map: [String: Aialgs_Data_Value]) -> RecordWireDecoder.Tensor? {
+            guard let value = map[valuesKey] ?? (map.count == 1 ? map.first?.value : nil) else { return nil }
+            switch value.value {
+            case .float32Tensor(let t)?: return .init(values: t.values.map(Double.init), keys: t.keys, shape: t.shape, kind: .numeric)
+            case .float64Tensor(let t)?: return .init(values: t.values, keys: t.keys, shape: t.shape, kind: .numeric)
+            case .int32Tensor(let t)?: return .init(values: t.values.map(Double.init), keys: t.keys, shape: t.shape, kind: .numeric)
+            case .bytes?: return .init(kind: .bytes)
+            case nil: return .init(kind: .missing)
+            }
+        }
+        guard let featureTensor = tensor(record.features) else {
             throw FormatError(input: input, .byte(offset), field: "features", "the record has no features")
         }
-        let features = try featureVector(featureValue, input: input, offset: offset)
-        var label: [Double] = []
-        if let labelValue = entry(record.label, input: input, offset: offset, what: "label") {
-            label = try featureVector(labelValue, input: input, offset: offset, field: "label").denseValues
-        }
+        let features = try featureVector(featureTensor, input: input, offset: offset)
+        let label = try tensor(record.label).map { (t) throws(FormatError) in try featureVector(t, input: input, offset: offset, field: "label").denseValues } ?? []
         return DataRow(features: features, label: label)
     }
 
-    /// The "values" entry, or the only entry under another name.
-    private static func entry(_ map: [String: Aialgs_Data_Value], input: String, offset: Int64, what: String) -> Aialgs_Data_Value? {
-        if let value = map[valuesKey] { return value }
-        return map.count == 1 ? map.first?.value : nil
-    }
-
-    private static func featureVector(_ value: Aialgs_Data_Value, input: String, offset: Int64,
+    private static func featureVector(_ tensor: RecordWireDecoder.Tensor, input: String, offset: Int64,
                                       field: String = "features") throws(FormatError) -> FeatureVector {
-        let values: [Double], keys: [UInt64], shape: [UInt64]
-        switch value.value {
-        case .float32Tensor(let t)?: (values, keys, shape) = (t.values.map(Double.init), t.keys, t.shape)
-        case .float64Tensor(let t)?: (values, keys, shape) = (t.values, t.keys, t.shape)
-        case .int32Tensor(let t)?: (values, keys, shape) = (t.values.map(Double.init), t.keys, t.shape)
-        case .bytes?: throw FormatError(input: input, .byte(offset), field: field, "holds raw bytes, expected a numeric tensor")
-        case nil: throw FormatError(input: input, .byte(offset), field: field, "holds no tensor")
+        switch tensor.kind {
+        case .bytes: throw FormatError(input: input, .byte(offset), field: field, "holds raw bytes, expected a numeric tensor")
+        case .missing: throw FormatError(input: input, .byte(offset), field: field, "holds no tensor")
+        case .numeric: break
         }
+        let (values, keys, shape) = (tensor.values, tensor.keys, tensor.shape)
         if keys.isEmpty && values.isEmpty, let columns = shape.first, shape.count == 1, columns > 0 {
             return .sparse(indices: [], values: [], dimension: Int(columns)) // a sparse row of zeros
         }
