@@ -1,0 +1,155 @@
+/// Turns one CSV record (a line, or several joined when a quoted field holds line breaks)
+/// into a row: the parsing shared by the sequential reader and the parallel block
+/// workers. It keeps the header and the column count that later records must match.
+struct CSVRecordParser: Sendable {
+    let options: CSVDataReader.Options
+    let inputName: String
+    var header: [String]?
+    var columnCount: Int?
+    /// Whether the next non-blank record is the header.
+    var expectsHeader: Bool
+    private var numbers: [Double] = []
+
+    init(options: CSVDataReader.Options, inputName: String) {
+        self.options = options
+        self.inputName = inputName
+        expectsHeader = options.hasHeader
+    }
+
+    /// Whether `bytes` end inside a quoted field (an odd number of quotes: RFC 4180's
+    /// doubled quotes inside a field count twice).
+    static func endsInsideQuotes(_ bytes: UnsafeBufferPointer<UInt8>, startingInside: Bool = false) -> Bool {
+        var inside = startingInside
+        for byte in bytes where byte == UInt8(ascii: "\"") { inside.toggle() }
+        return inside
+    }
+
+    /// Parses a complete record that started on physical line `line`; nil for a blank
+    /// line or the header.
+    mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, line: Int64) throws(FormatError) -> DataRow? {
+        if bytes.isEmpty { return nil }
+        if expectsHeader {
+            header = try Self.fields(bytes, delimiter: options.delimiter, input: inputName, line: line)
+                .map { String(decoding: $0, as: UTF8.self) }
+            columnCount = header!.count
+            expectsHeader = false
+            return nil
+        }
+        numbers.removeAll(keepingCapacity: true)
+        if bytes.contains(UInt8(ascii: "\"")) {
+            for (column, text) in try Self.fields(bytes, delimiter: options.delimiter, input: inputName, line: line).enumerated() {
+                let value = text.withUnsafeBufferPointer { NumberText.parseDouble($0) }
+                guard let value else { throw notANumber(text, column: column, line: line) }
+                numbers.append(value)
+            }
+        } else {
+            try parsePlain(bytes, line: line)
+        }
+        if let columnCount, numbers.count != columnCount {
+            throw FormatError(input: inputName, .line(line),
+                              "expected \(columnCount) columns (as \(header == nil ? "the first row" : "the header")), found \(numbers.count)")
+        }
+        if columnCount == nil { columnCount = numbers.count }
+        guard numbers.count >= options.labelSize else {
+            throw FormatError(input: inputName, .line(line), "\(numbers.count) columns cannot hold a label of \(options.labelSize) values")
+        }
+        return DataRow(features: .dense(Array(numbers[options.labelSize...])), label: Array(numbers[..<options.labelSize]))
+    }
+
+    /// Parses an unquoted record field by field. Plain decimals ("-12.5") are parsed during
+    /// the scan for the delimiter; anything else goes to the general parser.
+    private mutating func parsePlain(_ bytes: UnsafeBufferPointer<UInt8>, line: Int64) throws(FormatError) {
+        let delimiter = options.delimiter
+        var column = 0
+        var index = 0
+        let count = bytes.count
+        while true {
+            let start = index
+            var negative = false
+            if index < count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                negative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var mantissa: UInt64 = 0
+            var digits = 0
+            var fractionDigits = 0
+            while index < count, bytes[index] &- 0x30 < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+                digits += 1
+                index += 1
+            }
+            if index < count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                while index < count, bytes[index] &- 0x30 < 10 {
+                    mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+                    digits += 1
+                    fractionDigits += 1
+                    index += 1
+                }
+            }
+            let value: Double
+            if (index == count || bytes[index] == delimiter), digits > 0, digits <= 19, mantissa < 1 << 53,
+               fractionDigits < Self.exactPowersOfTen.count {
+                let magnitude = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
+                value = negative ? -magnitude : magnitude
+            } else {
+                while index < count && bytes[index] != delimiter { index += 1 }
+                let field = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                guard let parsedValue = NumberText.parseDouble(field) else {
+                    throw notANumber(Array(field), column: column, line: line)
+                }
+                value = parsedValue
+            }
+            numbers.append(value)
+            if index >= count { break }
+            column += 1
+            index += 1
+        }
+    }
+
+    private static let exactPowersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                                     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
+    /// The fields of a complete record, with RFC 4180 quoting undone.
+    static func fields(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, input: String, line: Int64) throws(FormatError) -> [[UInt8]] {
+        var fields: [[UInt8]] = []
+        var field: [UInt8] = []
+        var inQuotes = false
+        var fieldWasQuoted = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inQuotes {
+                if byte == UInt8(ascii: "\"") {
+                    if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {
+                        field.append(byte)
+                        index += 1
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    field.append(byte)
+                }
+            } else if byte == UInt8(ascii: "\"") && field.isEmpty && !fieldWasQuoted {
+                inQuotes = true
+                fieldWasQuoted = true
+            } else if byte == delimiter {
+                fields.append(field)
+                field.removeAll()
+                fieldWasQuoted = false
+            } else {
+                field.append(byte)
+            }
+            index += 1
+        }
+        if inQuotes { throw FormatError(input: input, .line(line), "unterminated quoted field at the end of the input") }
+        fields.append(field)
+        return fields
+    }
+
+    func notANumber(_ text: [UInt8], column: Int, line: Int64) -> FormatError {
+        let name = header.flatMap { column < $0.count ? "\(column + 1) (\($0[column]))" : nil } ?? "\(column + 1)"
+        let shown = String(decoding: text.prefix(40), as: UTF8.self)
+        return FormatError(input: inputName, .line(line), field: name, "expected a number, found '\(shown)'")
+    }
+}
