@@ -103,3 +103,55 @@ struct TextFormatTests {
         }
     }
 }
+
+extension TextFormatTests {
+    /// The parallel reader gives exactly the sequential reader's rows and line numbers on a
+    /// file cut into many small blocks, with quoted line breaks, blank lines and CRLF.
+    @Test func parallelCSVMatchesTheSequentialReader() throws {
+        var state: UInt64 = 5
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33)
+        }
+        var text = "label,a,b,c\n"
+        for row in 0..<3_000 {
+            let fields = ["\(row % 2)", "\(Double(next() % 10_000) / 7)", next() % 5 == 0 ? "\"\(next() % 100)\n\"" : "\(next() % 100)",
+                          next() % 7 == 0 ? "" : "-\(next() % 1000).25"]
+            text += fields.joined(separator: ",") + (row % 11 == 0 ? "\r\n" : "\n")
+            if row % 97 == 0 { text += "\n" }
+        }
+        let path = try write(text, "parallel.csv")
+        let sequential = try CSVDataReader(path: path, options: .init(hasHeader: true))
+        let parallel = ParallelCSVReader(try ByteInput(path: path), options: .init(hasHeader: true), workers: 3, blockSize: 1_000)
+        var count = 0
+        while let expected = try sequential.next() {
+            let got = try parallel.next()
+            #expect(got?.label == expected.label && got?.features.denseValues.map(\.bitPattern) == expected.features.denseValues.map(\.bitPattern),
+                    "row \(count)")
+            #expect(parallel.line == sequential.line, "row \(count)")
+            count += 1
+        }
+        #expect(try parallel.next() == nil)
+        #expect(count == 3_000)
+    }
+
+    @Test func parallelCSVReportsTheSameErrorsAsTheSequentialReader() throws {
+        let rows = (1...5_000).map { $0 == 4_321 ? "1,x2,3" : ($0 == 4_500 ? "1,2" : "1,2,3") }
+        let path = try write(rows.joined(separator: "\n") + "\n", "parallel-bad.csv")
+        let parallel = ParallelCSVReader(try ByteInput(path: path), options: .init(), workers: 2, blockSize: 512)
+        do {
+            while try parallel.next() != nil {}
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "\(path): line 4321: field 2: expected a number, found 'x2'")
+        }
+        let ragged = try write((1...3_000).map { $0 > 2_000 ? "1,2" : "1,2,3" }.joined(separator: "\n"), "parallel-ragged.csv")
+        let reader = ParallelCSVReader(try ByteInput(path: ragged), options: .init(), workers: 2, blockSize: 300)
+        do {
+            while try reader.next() != nil {}
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "\(ragged): line 2001: expected 3 columns (as the first row), found 2")
+        }
+    }
+}

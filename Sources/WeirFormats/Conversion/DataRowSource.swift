@@ -14,7 +14,7 @@ public final class DataRowSource {
     }
 
     private enum Reader {
-        case csv(CSVDataReader)
+        case csv(ParallelCSVReader)
         case libsvm(LibSVMReader)
         case recordIO(RecordIOReader)
         case jsonLines(JSONLinesDataReader)
@@ -30,7 +30,7 @@ public final class DataRowSource {
         self.path = path
         self.format = format
         switch format {
-        case .csv: reader = .csv(try CSVDataReader(path: path, options: options.csv))
+        case .csv: reader = .csv(try ParallelCSVReader(path: path, options: options.csv))
         case .libsvm: reader = .libsvm(try LibSVMReader(path: path, dimension: options.dimension))
         case .recordIO: reader = .recordIO(try RecordIOReader(path: path))
         case .jsonLines:

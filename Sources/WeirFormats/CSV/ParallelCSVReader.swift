@@ -1,0 +1,330 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reads CSV with every core: a splitter thread cuts the input into blocks of whole
+/// records (at a line break outside quotes), workers parse blocks into rows, and `next()`
+/// hands the rows out in file order. Blocks in flight are bounded, so memory is too.
+/// Errors name the same file, line and field as the sequential reader; the header and the
+/// column count of the first row hold across blocks.
+public final class ParallelCSVReader {
+    public let options: CSVDataReader.Options
+    public let name: String
+    private let pipeline: Pipeline
+    private var rows: [DataRow] = []
+    private var lines: [Int64] = []
+    private var cursor = 0
+    private var nextBlock = 0
+    private var columnCount: Int?
+    /// The 1-based line number of the record last returned.
+    public private(set) var line: Int64 = 0
+
+    public init(_ input: ByteInput, options: CSVDataReader.Options = .init(),
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, blockSize: Int = 1 << 22) {
+        self.options = options
+        name = input.name
+        pipeline = Pipeline(input: input, options: options, blockSize: blockSize, maxInFlight: 2 * max(workers, 1) + 2)
+        let splitter = Thread { [pipeline] in pipeline.split() }
+        splitter.name = "weir-csv-split"
+        splitter.start()
+        for index in 0..<max(workers, 1) {
+            let worker = Thread { [pipeline] in pipeline.work() }
+            worker.name = "weir-csv-parse-\(index)"
+            worker.start()
+        }
+    }
+
+    public convenience init(path: String, options: CSVDataReader.Options = .init()) throws(FormatError) {
+        self.init(try ByteInput(path: path), options: options)
+    }
+
+    deinit { pipeline.cancel() }
+
+    public func next() throws(FormatError) -> DataRow? {
+        while cursor == rows.count {
+            if nextBlock == 0 { lineBase = pipeline.firstBlockLine() }
+            let block: Block?
+            do {
+                block = try pipeline.result(nextBlock)
+            } catch {
+                // Workers number lines from 1 within their block; the header's errors are absolute.
+                var rebased = error.error
+                if !error.isAbsolute, case .line(let relative) = rebased.position { rebased.position = .line(lineBase + relative - 1) }
+                throw rebased
+            }
+            guard let block else { return nil }
+            nextBlock += 1
+            if let count = block.columnCount {
+                if let columnCount, count != columnCount, let first = block.lines.first {
+                    pipeline.cancel()
+                    throw FormatError(input: name, .line(lineBase + first - 1), "expected \(columnCount) columns (as the first row), found \(count)")
+                }
+                columnCount = columnCount ?? count
+            }
+            rows = block.rows
+            lines = block.lines
+            currentBase = lineBase
+            lineBase += block.newlines
+            cursor = 0
+        }
+        defer { cursor += 1 }
+        line = currentBase + lines[cursor] - 1
+        return rows[cursor]
+    }
+
+    /// The absolute line of the current block's first line, and of the next block's.
+    private var currentBase: Int64 = 1
+    private var lineBase: Int64 = 1
+
+    struct Block: Sendable {
+        var rows: [DataRow]
+        /// Line numbers relative to the block's first line (1-based).
+        var lines: [Int64]
+        var columnCount: Int?
+        /// Line breaks in the block, to number the next block's lines.
+        var newlines: Int64
+    }
+
+    /// A block's error, and whether its line is already absolute (the header's).
+    struct Failure: Error {
+        var error: FormatError
+        var isAbsolute: Bool
+    }
+
+    /// The shared state of the splitter, the workers and the consumer.
+    final class Pipeline: @unchecked Sendable {
+        let input: ByteInput
+        let options: CSVDataReader.Options
+        let blockSize: Int
+        let maxInFlight: Int
+        private let condition = NSCondition()
+        private var jobs: [(index: Int, bytes: [UInt8])] = []
+        private var results: [Int: Result<Block, Failure>] = [:]
+        private var blocksMade = 0
+        private var blocksTaken = 0
+        private var splittingDone = false
+        private var cancelled = false
+        /// Set by the splitter once the header (if any) is read, before any block is queued.
+        private var header: [String]?
+
+        init(input: ByteInput, options: CSVDataReader.Options, blockSize: Int, maxInFlight: Int) {
+            self.input = input
+            self.options = options
+            self.blockSize = blockSize
+            self.maxInFlight = maxInFlight
+        }
+
+        func cancel() {
+            condition.lock()
+            cancelled = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Cuts the input into blocks that end at a record boundary.
+        func split() {
+            var carry: [UInt8] = []
+            var chunk: [UInt8] = []
+            var line: Int64 = 1
+            var headerPending = options.hasHeader
+            defer {
+                condition.lock()
+                if firstLine == nil { firstLine = line }
+                condition.broadcast()
+                condition.unlock()
+            }
+            var atEnd = false
+            while !atEnd {
+                let got = input.read(blockSize, into: &chunk)
+                atEnd = got < blockSize
+                carry.append(contentsOf: chunk.prefix(got))
+                if headerPending, let parsed = takeHeader(&carry, line: &line, atEnd: atEnd) {
+                    headerPending = false
+                    if case .failure(let error) = parsed {
+                        finish(with: error)
+                        return
+                    }
+                }
+                if headerPending && !atEnd { continue }
+                publishFirstLine(line)
+                // The last line break outside quotes ends this block. Without quotes in the
+                // block (the usual case) that is simply the last line break.
+                let cut: Int = carry.withUnsafeBufferPointer { bytes in
+                    guard let base = bytes.baseAddress, !bytes.isEmpty else { return -1 }
+                    if memchr(base, Int32(UInt8(ascii: "\"")), bytes.count) == nil {
+                        return bytes.lastIndex(of: 0x0A) ?? -1
+                    }
+                    var last = -1
+                    var inside = false
+                    for index in bytes.indices {
+                        let byte = bytes[index]
+                        if byte == UInt8(ascii: "\"") { inside.toggle() } else if byte == 0x0A && !inside { last = index }
+                    }
+                    return last
+                }
+                let end = atEnd ? carry.count : cut + 1
+                guard end > 0 else { continue }
+                let block = Array(carry[..<end])
+                carry.removeFirst(end)
+                guard enqueue(block) else { return }
+            }
+            condition.lock()
+            splittingDone = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Reads the header record off the front of `carry` (skipping blank lines); nil when
+        /// more input is needed to see it whole.
+        private func takeHeader(_ carry: inout [UInt8], line: inout Int64, atEnd: Bool) -> Result<Void, FormatError>? {
+            while true {
+                guard let newline = carry.firstIndex(of: 0x0A) ?? (atEnd ? carry.count : nil) else { return nil }
+                let record = Array(carry[..<newline]).filter { $0 != 0x0D }
+                carry.removeFirst(min(newline + 1, carry.count))
+                line += 1
+                if record.isEmpty {
+                    if carry.isEmpty && atEnd { return .success(()) }
+                    continue
+                }
+                do {
+                    let fields = try record.withUnsafeBufferPointer { (bytes) throws(FormatError) in
+                        try CSVRecordParser.fields(bytes, delimiter: options.delimiter, input: input.name, line: line - 1)
+                    }
+                    condition.lock()
+                    header = fields.map { String(decoding: $0, as: UTF8.self) }
+                    condition.unlock()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+
+        /// The absolute line where block 0 starts (after the header), once known.
+        private var firstLine: Int64?
+
+        private func publishFirstLine(_ line: Int64) {
+            condition.lock()
+            if firstLine == nil { firstLine = line }
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func firstBlockLine() -> Int64 {
+            condition.lock()
+            defer { condition.unlock() }
+            while firstLine == nil && !cancelled { condition.wait() }
+            return firstLine ?? 1
+        }
+
+        private func enqueue(_ bytes: [UInt8]) -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            while !cancelled && blocksMade - blocksTaken >= maxInFlight { condition.wait() }
+            guard !cancelled else { return false }
+            jobs.append((blocksMade, bytes))
+            blocksMade += 1
+            condition.broadcast()
+            return true
+        }
+
+        private func finish(with error: FormatError) {
+            condition.lock()
+            results[blocksMade] = .failure(Failure(error: error, isAbsolute: true))
+            blocksMade += 1
+            splittingDone = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// A worker: parses blocks until the input is done or the reader is gone.
+        func work() {
+            while true {
+                condition.lock()
+                while jobs.isEmpty && !splittingDone && !cancelled { condition.wait() }
+                if cancelled || jobs.isEmpty {
+                    condition.unlock()
+                    return
+                }
+                let job = jobs.removeFirst()
+                let knownHeader = header
+                condition.unlock()
+                let parsed = parse(job.bytes, header: knownHeader)
+                condition.lock()
+                results[job.index] = parsed.mapError { Failure(error: $0, isAbsolute: false) }
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+
+        /// Parses one block, numbering its lines from 1.
+        private func parse(_ bytes: [UInt8], header: [String]?) -> Result<Block, FormatError> {
+            var parser = CSVRecordParser(options: options, inputName: input.name)
+            parser.expectsHeader = false
+            parser.header = header
+            parser.columnCount = header?.count
+            var block = Block(rows: [], lines: [], columnCount: nil, newlines: 0)
+            block.rows.reserveCapacity(bytes.count / 64)
+            var line: Int64 = 1
+            do {
+                try bytes.withUnsafeBufferPointer { (all) throws(FormatError) in
+                    guard let base = all.baseAddress, !all.isEmpty else { return }
+                    // Quote tracking only when the block holds a quote at all.
+                    let quoted = memchr(base, Int32(UInt8(ascii: "\"")), all.count) != nil
+                    var start = 0
+                    var recordStart = 0
+                    var recordLine = line
+                    var inside = false
+                    while start <= all.count {
+                        let found = start < all.count ? memchr(base + start, 0x0A, all.count - start) : nil
+                        let index = found.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? all.count
+                        if quoted {
+                            inside = CSVRecordParser.endsInsideQuotes(UnsafeBufferPointer(rebasing: all[start..<index]), startingInside: inside)
+                        }
+                        start = index + 1
+                        if inside && index < all.count {
+                            line += 1
+                            continue
+                        }
+                        var record = UnsafeBufferPointer(rebasing: all[recordStart..<index])
+                        if let last = record.last, last == 0x0D { record = UnsafeBufferPointer(rebasing: record.dropLast()) }
+                        if index == all.count && record.isEmpty { break }
+                        if let row = try parser.parse(record, line: recordLine) {
+                            if block.columnCount == nil { block.columnCount = parser.columnCount }
+                            block.rows.append(row)
+                            block.lines.append(recordLine)
+                        }
+                        if index < all.count { line += 1 }
+                        recordStart = index + 1
+                        recordLine = line
+                    }
+                    if inside { throw FormatError(input: input.name, .line(recordLine), "unterminated quoted field at the end of the input") }
+                }
+            } catch {
+                return .failure(error)
+            }
+            // Every line break was counted once, as a record's or a quoted field's.
+            block.newlines = line - 1
+            return .success(block)
+        }
+        /// Block `index` once parsed, nil after the last block; rethrows a block's error.
+        func result(_ index: Int) throws(Failure) -> Block? {
+            condition.lock()
+            defer { condition.unlock() }
+            while results[index] == nil && !(splittingDone && index >= blocksMade) && !cancelled { condition.wait() }
+            guard let result = results.removeValue(forKey: index) else { return nil }
+            blocksTaken += 1
+            condition.broadcast()
+            switch result {
+            case .success(let block): return block
+            case .failure(let error):
+                cancelled = true
+                condition.broadcast()
+                throw error
+            }
+        }
+    }
+}
