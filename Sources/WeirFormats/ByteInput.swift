@@ -45,6 +45,22 @@ public final class ByteInput {
         return got
     }
 
+    /// `prefix` followed by up to `count` bytes read from the input, in one new array (no
+    /// zero fill, no second copy); fewer bytes than `count` mean the input ended.
+    public func read(_ count: Int, after prefix: ArraySlice<UInt8>) -> (bytes: [UInt8], got: Int) {
+        var got = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: prefix.count + count) { buffer, initialized in
+            let base = buffer.baseAddress!
+            prefix.withUnsafeBufferPointer { source in
+                if let start = source.baseAddress { base.update(from: start, count: source.count) }
+            }
+            got = fread(base + prefix.count, 1, count, file)
+            initialized = prefix.count + got
+        }
+        offset += Int64(got)
+        return (bytes, got)
+    }
+
     /// A little-endian UInt32, nil at a clean end of input, or an error for a partial one.
     public func readUInt32(what: String) throws(FormatError) -> UInt32? {
         var word: UInt32 = 0

@@ -127,7 +127,7 @@ public final class ParallelCSVReader {
         /// Cuts the input into blocks that end at a record boundary.
         func split() {
             var carry: [UInt8] = []
-            var chunk: [UInt8] = []
+            var remainder: ArraySlice<UInt8> = []
             var line: Int64 = 1
             var headerPending = options.hasHeader
             defer {
@@ -138,9 +138,11 @@ public final class ParallelCSVReader {
             }
             var atEnd = false
             while !atEnd {
-                let got = input.read(blockSize, into: &chunk)
+                // Each block is read straight after the previous block's unfinished record.
+                let (bytes, got) = input.read(blockSize, after: remainder)
+                carry = bytes
+                remainder = []
                 atEnd = got < blockSize
-                carry.append(contentsOf: chunk.prefix(got))
                 if headerPending, let parsed = takeHeader(&carry, line: &line, atEnd: atEnd) {
                     headerPending = false
                     if case .failure(let error) = parsed {
@@ -148,7 +150,10 @@ public final class ParallelCSVReader {
                         return
                     }
                 }
-                if headerPending && !atEnd { continue }
+                if headerPending && !atEnd {
+                    remainder = carry[...]
+                    continue
+                }
                 publishFirstLine(line)
                 // The last line break outside quotes ends this block. Without quotes in the
                 // block (the usual case) that is simply the last line break.
@@ -166,10 +171,13 @@ public final class ParallelCSVReader {
                     return last
                 }
                 let end = atEnd ? carry.count : cut + 1
-                guard end > 0 else { continue }
-                let block = Array(carry[..<end])
-                carry.removeFirst(end)
-                guard enqueue(block) else { return }
+                guard end > 0 else {
+                    remainder = carry[...]
+                    continue
+                }
+                remainder = Array(carry[end...])[...] // a short copy, so the block's storage stays unique
+                carry.removeLast(carry.count - end) // the block keeps its storage; no copy
+                guard enqueue(carry) else { return }
             }
             condition.lock()
             splittingDone = true
