@@ -49,7 +49,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "weir",
                           dependencies: [
-                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirTraining",
+                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirTraining", "WeirMath",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

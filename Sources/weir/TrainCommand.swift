@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeirFormats
+import WeirMath
 import WeirTraining
 
 /// `weir train ALGO`: a training job with SageMaker's hyperparameter names, channels and
@@ -35,6 +36,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where the model files go.")
     var modelDir = "model"
 
+    @Option(help: "OpenBLAS threads for training (default: OPENBLAS_NUM_THREADS, else every core).")
+    var blasThreads: Int?
+
     @Flag(help: "Read the job from SageMaker's container layout.")
     var sagemaker = false
 
@@ -42,6 +46,10 @@ struct TrainCommand: ParsableCommand {
     var sagemakerRoot = ProcessInfo.processInfo.environment["WEIR_SAGEMAKER_ROOT"] ?? "/opt/ml"
 
     func run() throws {
+        if let blasThreads {
+            guard blasThreads > 0 else { throw ValidationError("--blas-threads must be at least 1, got \(blasThreads)") }
+            BLAS.setThreadCount(blasThreads)
+        }
         do {
             let spec = try jobSpec()
             try TrainingRunner.run(algorithm, spec: spec)
