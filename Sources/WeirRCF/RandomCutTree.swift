@@ -1,0 +1,306 @@
+import WeirMath
+
+/// One random cut tree over points of a shared `PointStore`. Internal nodes keep their cut
+/// (dimension and value; points with coordinate <= value go left), their mass and their
+/// bounding box; leaves keep a point and its multiplicity. Insertion and deletion follow
+/// Guha et al. (2016): a new point becomes a sibling wherever a random cut of the merged
+/// box would separate it, so the tree is distributed as if built on the current sample.
+public struct RandomCutTree: Sendable {
+    let dimensions: Int
+    private var random: RandomSource
+
+    // Internal nodes (index >= 0 in a child reference).
+    private var cutDimension: [Int32] = []
+    private var cutValue: [Float] = []
+    private var left: [Int32] = []
+    private var right: [Int32] = []
+    private var parent: [Int32] = []
+    private var mass: [Int32] = []
+    private var boxMin: [Float] = []
+    private var boxMax: [Float] = []
+    private var freeNodes: [Int32] = []
+
+    // Leaves (index l referenced as ~l, i.e. -1 - l).
+    private var leafPoint: [Int32] = []
+    private var leafMass: [Int32] = []
+    private var leafParent: [Int32] = []
+    private var freeLeaves: [Int32] = []
+
+    private var root: Int32? = nil
+    /// Points in the tree, counting duplicates.
+    public private(set) var totalMass: Int = 0
+
+    static let none: Int32 = Int32.min
+
+    public init(dimensions: Int, seed: UInt64) {
+        self.dimensions = dimensions
+        random = RandomSource(seed: seed)
+    }
+
+    @inline(__always) static func isLeaf(_ reference: Int32) -> Bool { reference < 0 }
+    @inline(__always) static func leafIndex(_ reference: Int32) -> Int { Int(~reference) }
+
+    private func massOf(_ reference: Int32) -> Int32 {
+        Self.isLeaf(reference) ? leafMass[Self.leafIndex(reference)] : mass[Int(reference)]
+    }
+
+    /// Minimum and maximum of `reference`'s box in `dimension`.
+    @inline(__always)
+    private func range(_ reference: Int32, _ dimension: Int, _ store: PointStore) -> (Float, Float) {
+        if Self.isLeaf(reference) {
+            let value = store.coordinate(leafPoint[Self.leafIndex(reference)], dimension)
+            return (value, value)
+        }
+        let offset = Int(reference) * dimensions + dimension
+        return (boxMin[offset], boxMax[offset])
+    }
+
+    private mutating func newLeaf(point: Int32, parent owner: Int32) -> Int32 {
+        if let slot = freeLeaves.popLast() {
+            leafPoint[Int(slot)] = point
+            leafMass[Int(slot)] = 1
+            leafParent[Int(slot)] = owner
+            return ~slot
+        }
+        leafPoint.append(point)
+        leafMass.append(1)
+        leafParent.append(owner)
+        return ~Int32(leafPoint.count - 1)
+    }
+
+    private mutating func newNode() -> Int32 {
+        if let slot = freeNodes.popLast() { return slot }
+        cutDimension.append(0)
+        cutValue.append(0)
+        left.append(Self.none)
+        right.append(Self.none)
+        parent.append(Self.none)
+        mass.append(0)
+        boxMin.append(contentsOf: repeatElement(0, count: dimensions))
+        boxMax.append(contentsOf: repeatElement(0, count: dimensions))
+        return Int32(cutDimension.count - 1)
+    }
+
+    private mutating func setParent(of reference: Int32, to owner: Int32) {
+        if Self.isLeaf(reference) { leafParent[Self.leafIndex(reference)] = owner } else { parent[Int(reference)] = owner }
+    }
+
+    private func parentOf(_ reference: Int32) -> Int32 {
+        Self.isLeaf(reference) ? leafParent[Self.leafIndex(reference)] : parent[Int(reference)]
+    }
+
+    private mutating func replaceChild(of owner: Int32, _ old: Int32, with new: Int32) {
+        if owner == Self.none {
+            root = new
+        } else if left[Int(owner)] == old {
+            left[Int(owner)] = new
+        } else {
+            right[Int(owner)] = new
+        }
+        setParent(of: new, to: owner)
+    }
+
+    /// Inserts point `index` of `store`; returns the point the tree now references for it
+    /// (an equal point already in the tree, whose leaf mass grew, or `index` itself).
+    public mutating func insert(_ index: Int32, store: PointStore) -> Int32 {
+        totalMass += 1
+        guard var node = root else {
+            root = newLeaf(point: index, parent: Self.none)
+            return index
+        }
+        var rangeSums: Double
+        while true {
+            // A leaf's box is its point, so a cut of the merged box always separates a
+            // different point from it: leaves never reach "follow the existing cut".
+            // The merged box of `node` and the point, and a random cut of it.
+            rangeSums = 0
+            for d in 0..<dimensions {
+                let (low, high) = range(node, d, store)
+                let x = store.coordinate(index, d)
+                rangeSums += Double(max(high, x) - min(low, x))
+            }
+            if Self.isLeaf(node) && rangeSums == 0 {
+                // The same point again: the leaf counts it twice.
+                let leaf = Self.leafIndex(node)
+                leafMass[leaf] += 1
+                var ancestor = leafParent[leaf]
+                while ancestor != Self.none {
+                    mass[Int(ancestor)] += 1
+                    ancestor = parent[Int(ancestor)]
+                }
+                return leafPoint[leaf]
+            }
+            // A dimension with probability proportional to its range in the merged box, and
+            // a cut uniform in that range, kept inside [lower, upper) so both sides hold a point.
+            var target = random.uniform() * rangeSums
+            var dimension = -1
+            var cut: Float = 0
+            for d in 0..<dimensions {
+                let (low, high) = range(node, d, store)
+                let x = store.coordinate(index, d)
+                let lower = min(low, x), upper = max(high, x)
+                let width = Double(upper - lower)
+                guard width > 0 else { continue }
+                dimension = d
+                cut = min(lower + Float(target), upper.nextDown)
+                if target < width { break }
+                target -= width
+            }
+            let (low, high) = range(node, dimension, store)
+            let x = store.coordinate(index, dimension)
+            let separates = (x <= cut && cut < low) || (high <= cut && cut < x)
+            if separates {
+                // A new internal node above `node`, with the point as a new leaf beside it.
+                let owner = parentOf(node)
+                let split = newNode()
+                let dimensionToUse = dimension, cutToUse = cut
+                cutDimension[Int(split)] = Int32(dimensionToUse)
+                cutValue[Int(split)] = cutToUse
+                let leaf = newLeaf(point: index, parent: split)
+                if store.coordinate(index, dimensionToUse) <= cutToUse {
+                    left[Int(split)] = leaf
+                    right[Int(split)] = node
+                } else {
+                    left[Int(split)] = node
+                    right[Int(split)] = leaf
+                }
+                mass[Int(split)] = massOf(node) + 1
+                for d in 0..<dimensions {
+                    let (lo, hi) = range(node, d, store)
+                    let value = store.coordinate(index, d)
+                    boxMin[Int(split) * dimensions + d] = min(lo, value)
+                    boxMax[Int(split) * dimensions + d] = max(hi, value)
+                }
+                replaceChild(of: owner, node, with: split)
+                setParent(of: node, to: split)
+                var ancestor = owner
+                while ancestor != Self.none {
+                    mass[Int(ancestor)] += 1
+                    for d in 0..<dimensions {
+                        let value = store.coordinate(index, d)
+                        let offset = Int(ancestor) * dimensions + d
+                        boxMin[offset] = min(boxMin[offset], value)
+                        boxMax[offset] = max(boxMax[offset], value)
+                    }
+                    ancestor = parent[Int(ancestor)]
+                }
+                return index
+            }
+            // Follow the existing cut.
+            let n = Int(node)
+            node = store.coordinate(index, Int(cutDimension[n])) <= cutValue[n] ? left[n] : right[n]
+        }
+    }
+
+    /// Removes one occurrence of point `index` (by its coordinates); false if absent.
+    @discardableResult
+    public mutating func delete(_ index: Int32, store: PointStore) -> Bool {
+        guard var node = root else { return false }
+        while !Self.isLeaf(node) {
+            let n = Int(node)
+            node = store.coordinate(index, Int(cutDimension[n])) <= cutValue[n] ? left[n] : right[n]
+        }
+        let leaf = Self.leafIndex(node)
+        for d in 0..<dimensions where store.coordinate(leafPoint[leaf], d) != store.coordinate(index, d) { return false }
+        totalMass -= 1
+        if leafMass[leaf] > 1 {
+            leafMass[leaf] -= 1
+            var ancestor = leafParent[leaf]
+            while ancestor != Self.none {
+                mass[Int(ancestor)] -= 1
+                ancestor = parent[Int(ancestor)]
+            }
+            return true
+        }
+        let owner = leafParent[leaf]
+        freeLeaves.append(Int32(leaf))
+        guard owner != Self.none else {
+            root = nil
+            return true
+        }
+        let sibling = left[Int(owner)] == node ? right[Int(owner)] : left[Int(owner)]
+        let grandparent = parent[Int(owner)]
+        replaceChild(of: grandparent, owner, with: sibling)
+        freeNodes.append(owner)
+        var ancestor = grandparent
+        while ancestor != Self.none {
+            let a = Int(ancestor)
+            mass[a] -= 1
+            for d in 0..<dimensions {
+                let (l1, h1) = range(left[a], d, store), (l2, h2) = range(right[a], d, store)
+                boxMin[a * dimensions + d] = min(l1, l2)
+                boxMax[a * dimensions + d] = max(h1, h2)
+            }
+            ancestor = parent[a]
+        }
+        return true
+    }
+
+    /// The anomaly score of `point` in this tree (Guha et al.; the normalisation of the
+    /// AWS library): a point isolated near the root scores high, one deep in a dense
+    /// region low. Not modified by scoring.
+    public func anomalyScore(_ point: UnsafeBufferPointer<Float>, store: PointStore) -> Double {
+        guard var node = root else { return 0 }
+        var path: [Int32] = []
+        while !Self.isLeaf(node) {
+            path.append(node)
+            let n = Int(node)
+            node = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+        }
+        let leaf = Self.leafIndex(node)
+        let depth = Double(path.count)
+        let treeMass = Double(totalMass)
+        var score: Double
+        var inside = false
+        let leafCount = Double(leafMass[leaf])
+        if (0..<dimensions).allSatisfy({ store.coordinate(leafPoint[leaf], $0) == point[$0] }) {
+            inside = true
+            score = (1 - leafCount / (2 * treeMass)) / (depth + Double.log(leafCount + 1) / Double.log(2))
+        } else {
+            score = 1 / (depth + 1)
+        }
+        if !inside {
+            for (position, ancestor) in path.enumerated().reversed() {
+                var newRange = 0.0, growth = 0.0
+                for d in 0..<dimensions {
+                    let offset = Int(ancestor) * dimensions + d
+                    let low = boxMin[offset], high = boxMax[offset], x = point[d]
+                    let merged = Double(max(high, x) - min(low, x))
+                    newRange += merged
+                    growth += merged - Double(high - low)
+                }
+                let separation = newRange > 0 ? growth / newRange : 0
+                if separation <= 0 { break }
+                score = separation / (Double(position) + 1) + (1 - separation) * score
+            }
+        }
+        return score * Double.log(treeMass + 1) / Double.log(2)
+    }
+
+    /// Checks the structure (for tests): masses add up, boxes are the union of their
+    /// children's, parent links agree, and every point lies on its side of every cut.
+    public func validate(store: PointStore) -> String? {
+        guard let root else { return totalMass == 0 ? nil : "empty tree with mass \(totalMass)" }
+        if massOf(root) != totalMass { return "root mass \(massOf(root)) != total \(totalMass)" }
+        var stack: [Int32] = [root]
+        while let node = stack.popLast() {
+            guard !Self.isLeaf(node) else { continue }
+            let n = Int(node)
+            for child in [left[n], right[n]] {
+                if parentOf(child) != node { return "child \(child) of \(node) names \(parentOf(child)) as parent" }
+                stack.append(child)
+            }
+            if mass[n] != massOf(left[n]) + massOf(right[n]) { return "node \(n) mass \(mass[n]) != children's" }
+            for d in 0..<dimensions {
+                let (l1, h1) = range(left[n], d, store), (l2, h2) = range(right[n], d, store)
+                if boxMin[n * dimensions + d] != min(l1, l2) || boxMax[n * dimensions + d] != max(h1, h2) {
+                    return "node \(n) box in dimension \(d) is not its children's union"
+                }
+            }
+            let (_, leftHigh) = range(left[n], Int(cutDimension[n]), store)
+            let (rightLow, _) = range(right[n], Int(cutDimension[n]), store)
+            if leftHigh > cutValue[n] || rightLow <= cutValue[n] { return "node \(n) cut \(cutValue[n]) does not separate its children" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import WeirMath
+import WeirRCF
+
+struct RandomCutForestTests {
+    /// Shingles of a noisy sine: each point is the last `size` values of the series.
+    func shingled(_ series: [Float], size: Int) -> [[Float]] {
+        (size...series.count).map { Array(series[($0 - size)..<$0]) }
+    }
+
+    func sine(_ count: Int, seed: UInt64) -> [Float] {
+        var random = RandomSource(seed: seed)
+        return (0..<count).map { Float(sin(Double($0) * 2 * .pi / 50) * 10 + 50 + random.normal(standardDeviation: 0.5)) }
+    }
+
+    @Test func aSpikeScoresFarAboveTheTypicalScore() {
+        var configuration = RandomCutForest.Configuration(dimensions: 4)
+        configuration.seed = 7
+        let forest = RandomCutForest(configuration)
+        var series = sine(3_000, seed: 1)
+        series[2_500] += 40
+        let points = shingled(series, size: 4)
+        var scores: [Double] = []
+        for point in points { scores.append(forest.scoreAndUpdate(point)) }
+        // Shingles 2497...2500 hold the spike (the point ending at index i is points[i - 3]).
+        let spike = scores[2_497...2_500].max()!
+        let typical = Quantiles.quantile(Array(scores[1_000..<2_400]), 0.5)
+        #expect(typical > 0.4 && typical < 1.5, "typical score \(typical)")
+        #expect(spike > 3 * typical, "spike \(spike) vs typical \(typical)")
+        #expect(forest.validate() == nil, "\(forest.validate() ?? "")")
+        #expect(forest.storedPoints <= 50 * 256, "points are shared between trees")
+    }
+
+    @Test func sameSeedSameScoresAndOtherSeedOtherScores() {
+        func run(_ seed: UInt64) -> [Double] {
+            var configuration = RandomCutForest.Configuration(dimensions: 2)
+            configuration.seed = seed
+            configuration.numberOfTrees = 20
+            configuration.sampleSize = 64
+            let forest = RandomCutForest(configuration)
+            var random = RandomSource(seed: 3)
+            return (0..<1_000).map { _ in forest.scoreAndUpdate([Float(random.normal()), Float(random.normal())]) }
+        }
+        #expect(run(11) == run(11))
+        #expect(run(11) != run(12))
+    }
+
+    @Test func treesStayConsistentThroughEvictionsAndDuplicates() {
+        var configuration = RandomCutForest.Configuration(dimensions: 3)
+        configuration.numberOfTrees = 10
+        configuration.sampleSize = 32
+        configuration.timeDecay = 0.01
+        configuration.seed = 5
+        let forest = RandomCutForest(configuration)
+        var random = RandomSource(seed: 9)
+        for step in 0..<5_000 {
+            // Many exact duplicates, a few constant runs and some spread.
+            let point: [Float] = step % 5 == 0 ? [1, 2, 3] : (0..<3).map { _ in Float(random.uniformInt(below: 6)) }
+            forest.update(point)
+            if step % 500 == 0 { #expect(forest.validate() == nil, "step \(step): \(forest.validate() ?? "")") }
+        }
+        #expect(forest.validate() == nil, "\(forest.validate() ?? "")")
+        // Bounded: each tree holds at most its sample; points are stored once.
+        #expect(forest.storedPoints <= 10 * 32)
+        // A point seen constantly scores lower than one never seen.
+        #expect(forest.score([1, 2, 3]) < forest.score([40, -40, 40]))
+    }
+
+    @Test func scoresAreZeroUntilTheForestIsReady() {
+        var configuration = RandomCutForest.Configuration(dimensions: 1)
+        configuration.sampleSize = 64
+        let forest = RandomCutForest(configuration)
+        #expect(forest.scoreAndUpdate([1]) == 0)
+        for value in 0..<14 { forest.update([Float(value)]) }
+        #expect(!forest.isReady && forest.score([100]) == 0)
+        forest.update([3])
+        #expect(forest.isReady && forest.score([100]) > 0)
+    }
+}
