@@ -60,6 +60,8 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "weir-formats-bench", dependencies: ["WeirFormats"], path: "benchmarks/weir-formats-bench",
                           swiftSettings: strict),
+        .executableTarget(name: "weir-rcf-bench", dependencies: ["WeirRCF"], path: "benchmarks/weir-rcf-bench",
+                          swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),

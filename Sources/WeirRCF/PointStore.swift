@@ -13,6 +13,9 @@ public final class PointStore {
         referenceCounts.reserveCapacity(capacity)
     }
 
+    /// Bytes held by the stored values and their bookkeeping.
+    public var memoryBytes: Int { values.count * 4 + referenceCounts.count * 4 + free.count * 4 }
+
     /// Points currently stored.
     public var count: Int { referenceCounts.count - free.count }
 

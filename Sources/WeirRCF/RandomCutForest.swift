@@ -52,7 +52,10 @@ public final class RandomCutForest {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
         guard isReady else { return 0 }
         return point.withUnsafeBufferPointer { buffer in
-            trees.reduce(0.0) { $0 + $1.anomalyScore(buffer, store: store) } / Double(trees.count)
+            var total = 0.0
+            // By index, so each tree is read in place rather than copied.
+            for index in trees.indices { total += trees[index].anomalyScore(buffer, store: store) }
+            return total / Double(trees.count)
         }
     }
 
@@ -92,6 +95,11 @@ public final class RandomCutForest {
             if tree.totalMass != samplers[index].count { return "tree \(index) holds \(tree.totalMass) points, its sampler \(samplers[index].count)" }
         }
         return nil
+    }
+
+    /// Approximate bytes of the forest's state: trees, samplers and the point store.
+    public var memoryBytes: Int {
+        trees.reduce(0) { $0 + $1.memoryBytes } + samplers.reduce(0) { $0 + $1.count * (4 + 4 + 8) } + store.memoryBytes
     }
 
     /// Points stored once for all trees.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import WeirMath
 
 /// One random cut tree over points of a shared `PointStore`. Internal nodes keep their cut
@@ -240,41 +243,57 @@ public struct RandomCutTree: Sendable {
     /// AWS library): a point isolated near the root scores high, one deep in a dense
     /// region low. Not modified by scoring.
     public func anomalyScore(_ point: UnsafeBufferPointer<Float>, store: PointStore) -> Double {
-        guard var node = root else { return 0 }
-        var path: [Int32] = []
-        while !Self.isLeaf(node) {
-            path.append(node)
-            let n = Int(node)
-            node = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
-        }
-        let leaf = Self.leafIndex(node)
-        let depth = Double(path.count)
-        let treeMass = Double(totalMass)
-        var score: Double
-        var inside = false
-        let leafCount = Double(leafMass[leaf])
-        if (0..<dimensions).allSatisfy({ store.coordinate(leafPoint[leaf], $0) == point[$0] }) {
-            inside = true
-            score = (1 - leafCount / (2 * treeMass)) / (depth + Double.log(leafCount + 1) / Double.log(2))
-        } else {
-            score = 1 / (depth + 1)
-        }
-        if !inside {
-            for (position, ancestor) in path.enumerated().reversed() {
-                var newRange = 0.0, growth = 0.0
-                for d in 0..<dimensions {
-                    let offset = Int(ancestor) * dimensions + d
-                    let low = boxMin[offset], high = boxMax[offset], x = point[d]
-                    let merged = Double(max(high, x) - min(low, x))
-                    newRange += merged
-                    growth += merged - Double(high - low)
-                }
-                let separation = newRange > 0 ? growth / newRange : 0
-                if separation <= 0 { break }
-                score = separation / (Double(position) + 1) + (1 - separation) * score
+        guard let root else { return 0 }
+        // The root-to-leaf path, in stack memory: a tree is never deeper than its leaves.
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: leafPoint.count + 1) { path in
+            var depth = 0
+            var node = root
+            while !Self.isLeaf(node) {
+                path[depth] = node
+                depth += 1
+                let n = Int(node)
+                node = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
             }
+            let leaf = Self.leafIndex(node)
+            let treeMass = Double(totalMass)
+            let leafCount = Double(leafMass[leaf])
+            var equal = true
+            for d in 0..<dimensions where store.coordinate(leafPoint[leaf], d) != point[d] {
+                equal = false
+                break
+            }
+            var score: Double
+            if equal {
+                // Seen before: damped by the leaf's share of the tree, deeper for duplicates.
+                score = (1 - leafCount / (2 * treeMass)) / (Double(depth) + log2(leafCount + 1))
+            } else {
+                score = 1 / (Double(depth) + 1)
+                var position = depth - 1
+                while position >= 0 {
+                    let base = Int(path[position]) * dimensions
+                    var newRange = 0.0, growth = 0.0
+                    for d in 0..<dimensions {
+                        let low = boxMin[base + d], high = boxMax[base + d], x = point[d]
+                        let merged = Double(max(high, x) - min(low, x))
+                        newRange += merged
+                        growth += merged - Double(high - low)
+                    }
+                    let separation = newRange > 0 ? growth / newRange : 0
+                    if separation <= 0 { break } // inside this box: no ancestor can separate it either
+                    score = separation / (Double(position) + 1) + (1 - separation) * score
+                    position -= 1
+                }
+            }
+            // log2(mass + 1): the AWS library's normalisation of a tree's score.
+            return score * log2(treeMass + 1)
         }
-        return score * Double.log(treeMass + 1) / Double.log(2)
+    }
+
+    /// Bytes held by this tree's node arrays (their element counts, not reserved room).
+    public var memoryBytes: Int {
+        cutDimension.count * 4 + cutValue.count * 4 + left.count * 4 + right.count * 4 + parent.count * 4 + mass.count * 4
+            + (boxMin.count + boxMax.count) * 4 + freeNodes.count * 4
+            + leafPoint.count * 4 + leafMass.count * 4 + leafParent.count * 4 + freeLeaves.count * 4
     }
 
     /// Checks the structure (for tests): masses add up, boxes are the union of their

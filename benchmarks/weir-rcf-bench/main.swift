@@ -1,0 +1,32 @@
+// Release-mode throughput of Weir's random cut forest (score, then update, per point),
+// printed as JSON for benchmarks/run_rcf.py, which runs rrcf on the same series.
+//
+//   weir-rcf-bench SERIES_FILE SHINGLE [TREES] [SAMPLES]
+import Foundation
+import WeirRCF
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let text = try? String(contentsOfFile: arguments[1], encoding: .utf8), let shingle = Int(arguments[2]) else {
+    print("usage: weir-rcf-bench SERIES_FILE SHINGLE [TREES] [SAMPLES]")
+    exit(2)
+}
+let series = text.split(separator: "\n").compactMap { Float($0) }
+var configuration = RandomCutForest.Configuration(dimensions: shingle)
+configuration.numberOfTrees = arguments.count > 3 ? Int(arguments[3]) ?? 50 : 50
+configuration.sampleSize = arguments.count > 4 ? Int(arguments[4]) ?? 256 : 256
+configuration.seed = 42
+let forest = RandomCutForest(configuration)
+var window: [Float] = []
+var checksum = 0.0
+var points = 0
+let start = ContinuousClock.now
+for value in series {
+    window.append(value)
+    if window.count > shingle { window.removeFirst() }
+    guard window.count == shingle else { continue }
+    checksum += forest.scoreAndUpdate(window)
+    points += 1
+}
+let elapsed = (ContinuousClock.now - start).components
+let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+print(#"{"impl":"weir","shingle":\#(shingle),"points":\#(points),"seconds":\#(seconds),"points_per_s":\#(Double(points) / seconds),"mean_score":\#(checksum / Double(points)),"forest_bytes":\#(forest.memoryBytes)}"#)
