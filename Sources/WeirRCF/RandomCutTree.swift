@@ -244,49 +244,39 @@ public struct RandomCutTree: Sendable {
     /// region low. Not modified by scoring.
     public func anomalyScore(_ point: UnsafeBufferPointer<Float>, store: PointStore) -> Double {
         guard let root else { return 0 }
-        // The root-to-leaf path, in stack memory: a tree is never deeper than its leaves.
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: leafPoint.count + 1) { path in
-            var depth = 0
-            var node = root
-            while !Self.isLeaf(node) {
-                path[depth] = node
-                depth += 1
-                let n = Int(node)
-                node = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
-            }
+        // log2(mass + 1): the AWS library's normalisation of a tree's score.
+        return score(root, depth: 0, point, store).score * log2(Double(totalMass) + 1)
+    }
+
+    /// The score below `node` at `depth`, and whether the point already lies inside a box
+    /// on the way up (then no ancestor can separate it either). Recursive rather than
+    /// keeping a path, so the tree is read in place and nothing is allocated.
+    private func score(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>,
+                       _ store: PointStore) -> (score: Double, inside: Bool) {
+        if Self.isLeaf(node) {
             let leaf = Self.leafIndex(node)
-            let treeMass = Double(totalMass)
-            let leafCount = Double(leafMass[leaf])
-            var equal = true
             for d in 0..<dimensions where store.coordinate(leafPoint[leaf], d) != point[d] {
-                equal = false
-                break
+                return (1 / (Double(depth) + 1), false)
             }
-            var score: Double
-            if equal {
-                // Seen before: damped by the leaf's share of the tree, deeper for duplicates.
-                score = (1 - leafCount / (2 * treeMass)) / (Double(depth) + log2(leafCount + 1))
-            } else {
-                score = 1 / (Double(depth) + 1)
-                var position = depth - 1
-                while position >= 0 {
-                    let base = Int(path[position]) * dimensions
-                    var newRange = 0.0, growth = 0.0
-                    for d in 0..<dimensions {
-                        let low = boxMin[base + d], high = boxMax[base + d], x = point[d]
-                        let merged = Double(max(high, x) - min(low, x))
-                        newRange += merged
-                        growth += merged - Double(high - low)
-                    }
-                    let separation = newRange > 0 ? growth / newRange : 0
-                    if separation <= 0 { break } // inside this box: no ancestor can separate it either
-                    score = separation / (Double(position) + 1) + (1 - separation) * score
-                    position -= 1
-                }
-            }
-            // log2(mass + 1): the AWS library's normalisation of a tree's score.
-            return score * log2(treeMass + 1)
+            // Seen before: damped by the leaf's share of the tree, deeper for duplicates.
+            let count = Double(leafMass[leaf])
+            return ((1 - count / (2 * Double(totalMass))) / (Double(depth) + log2(count + 1)), true)
         }
+        let n = Int(node)
+        let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+        let below = score(child, depth: depth + 1, point, store)
+        if below.inside { return below }
+        let base = n * dimensions
+        var newRange = 0.0, growth = 0.0
+        for d in 0..<dimensions {
+            let low = boxMin[base + d], high = boxMax[base + d], x = point[d]
+            let merged = Double(max(high, x) - min(low, x))
+            newRange += merged
+            growth += merged - Double(high - low)
+        }
+        let separation = newRange > 0 ? growth / newRange : 0
+        if separation <= 0 { return (below.score, true) }
+        return (separation / (Double(depth) + 1) + (1 - separation) * below.score, false)
     }
 
     /// Bytes held by this tree's node arrays (their element counts, not reserved room).
