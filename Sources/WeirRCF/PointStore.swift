@@ -1,3 +1,5 @@
+import WeirCore
+
 /// The points a forest's trees hold, stored once in Float32 and shared by every tree that
 /// sampled them: a point is kept while at least one tree references it.
 public final class PointStore {
@@ -59,5 +61,23 @@ public final class PointStore {
 
     func point(_ index: Int32) -> ArraySlice<Float> {
         values[(Int(index) * dimensions)..<(Int(index) * dimensions + dimensions)]
+    }
+
+    func encode(into writer: inout BinaryWriter) {
+        writer.write(UInt32(dimensions))
+        writer.write(floats: values)
+        writer.write(array: referenceCounts)
+        writer.write(array: free)
+    }
+
+    init(from reader: inout BinaryReader) throws(BinaryReader.Failure) {
+        dimensions = Int(try reader.read(UInt32.self))
+        values = try reader.readFloats()
+        referenceCounts = try reader.readArray()
+        free = try reader.readArray()
+        guard dimensions > 0, values.count == referenceCounts.count * dimensions,
+              free.allSatisfy({ $0 >= 0 && Int($0) < referenceCounts.count }) else {
+            throw reader.error("inconsistent point store")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import WeirCore
 import WeirMath
 
 /// A random cut forest for streaming anomaly detection: `numberOfTrees` trees, each over
@@ -28,6 +29,9 @@ public final class RandomCutForest {
     private var samplers: [ReservoirSampler]
     public private(set) var updates: Int64 = 0
     private let outputAfter: Int
+
+    public static let magic = Array("WEIRRCF1".utf8)
+    public static let stateVersion: UInt16 = 1
 
     public init(_ configuration: Configuration) {
         precondition(configuration.dimensions > 0 && configuration.numberOfTrees > 0 && configuration.sampleSize > 0,
@@ -104,4 +108,69 @@ public final class RandomCutForest {
 
     /// Points stored once for all trees.
     public var storedPoints: Int { store.count }
+
+    /// The forest's complete state (configuration, point store, trees, samplers and their
+    /// random generators) in Weir's versioned binary form with a CRC-32. Restoring it
+    /// continues the stream exactly as if uninterrupted; encoding a restored forest gives
+    /// the same bytes.
+    public func encoded() -> [UInt8] {
+        var writer = BinaryWriter(capacity: memoryBytes + 1024)
+        writer.append(raw: Self.magic)
+        writer.write(Self.stateVersion)
+        writer.write(UInt32(configuration.dimensions))
+        writer.write(UInt32(configuration.numberOfTrees))
+        writer.write(UInt32(configuration.sampleSize))
+        writer.write(samplers.first?.timeDecay ?? 0)
+        writer.write(UInt32(outputAfter))
+        writer.write(configuration.initialAcceptFraction)
+        writer.write(configuration.seed)
+        writer.write(updates)
+        store.encode(into: &writer)
+        for tree in trees { tree.encode(into: &writer) }
+        for sampler in samplers { sampler.encode(into: &writer) }
+        writer.write(CRC32.checksum(writer.bytes))
+        return writer.bytes
+    }
+
+    /// Restores a forest from `encoded()`; `name` labels errors (a snapshot id or file).
+    public convenience init(encoded bytes: [UInt8], name: String) throws(BinaryReader.Failure) {
+        var reader = BinaryReader(bytes, name: name)
+        guard bytes.count > Self.magic.count + 4, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+            throw reader.error("not a Weir random cut forest (expected magic WEIRRCF1)")
+        }
+        var trailer = BinaryReader(Array(bytes.suffix(4)), name: name)
+        guard try trailer.read(UInt32.self) == CRC32.checksum(bytes.dropLast(4)) else {
+            throw reader.error("checksum mismatch: the forest state is corrupt or truncated")
+        }
+        reader = BinaryReader(Array(bytes.dropLast(4)), name: name, offset: Self.magic.count)
+        let version: UInt16 = try reader.read()
+        guard version == Self.stateVersion else { throw reader.error("unsupported forest state version \(version)") }
+        var configuration = Configuration(dimensions: Int(try reader.read(UInt32.self)))
+        configuration.numberOfTrees = Int(try reader.read(UInt32.self))
+        configuration.sampleSize = Int(try reader.read(UInt32.self))
+        configuration.timeDecay = try reader.readDouble()
+        configuration.outputAfter = Int(try reader.read(UInt32.self))
+        configuration.initialAcceptFraction = try reader.readDouble()
+        configuration.seed = try reader.read()
+        let updates: Int64 = try reader.read()
+        let store = try PointStore(from: &reader)
+        var trees: [RandomCutTree] = []
+        for _ in 0..<configuration.numberOfTrees { trees.append(try RandomCutTree(from: &reader)) }
+        var samplers: [ReservoirSampler] = []
+        for _ in 0..<configuration.numberOfTrees { samplers.append(try ReservoirSampler(from: &reader)) }
+        try reader.expectEnd()
+        guard configuration.dimensions == store.dimensions, trees.allSatisfy({ $0.dimensions == store.dimensions }) else {
+            throw reader.error("the trees' dimensions do not match the point store's")
+        }
+        self.init(configuration: configuration, store: store, trees: trees, samplers: samplers, updates: updates)
+    }
+
+    private init(configuration: Configuration, store: PointStore, trees: [RandomCutTree], samplers: [ReservoirSampler], updates: Int64) {
+        self.configuration = configuration
+        self.store = store
+        self.trees = trees
+        self.samplers = samplers
+        self.updates = updates
+        outputAfter = configuration.outputAfter ?? max(1, configuration.sampleSize / 4)
+    }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import WeirCore
 import WeirMath
 
 /// One random cut tree over points of a shared `PointStore`. Internal nodes keep their cut
@@ -311,5 +312,54 @@ public struct RandomCutTree: Sendable {
             if leftHigh > cutValue[n] || rightLow <= cutValue[n] { return "node \(n) cut \(cutValue[n]) does not separate its children" }
         }
         return nil
+    }
+
+    func encode(into writer: inout BinaryWriter) {
+        writer.write(UInt32(dimensions))
+        writer.write(array: random.stateWords)
+        writer.write(array: cutDimension)
+        writer.write(floats: cutValue)
+        writer.write(array: left)
+        writer.write(array: right)
+        writer.write(array: parent)
+        writer.write(array: mass)
+        writer.write(floats: boxMin)
+        writer.write(floats: boxMax)
+        writer.write(array: freeNodes)
+        writer.write(array: leafPoint)
+        writer.write(array: leafMass)
+        writer.write(array: leafParent)
+        writer.write(array: freeLeaves)
+        writer.write(root ?? Self.none)
+        writer.write(Int64(totalMass))
+    }
+
+    init(from reader: inout BinaryReader) throws(BinaryReader.Failure) {
+        dimensions = Int(try reader.read(UInt32.self))
+        let words: [UInt64] = try reader.readArray()
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw reader.error("invalid tree random state") }
+        random = RandomSource(stateWords: words)
+        cutDimension = try reader.readArray()
+        cutValue = try reader.readFloats()
+        left = try reader.readArray()
+        right = try reader.readArray()
+        parent = try reader.readArray()
+        mass = try reader.readArray()
+        boxMin = try reader.readFloats()
+        boxMax = try reader.readFloats()
+        freeNodes = try reader.readArray()
+        leafPoint = try reader.readArray()
+        leafMass = try reader.readArray()
+        leafParent = try reader.readArray()
+        freeLeaves = try reader.readArray()
+        let storedRoot: Int32 = try reader.read()
+        root = storedRoot == Self.none ? nil : storedRoot
+        totalMass = Int(try reader.read(Int64.self))
+        let nodes = cutDimension.count
+        guard dimensions > 0, [cutValue.count, left.count, right.count, parent.count, mass.count].allSatisfy({ $0 == nodes }),
+              boxMin.count == nodes * dimensions, boxMax.count == nodes * dimensions,
+              leafMass.count == leafPoint.count, leafParent.count == leafPoint.count else {
+            throw reader.error("inconsistent tree arrays")
+        }
     }
 }

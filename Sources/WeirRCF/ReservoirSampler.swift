@@ -1,3 +1,4 @@
+import WeirCore
 import WeirMath
 
 /// A tree's sample of the stream: a weighted reservoir in which a point of sequence index
@@ -106,5 +107,30 @@ public struct ReservoirSampler: Sendable {
         weights.swapAt(a, b)
         pointIndexes.swapAt(a, b)
         sequenceIndexes.swapAt(a, b)
+    }
+
+    func encode(into writer: inout BinaryWriter) {
+        writer.write(UInt32(capacity))
+        writer.write(timeDecay)
+        writer.write(initialAcceptFraction)
+        writer.write(floats: weights)
+        writer.write(array: pointIndexes)
+        writer.write(array: sequenceIndexes)
+        writer.write(array: random.stateWords)
+    }
+
+    init(from reader: inout BinaryReader) throws(BinaryReader.Failure) {
+        capacity = Int(try reader.read(UInt32.self))
+        timeDecay = try reader.readDouble()
+        initialAcceptFraction = try reader.readDouble()
+        weights = try reader.readFloats()
+        pointIndexes = try reader.readArray()
+        sequenceIndexes = try reader.readArray()
+        let words: [UInt64] = try reader.readArray()
+        guard capacity > 0, weights.count <= capacity, pointIndexes.count == weights.count, sequenceIndexes.count == weights.count,
+              words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw reader.error("inconsistent sampler state")
+        }
+        random = RandomSource(stateWords: words)
     }
 }

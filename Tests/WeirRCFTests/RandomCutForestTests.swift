@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirMath
+import WeirCore
 import WeirRCF
 
 struct RandomCutForestTests {
@@ -76,5 +77,33 @@ struct RandomCutForestTests {
         #expect(!forest.isReady && forest.score([100]) == 0)
         forest.update([3])
         #expect(forest.isReady && forest.score([100]) > 0)
+    }
+}
+
+extension RandomCutForestTests {
+    /// A forest saved mid-stream and restored scores the rest of the stream exactly as the
+    /// uninterrupted one; saving the restored forest gives the same bytes.
+    @Test func restoredForestContinuesExactlyAndReencodesIdentically() throws {
+        var configuration = RandomCutForest.Configuration(dimensions: 4)
+        configuration.numberOfTrees = 30
+        configuration.sampleSize = 128
+        configuration.seed = 21
+        let original = RandomCutForest(configuration)
+        let points = shingled(sine(4_000, seed: 2), size: 4)
+        for point in points[..<2_000] { original.update(point) }
+        let bytes = original.encoded()
+        let restored = try RandomCutForest(encoded: bytes, name: "forest@2000")
+        #expect(restored.encoded() == bytes)
+        #expect(restored.validate() == nil)
+        for point in points[2_000...] {
+            #expect(original.scoreAndUpdate(point) == restored.scoreAndUpdate(point))
+        }
+        #expect(original.encoded() == restored.encoded())
+
+        var corrupt = bytes
+        corrupt[bytes.count / 2] ^= 0x40
+        #expect(throws: BinaryReader.Failure.self) { try RandomCutForest(encoded: corrupt, name: "bad") }
+        #expect(throws: BinaryReader.Failure.self) { try RandomCutForest(encoded: Array(bytes.prefix(100)), name: "cut") }
+        #expect(throws: BinaryReader.Failure.self) { try RandomCutForest(encoded: Array("WEIRPRM1xxxxxxxx".utf8), name: "other") }
     }
 }

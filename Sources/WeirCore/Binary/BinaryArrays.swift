@@ -1,0 +1,30 @@
+/// Arrays of fixed-width numbers in Weir's binary formats: a u32 count, then the values
+/// little-endian. Readers check the count against the bytes left before allocating.
+extension BinaryWriter {
+    public mutating func write<T: FixedWidthInteger>(array: [T]) {
+        write(UInt32(array.count))
+        for value in array { write(value) }
+    }
+
+    public mutating func write(floats: [Float]) {
+        write(UInt32(floats.count))
+        for value in floats { write(value.bitPattern) }
+    }
+}
+
+extension BinaryReader {
+    public mutating func readArray<T: FixedWidthInteger>(of _: T.Type = T.self) throws(Failure) -> [T] {
+        let count = Int(try read(UInt32.self))
+        guard count <= remaining / MemoryLayout<T>.size else {
+            throw error("array of \(count) \(T.self) values is longer than the \(remaining) bytes left")
+        }
+        var values: [T] = []
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(try read(T.self)) }
+        return values
+    }
+
+    public mutating func readFloats() throws(Failure) -> [Float] {
+        try readArray(of: UInt32.self).map { Float(bitPattern: $0) }
+    }
+}
