@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "WeirFormats",
                 dependencies: ["WeirCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Protobuf/record.proto"], swiftSettings: strict),
-        .target(name: "WeirTraining", dependencies: ["WeirFormats", "WeirMath", "WeirCore"], swiftSettings: strict),
+        .target(name: "WeirTraining", dependencies: ["WeirFormats", "WeirMath", "WeirCore", "WeirRCF"], swiftSettings: strict),
         .target(name: "WeirRCF", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
         .target(name: "WeirKafka",
                 dependencies: ["CRdKafka", "WeirCore", .product(name: "Logging", package: "swift-log")],

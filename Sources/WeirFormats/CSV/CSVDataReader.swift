@@ -97,7 +97,8 @@ public final class CSVDataReader {
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
+    /// The text without leading and trailing spaces (content-type parameters).
+    public func trimmingSpaces() -> String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

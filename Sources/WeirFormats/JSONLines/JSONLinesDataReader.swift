@@ -45,20 +45,40 @@ public final class JSONLinesDataReader {
         } catch {
             throw fail(nil, "invalid JSON at column \(error.offset + 1): \(error.reason)")
         }
+        let decoder = JSONRowDecoder(featuresAttribute: featuresAttribute, labelAttribute: labelAttribute)
+        return try decoder.row(value) { (field, message) in fail(field, message) }
+    }
+}
+
+/// Turns one JSON value in SageMaker's request shapes into a row: an object with the
+/// features under `features` (an array, or a `{"values", "keys", "shape"}` tensor),
+/// optionally wrapped in `data`, and an optional label. Shared by JSON-lines files and
+/// `application/json` request bodies (`{"instances": [...]}`).
+public struct JSONRowDecoder: Sendable {
+    public let featuresAttribute: String
+    public let labelAttribute: String
+
+    public init(featuresAttribute: String = "features", labelAttribute: String = "label") {
+        self.featuresAttribute = featuresAttribute
+        self.labelAttribute = labelAttribute
+    }
+
+    /// `fail(field, message)` builds the error naming where the value came from.
+    public func row(_ value: JSONValue, fail: (String?, String) -> FormatError) throws(FormatError) -> DataRow {
         guard case .object(var object) = value else { throw fail(nil, "expected a JSON object, found \(value.kindName)") }
         if object[featuresAttribute] == nil, case .object(let data)? = object["data"] { object = data.merging(object) }
         guard let featureValue = object[featuresAttribute] else {
             throw fail(featuresAttribute, "missing (the object has \(object.keys.joined(separator: ", ")))")
         }
-        let features = try featureVector(featureValue, field: featuresAttribute)
+        let features = try featureVector(featureValue, field: featuresAttribute, fail)
         var label: [Double] = []
         if let labelValue = object[labelAttribute], labelValue != .null {
-            label = try featureVector(labelValue, field: labelAttribute).denseValues
+            label = try featureVector(labelValue, field: labelAttribute, fail).denseValues
         }
         return DataRow(features: features, label: label)
     }
 
-    private func numbers(_ value: JSONValue, field: String) throws(FormatError) -> [Double] {
+    private func numbers(_ value: JSONValue, field: String, _ fail: (String?, String) -> FormatError) throws(FormatError) -> [Double] {
         switch value {
         case .number(let number): return [number]
         case .array(let items):
@@ -77,12 +97,12 @@ public final class JSONLinesDataReader {
         }
     }
 
-    private func featureVector(_ value: JSONValue, field: String) throws(FormatError) -> FeatureVector {
-        guard case .object(let tensor) = value else { return .dense(try numbers(value, field: field)) }
+    private func featureVector(_ value: JSONValue, field: String, _ fail: (String?, String) -> FormatError) throws(FormatError) -> FeatureVector {
+        guard case .object(let tensor) = value else { return .dense(try numbers(value, field: field, fail)) }
         guard let valuesEntry = tensor["values"] else { throw fail(field, "a tensor object needs 'values'") }
-        let values = try numbers(valuesEntry, field: "\(field).values")
-        let keys = try tensor["keys"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).keys") } ?? []
-        let shape = try tensor["shape"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).shape") } ?? []
+        let values = try numbers(valuesEntry, field: "\(field).values", fail)
+        let keys = try tensor["keys"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).keys", fail) } ?? []
+        let shape = try tensor["shape"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).shape", fail) } ?? []
         if keys.isEmpty && values.isEmpty, let columns = shape.first, columns > 0 {
             return .sparse(indices: [], values: [], dimension: Int(columns)) // a sparse row of zeros
         }

@@ -23,6 +23,14 @@ public enum RecordProtobuf {
         return (try? record.serializedBytes()) ?? []
     }
 
+    /// An inference response record: each output under its own key in `label`, as
+    /// float32 tensors (how SageMaker's algorithms answer in RecordIO-protobuf).
+    public static func encodeOutputs(_ outputs: [String: [Double]]) -> [UInt8] {
+        var record = Aialgs_Data_Record()
+        for (key, values) in outputs { record.label[key] = tensor(values, keys: [], shape: [], type: .float32) }
+        return (try? record.serializedBytes()) ?? []
+    }
+
     private static func tensor(_ values: [Double], keys: [UInt64], shape: [UInt64], type: TensorElementType) -> Aialgs_Data_Value {
         var value = Aialgs_Data_Value()
         switch type {

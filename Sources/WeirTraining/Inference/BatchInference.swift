@@ -1,0 +1,148 @@
+import Foundation
+import WeirCore
+import WeirFormats
+
+/// `weir predict`: reads a request body in any of SageMaker's content types and writes the
+/// response in the accepted type, record by record for the line formats.
+public enum BatchInference {
+    public enum ResponseType: String, Sendable {
+        case json = "application/json"
+        case jsonLines = "application/jsonlines"
+        case csv = "text/csv"
+        case recordIO = "application/x-recordio-protobuf"
+
+        public init?(accept: String) {
+            let type = accept.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
+            switch type {
+            case "application/json", "json": self = .json
+            case "application/jsonlines", "application/json-lines", "jsonlines": self = .jsonLines
+            case "text/csv", "csv": self = .csv
+            case "application/x-recordio-protobuf", "recordio": self = .recordIO
+            default: return nil
+            }
+        }
+    }
+
+    /// Predicts every record of `input` (in `contentType`) and writes the response to `output`.
+    /// Returns the number of records.
+    public static func run(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
+                           output: String) throws -> Int {
+        var responses: [JSONObject] = []
+        let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
+        let handle: (DataRow) throws -> Void = { row in
+            let response = try predictor.predict(row)
+            if accept == .json { responses.append(response) } else { try sink.write(response) }
+        }
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        var count = 0
+        if mediaType == "application/json" {
+            guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
+                throw FormatError(input: input, .none, "cannot read the request body")
+            }
+            let document: JSONValue
+            do {
+                document = try JSONParser.parse(Array(data))
+            } catch {
+                throw FormatError(input: input, .byte(Int64(error.offset)), "invalid JSON: \(error.reason)")
+            }
+            let instances: [JSONValue]
+            switch document {
+            case .object(let object):
+                guard case .array(let items)? = object["instances"] else {
+                    throw FormatError(input: input, .none, field: "instances", "expected {\"instances\": [...]}")
+                }
+                instances = items
+            case .array(let items): instances = items
+            default: throw FormatError(input: input, .none, "expected {\"instances\": [...]}, found \(document.kindName)")
+            }
+            let decoder = JSONRowDecoder()
+            for (index, instance) in instances.enumerated() {
+                try handle(try decoder.row(instance) { field, message in
+                    FormatError(input: input, .record(Int64(index + 1)), field: field.map { "instances[\(index)].\($0)" }, message)
+                })
+                count += 1
+            }
+        } else {
+            guard let format = DataFormat.fromContentType(contentType) else {
+                throw FormatError(input: input, .none, "unsupported content type '\(contentType)'")
+            }
+            var options = DataRowSource.Options()
+            // Inference CSV carries no label unless the content type says so.
+            options.csv = CSVDataReader.Options.fromContentType(contentType).map { parsed in
+                contentType.contains("label_size") ? parsed : CSVDataReader.Options(labelSize: 0, hasHeader: parsed.hasHeader)
+            } ?? CSVDataReader.Options(labelSize: 0)
+            let source = try DataRowSource(path: input, format: format, options: options)
+            while let row = try source.next() {
+                try handle(row)
+                count += 1
+            }
+        }
+        if accept == .json { try sink.writeDocument(responses) }
+        try sink.close()
+        return count
+    }
+}
+
+/// Writes responses in one of SageMaker's response types.
+final class ResponseSink {
+    let path: String
+    let type: BatchInference.ResponseType
+    let arrayKey: String
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+
+    init(path: String, type: BatchInference.ResponseType, arrayKey: String) throws {
+        self.path = path
+        self.type = type
+        self.arrayKey = arrayKey
+        if path == "-" {
+            handle = FileHandle.standardOutput
+        } else {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let opened = FileHandle(forWritingAtPath: path) else {
+                throw FormatError(input: path, .none, "cannot open for writing")
+            }
+            handle = opened
+        }
+    }
+
+    func write(_ response: JSONObject) throws {
+        switch type {
+        case .json: break
+        case .jsonLines:
+            buffer += JSONWriter.bytes(of: .object(response)) + [0x0A]
+        case .csv:
+            let values = response.fields.map { field -> String in
+                if case .number(let number) = field.value { return NumberText.format(number) }
+                return JSONWriter.string(of: field.value)
+            }
+            buffer += Array((values.joined(separator: ",") + "\n").utf8)
+        case .recordIO:
+            // Outputs go in the record's label, under their response keys, as float32.
+            var numbers: [String: [Double]] = [:]
+            for field in response.fields {
+                switch field.value {
+                case .number(let number): numbers[field.key] = [number]
+                case .array(let items): numbers[field.key] = items.compactMap(\.doubleValue)
+                default: continue
+                }
+            }
+            buffer += RecordIOWriter.frame(RecordProtobuf.encodeOutputs(numbers))
+        }
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func writeDocument(_ responses: [JSONObject]) throws {
+        let document = JSONObject([(arrayKey, .array(responses.map(JSONValue.object)))])
+        buffer += JSONWriter.bytes(of: .object(document)) + [0x0A]
+    }
+
+    private func flush() throws {
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        try flush()
+        if path != "-" { try handle.close() }
+    }
+}

@@ -1,0 +1,29 @@
+import WeirCore
+import WeirFormats
+
+/// A trained model behind `weir predict`: it turns rows into SageMaker's per-record
+/// response objects (`{"score": 0.8}` for RCF), and names the array that holds them in a
+/// JSON response (`scores`, `predictions`, `projections`).
+public protocol BatchPredictor {
+    static var algorithm: String { get }
+    static var responseArrayKey: String { get }
+    init(modelDirectory: String) throws
+    func predict(_ row: DataRow) throws -> JSONObject
+}
+
+/// Finds the predictor for a model folder from its `model.json`.
+public enum Predictors {
+    public static var all: [any BatchPredictor.Type] { [RandomCutForestPredictor.self] }
+
+    public static func load(modelDirectory: String) throws -> any BatchPredictor {
+        let path = modelDirectory + "/model.json"
+        guard let metadata = try TrainingJobSpec.jsonObject(path, required: true),
+              case .string(let algorithm)? = metadata["algorithm"] else {
+            throw FormatError(input: path, .none, field: "algorithm", "missing: not a model folder written by weir train")
+        }
+        guard let type = all.first(where: { $0.algorithm == algorithm }) else {
+            throw FormatError(input: path, .none, field: "algorithm", "no predictor for '\(algorithm)' (available: \(all.map { $0.algorithm }.joined(separator: ", ")))")
+        }
+        return try type.init(modelDirectory: modelDirectory)
+    }
+}
