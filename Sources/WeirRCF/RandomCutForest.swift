@@ -63,6 +63,20 @@ public final class RandomCutForest {
         }
     }
 
+    /// Which dimensions, and in which direction, make `point` anomalous: per dimension the
+    /// part of the score due to the point lying above (`high`) or below (`low`) the data,
+    /// averaged over trees. `high` and `low` together sum to `score(point)`.
+    public func attribution(_ point: [Float]) -> (high: [Double], low: [Double]) {
+        precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
+        var high = [Double](repeating: 0, count: configuration.dimensions), low = high
+        guard isReady else { return (high, low) }
+        point.withUnsafeBufferPointer { buffer in
+            for index in trees.indices { trees[index].attribution(buffer, store: store, into: &high, &low) }
+        }
+        let count = Double(trees.count)
+        return (high.map { $0 / count }, low.map { $0 / count })
+    }
+
     /// Offers `point` to every tree's sampler and updates the trees that take it.
     public func update(_ point: [Float]) {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")

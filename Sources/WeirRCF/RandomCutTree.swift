@@ -270,14 +270,77 @@ public struct RandomCutTree: Sendable {
         let base = n * dimensions
         var newRange = 0.0, growth = 0.0
         for d in 0..<dimensions {
-            let low = boxMin[base + d], high = boxMax[base + d], x = point[d]
-            let merged = Double(max(high, x) - min(low, x))
-            newRange += merged
-            growth += merged - Double(high - low)
+            // In Double, as the attribution is, so that its parts add up to this score.
+            let low = Double(boxMin[base + d]), high = Double(boxMax[base + d]), x = Double(point[d])
+            newRange += max(high, x) - min(low, x)
+            growth += max(x - high, 0) + max(low - x, 0)
         }
         let separation = newRange > 0 ? growth / newRange : 0
         if separation <= 0 { return (below.score, true) }
         return (separation / (Double(depth) + 1) + (1 - separation) * below.score, false)
+    }
+
+    /// The score split by dimension and direction (`high`: the point lies above the data
+    /// in that dimension, `low`: below); the 2 × dimensions parts sum to `anomalyScore`.
+    /// A point already in the tree spreads its score evenly (no direction to tell).
+    public func attribution(_ point: UnsafeBufferPointer<Float>, store: PointStore, into high: inout [Double], _ low: inout [Double]) {
+        guard let root else { return }
+        var partsHigh = [Double](repeating: 0, count: dimensions), partsLow = partsHigh
+        _ = attribute(root, depth: 0, point, store, &partsHigh, &partsLow)
+        let normalizer = log2(Double(totalMass) + 1)
+        for d in 0..<dimensions {
+            high[d] += partsHigh[d] * normalizer
+            low[d] += partsLow[d] * normalizer
+        }
+    }
+
+    /// Fills the attribution below `node`; true once the point lies inside a box.
+    private func attribute(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>, _ store: PointStore,
+                           _ high: inout [Double], _ low: inout [Double]) -> Bool {
+        if Self.isLeaf(node) {
+            let leaf = Self.leafIndex(node)
+            var gapSum = 0.0
+            for d in 0..<dimensions {
+                let y = Double(store.coordinate(leafPoint[leaf], d)), x = Double(point[d])
+                high[d] = max(x - y, 0)
+                low[d] = max(y - x, 0)
+                gapSum += high[d] + low[d]
+            }
+            if gapSum == 0 {
+                let count = Double(leafMass[leaf])
+                let score = (1 - count / (2 * Double(totalMass))) / (Double(depth) + log2(count + 1))
+                for d in 0..<dimensions {
+                    high[d] = score / Double(2 * dimensions)
+                    low[d] = score / Double(2 * dimensions)
+                }
+                return true
+            }
+            let score = 1 / (Double(depth) + 1)
+            for d in 0..<dimensions {
+                high[d] *= score / gapSum
+                low[d] *= score / gapSum
+            }
+            return false
+        }
+        let n = Int(node)
+        let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+        if attribute(child, depth: depth + 1, point, store, &high, &low) { return true }
+        let base = n * dimensions
+        var newRange = 0.0, growth = 0.0
+        for d in 0..<dimensions {
+            let lowEdge = Double(boxMin[base + d]), highEdge = Double(boxMax[base + d]), x = Double(point[d])
+            newRange += max(highEdge, x) - min(lowEdge, x)
+            growth += max(x - highEdge, 0) + max(lowEdge - x, 0)
+        }
+        guard newRange > 0, growth > 0 else { return true }
+        let separation = growth / newRange
+        let contribution = 1 / (Double(depth) + 1)
+        for d in 0..<dimensions {
+            let x = Double(point[d])
+            high[d] = max(x - Double(boxMax[base + d]), 0) / newRange * contribution + (1 - separation) * high[d]
+            low[d] = max(Double(boxMin[base + d]) - x, 0) / newRange * contribution + (1 - separation) * low[d]
+        }
+        return false
     }
 
     /// Bytes held by this tree's node arrays (their element counts, not reserved room).

@@ -107,3 +107,22 @@ extension RandomCutForestTests {
         #expect(throws: BinaryReader.Failure.self) { try RandomCutForest(encoded: Array("WEIRPRM1xxxxxxxx".utf8), name: "other") }
     }
 }
+
+extension RandomCutForestTests {
+    @Test func attributionSumsToTheScoreAndPointsAtTheChangedDimension() {
+        var configuration = RandomCutForest.Configuration(dimensions: 3)
+        configuration.seed = 4
+        let forest = RandomCutForest(configuration)
+        var random = RandomSource(seed: 8)
+        for _ in 0..<2_000 { forest.update([Float(random.normal()), Float(random.normal(mean: 10)), Float(random.normal(mean: -5))]) }
+        for probe: [Float] in [[0.1, 10.2, -5.1], [0.2, 25, -5], [0, 10, -15], [3, 3, 3]] {
+            let (high, low) = forest.attribution(probe)
+            let total = high.reduce(0, +) + low.reduce(0, +)
+            #expect(abs(total - forest.score(probe)) < 1e-9 * max(1, total), "\(probe): \(total) vs \(forest.score(probe))")
+        }
+        let spike = forest.attribution([0.2, 25, -5])
+        #expect(spike.high[1] > 0.8 * (spike.high.reduce(0, +) + spike.low.reduce(0, +)), "a spike up in dimension 1: \(spike)")
+        let dip = forest.attribution([0, 10, -15])
+        #expect(dip.low[2] > 0.8 * (dip.high.reduce(0, +) + dip.low.reduce(0, +)), "a dip in dimension 2: \(dip)")
+    }
+}
