@@ -53,6 +53,11 @@ public final class PointStore {
 
     func referenceCount(_ index: Int32) -> Int32 { referenceCounts[Int(index)] }
 
+    /// The stored values (point i at i × dimensions), read directly by the trees' hot loops.
+    func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try values.withUnsafeBufferPointer(body)
+    }
+
     /// Coordinate `dimension` of point `index`.
     @inline(__always)
     func coordinate(_ index: Int32, _ dimension: Int) -> Float {

@@ -58,7 +58,9 @@ public final class RandomCutForest {
         return point.withUnsafeBufferPointer { buffer in
             var total = 0.0
             // By index, so each tree is read in place rather than copied.
-            for index in trees.indices { total += trees[index].anomalyScore(buffer, store: store) }
+            store.withValues { points in
+                for index in trees.indices { total += trees[index].anomalyScore(buffer, points: points) }
+            }
             return total / Double(trees.count)
         }
     }
@@ -71,7 +73,9 @@ public final class RandomCutForest {
         var high = [Double](repeating: 0, count: configuration.dimensions), low = high
         guard isReady else { return (high, low) }
         point.withUnsafeBufferPointer { buffer in
-            for index in trees.indices { trees[index].attribution(buffer, store: store, into: &high, &low) }
+            store.withValues { points in
+                for index in trees.indices { trees[index].attribution(buffer, points: points, into: &high, &low) }
+            }
         }
         let count = Double(trees.count)
         return (high.map { $0 / count }, low.map { $0 / count })
@@ -83,19 +87,24 @@ public final class RandomCutForest {
         let sequence = updates
         updates += 1
         let index = point.withUnsafeBufferPointer { store.add($0) }
-        for tree in trees.indices {
-            let decision = samplers[tree].offer(sequenceIndex: sequence)
-            switch decision {
-            case .rejected: continue
-            case .acceptedEvicting(_, let evicted):
-                trees[tree].delete(evicted, store: store)
-                store.release(evicted)
-            case .accepted: break
+        var released: [Int32] = []
+        store.withValues { points in
+            for tree in trees.indices {
+                let decision = samplers[tree].offer(sequenceIndex: sequence)
+                switch decision {
+                case .rejected: continue
+                case .acceptedEvicting(_, let evicted):
+                    trees[tree].delete(evicted, points: points)
+                    released.append(evicted)
+                case .accepted: break
+                }
+                let kept = trees[tree].insert(index, points: points)
+                store.retain(kept)
+                samplers[tree].add(decision, pointIndex: kept, sequenceIndex: sequence)
             }
-            let kept = trees[tree].insert(index, store: store)
-            store.retain(kept)
-            samplers[tree].add(decision, pointIndex: kept, sequenceIndex: sequence)
         }
+        // Released after the trees are done reading the values, so no slot is reused early.
+        for evicted in released { store.release(evicted) }
         store.discardIfUnreferenced(index)
     }
 
@@ -109,7 +118,7 @@ public final class RandomCutForest {
     /// Structural checks of every tree and of the point references (for tests).
     public func validate() -> String? {
         for (index, tree) in trees.enumerated() {
-            if let problem = tree.validate(store: store) { return "tree \(index): \(problem)" }
+            if let problem = store.withValues({ tree.validate(points: $0) }) { return "tree \(index): \(problem)" }
             if tree.totalMass != samplers[index].count { return "tree \(index) holds \(tree.totalMass) points, its sampler \(samplers[index].count)" }
         }
         return nil

@@ -50,9 +50,9 @@ public struct RandomCutTree: Sendable {
 
     /// Minimum and maximum of `reference`'s box in `dimension`.
     @inline(__always)
-    private func range(_ reference: Int32, _ dimension: Int, _ store: PointStore) -> (Float, Float) {
+    private func range(_ reference: Int32, _ dimension: Int, _ points: UnsafeBufferPointer<Float>) -> (Float, Float) {
         if Self.isLeaf(reference) {
-            let value = store.coordinate(leafPoint[Self.leafIndex(reference)], dimension)
+            let value = points[Int(leafPoint[Self.leafIndex(reference)]) * dimensions + dimension]
             return (value, value)
         }
         let offset = Int(reference) * dimensions + dimension
@@ -106,7 +106,7 @@ public struct RandomCutTree: Sendable {
 
     /// Inserts point `index` of `store`; returns the point the tree now references for it
     /// (an equal point already in the tree, whose leaf mass grew, or `index` itself).
-    public mutating func insert(_ index: Int32, store: PointStore) -> Int32 {
+    public mutating func insert(_ index: Int32, points: UnsafeBufferPointer<Float>) -> Int32 {
         totalMass += 1
         guard var node = root else {
             root = newLeaf(point: index, parent: Self.none)
@@ -119,8 +119,8 @@ public struct RandomCutTree: Sendable {
             // The merged box of `node` and the point, and a random cut of it.
             rangeSums = 0
             for d in 0..<dimensions {
-                let (low, high) = range(node, d, store)
-                let x = store.coordinate(index, d)
+                let (low, high) = range(node, d, points)
+                let x = points[Int(index) * dimensions + d]
                 rangeSums += Double(max(high, x) - min(low, x))
             }
             if Self.isLeaf(node) && rangeSums == 0 {
@@ -140,8 +140,8 @@ public struct RandomCutTree: Sendable {
             var dimension = -1
             var cut: Float = 0
             for d in 0..<dimensions {
-                let (low, high) = range(node, d, store)
-                let x = store.coordinate(index, d)
+                let (low, high) = range(node, d, points)
+                let x = points[Int(index) * dimensions + d]
                 let lower = min(low, x), upper = max(high, x)
                 let width = Double(upper - lower)
                 guard width > 0 else { continue }
@@ -150,8 +150,8 @@ public struct RandomCutTree: Sendable {
                 if target < width { break }
                 target -= width
             }
-            let (low, high) = range(node, dimension, store)
-            let x = store.coordinate(index, dimension)
+            let (low, high) = range(node, dimension, points)
+            let x = points[Int(index) * dimensions + dimension]
             let separates = (x <= cut && cut < low) || (high <= cut && cut < x)
             if separates {
                 // A new internal node above `node`, with the point as a new leaf beside it.
@@ -161,7 +161,7 @@ public struct RandomCutTree: Sendable {
                 cutDimension[Int(split)] = Int32(dimensionToUse)
                 cutValue[Int(split)] = cutToUse
                 let leaf = newLeaf(point: index, parent: split)
-                if store.coordinate(index, dimensionToUse) <= cutToUse {
+                if points[Int(index) * dimensions + dimensionToUse] <= cutToUse {
                     left[Int(split)] = leaf
                     right[Int(split)] = node
                 } else {
@@ -170,8 +170,8 @@ public struct RandomCutTree: Sendable {
                 }
                 mass[Int(split)] = massOf(node) + 1
                 for d in 0..<dimensions {
-                    let (lo, hi) = range(node, d, store)
-                    let value = store.coordinate(index, d)
+                    let (lo, hi) = range(node, d, points)
+                    let value = points[Int(index) * dimensions + d]
                     boxMin[Int(split) * dimensions + d] = min(lo, value)
                     boxMax[Int(split) * dimensions + d] = max(hi, value)
                 }
@@ -181,7 +181,7 @@ public struct RandomCutTree: Sendable {
                 while ancestor != Self.none {
                     mass[Int(ancestor)] += 1
                     for d in 0..<dimensions {
-                        let value = store.coordinate(index, d)
+                        let value = points[Int(index) * dimensions + d]
                         let offset = Int(ancestor) * dimensions + d
                         boxMin[offset] = min(boxMin[offset], value)
                         boxMax[offset] = max(boxMax[offset], value)
@@ -192,20 +192,20 @@ public struct RandomCutTree: Sendable {
             }
             // Follow the existing cut.
             let n = Int(node)
-            node = store.coordinate(index, Int(cutDimension[n])) <= cutValue[n] ? left[n] : right[n]
+            node = points[Int(index) * dimensions + Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
         }
     }
 
     /// Removes one occurrence of point `index` (by its coordinates); false if absent.
     @discardableResult
-    public mutating func delete(_ index: Int32, store: PointStore) -> Bool {
+    public mutating func delete(_ index: Int32, points: UnsafeBufferPointer<Float>) -> Bool {
         guard var node = root else { return false }
         while !Self.isLeaf(node) {
             let n = Int(node)
-            node = store.coordinate(index, Int(cutDimension[n])) <= cutValue[n] ? left[n] : right[n]
+            node = points[Int(index) * dimensions + Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
         }
         let leaf = Self.leafIndex(node)
-        for d in 0..<dimensions where store.coordinate(leafPoint[leaf], d) != store.coordinate(index, d) { return false }
+        for d in 0..<dimensions where points[Int(leafPoint[leaf]) * dimensions + d] != points[Int(index) * dimensions + d] { return false }
         totalMass -= 1
         if leafMass[leaf] > 1 {
             leafMass[leaf] -= 1
@@ -231,7 +231,7 @@ public struct RandomCutTree: Sendable {
             let a = Int(ancestor)
             mass[a] -= 1
             for d in 0..<dimensions {
-                let (l1, h1) = range(left[a], d, store), (l2, h2) = range(right[a], d, store)
+                let (l1, h1) = range(left[a], d, points), (l2, h2) = range(right[a], d, points)
                 boxMin[a * dimensions + d] = min(l1, l2)
                 boxMax[a * dimensions + d] = max(h1, h2)
             }
@@ -243,20 +243,20 @@ public struct RandomCutTree: Sendable {
     /// The anomaly score of `point` in this tree (Guha et al.; the normalisation of the
     /// AWS library): a point isolated near the root scores high, one deep in a dense
     /// region low. Not modified by scoring.
-    public func anomalyScore(_ point: UnsafeBufferPointer<Float>, store: PointStore) -> Double {
+    public func anomalyScore(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>) -> Double {
         guard let root else { return 0 }
         // log2(mass + 1): the AWS library's normalisation of a tree's score.
-        return score(root, depth: 0, point, store).score * log2(Double(totalMass) + 1)
+        return score(root, depth: 0, point, points).score * log2(Double(totalMass) + 1)
     }
 
     /// The score below `node` at `depth`, and whether the point already lies inside a box
     /// on the way up (then no ancestor can separate it either). Recursive rather than
     /// keeping a path, so the tree is read in place and nothing is allocated.
     private func score(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>,
-                       _ store: PointStore) -> (score: Double, inside: Bool) {
+                       _ points: UnsafeBufferPointer<Float>) -> (score: Double, inside: Bool) {
         if Self.isLeaf(node) {
             let leaf = Self.leafIndex(node)
-            for d in 0..<dimensions where store.coordinate(leafPoint[leaf], d) != point[d] {
+            for d in 0..<dimensions where points[Int(leafPoint[leaf]) * dimensions + d] != point[d] {
                 return (1 / (Double(depth) + 1), false)
             }
             // Seen before: damped by the leaf's share of the tree, deeper for duplicates.
@@ -265,7 +265,7 @@ public struct RandomCutTree: Sendable {
         }
         let n = Int(node)
         let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
-        let below = score(child, depth: depth + 1, point, store)
+        let below = score(child, depth: depth + 1, point, points)
         if below.inside { return below }
         let base = n * dimensions
         var newRange = 0.0, growth = 0.0
@@ -283,10 +283,10 @@ public struct RandomCutTree: Sendable {
     /// The score split by dimension and direction (`high`: the point lies above the data
     /// in that dimension, `low`: below); the 2 × dimensions parts sum to `anomalyScore`.
     /// A point already in the tree spreads its score evenly (no direction to tell).
-    public func attribution(_ point: UnsafeBufferPointer<Float>, store: PointStore, into high: inout [Double], _ low: inout [Double]) {
+    public func attribution(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>, into high: inout [Double], _ low: inout [Double]) {
         guard let root else { return }
         var partsHigh = [Double](repeating: 0, count: dimensions), partsLow = partsHigh
-        _ = attribute(root, depth: 0, point, store, &partsHigh, &partsLow)
+        _ = attribute(root, depth: 0, point, points, &partsHigh, &partsLow)
         let normalizer = log2(Double(totalMass) + 1)
         for d in 0..<dimensions {
             high[d] += partsHigh[d] * normalizer
@@ -295,13 +295,13 @@ public struct RandomCutTree: Sendable {
     }
 
     /// Fills the attribution below `node`; true once the point lies inside a box.
-    private func attribute(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>, _ store: PointStore,
+    private func attribute(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>,
                            _ high: inout [Double], _ low: inout [Double]) -> Bool {
         if Self.isLeaf(node) {
             let leaf = Self.leafIndex(node)
             var gapSum = 0.0
             for d in 0..<dimensions {
-                let y = Double(store.coordinate(leafPoint[leaf], d)), x = Double(point[d])
+                let y = Double(points[Int(leafPoint[leaf]) * dimensions + d]), x = Double(point[d])
                 high[d] = max(x - y, 0)
                 low[d] = max(y - x, 0)
                 gapSum += high[d] + low[d]
@@ -324,7 +324,7 @@ public struct RandomCutTree: Sendable {
         }
         let n = Int(node)
         let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
-        if attribute(child, depth: depth + 1, point, store, &high, &low) { return true }
+        if attribute(child, depth: depth + 1, point, points, &high, &low) { return true }
         let base = n * dimensions
         var newRange = 0.0, growth = 0.0
         for d in 0..<dimensions {
@@ -352,7 +352,7 @@ public struct RandomCutTree: Sendable {
 
     /// Checks the structure (for tests): masses add up, boxes are the union of their
     /// children's, parent links agree, and every point lies on its side of every cut.
-    public func validate(store: PointStore) -> String? {
+    public func validate(points: UnsafeBufferPointer<Float>) -> String? {
         guard let root else { return totalMass == 0 ? nil : "empty tree with mass \(totalMass)" }
         if massOf(root) != totalMass { return "root mass \(massOf(root)) != total \(totalMass)" }
         var stack: [Int32] = [root]
@@ -365,13 +365,13 @@ public struct RandomCutTree: Sendable {
             }
             if mass[n] != massOf(left[n]) + massOf(right[n]) { return "node \(n) mass \(mass[n]) != children's" }
             for d in 0..<dimensions {
-                let (l1, h1) = range(left[n], d, store), (l2, h2) = range(right[n], d, store)
+                let (l1, h1) = range(left[n], d, points), (l2, h2) = range(right[n], d, points)
                 if boxMin[n * dimensions + d] != min(l1, l2) || boxMax[n * dimensions + d] != max(h1, h2) {
                     return "node \(n) box in dimension \(d) is not its children's union"
                 }
             }
-            let (_, leftHigh) = range(left[n], Int(cutDimension[n]), store)
-            let (rightLow, _) = range(right[n], Int(cutDimension[n]), store)
+            let (_, leftHigh) = range(left[n], Int(cutDimension[n]), points)
+            let (rightLow, _) = range(right[n], Int(cutDimension[n]), points)
             if leftHigh > cutValue[n] || rightLow <= cutValue[n] { return "node \(n) cut \(cutValue[n]) does not separate its children" }
         }
         return nil
