@@ -6,13 +6,13 @@ import WeirCore
 /// label (a number or an array). An augmented manifest names its attributes: pass them as
 /// `featuresAttribute` and `labelAttribute`.
 public final class JSONLinesDataReader {
-    let input: ByteInput
+    let lines: JSONLineInput
     public let featuresAttribute: String
     public let labelAttribute: String
-    public private(set) var line: Int64 = 0
+    public var line: Int64 { lines.line }
 
     public init(_ input: ByteInput, featuresAttribute: String = "features", labelAttribute: String = "label") {
-        self.input = input
+        lines = JSONLineInput(input)
         self.featuresAttribute = featuresAttribute
         self.labelAttribute = labelAttribute
     }
@@ -22,31 +22,9 @@ public final class JSONLinesDataReader {
     }
 
     public func next() throws(FormatError) -> DataRow? {
-        var row: DataRow?
-        while row == nil {
-            let more = try input.readLine { bytes throws(FormatError) in
-                line += 1
-                guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
-                row = try parse(bytes)
-            }
-            guard more else { return nil }
-        }
-        return row
-    }
-
-    private func fail(_ field: String?, _ message: String) -> FormatError {
-        FormatError(input: input.name, .line(line), field: field, message)
-    }
-
-    private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(FormatError) -> DataRow {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(Array(bytes))
-        } catch {
-            throw fail(nil, "invalid JSON at column \(error.offset + 1): \(error.reason)")
-        }
+        guard let value = try lines.next() else { return nil }
         let decoder = JSONRowDecoder(featuresAttribute: featuresAttribute, labelAttribute: labelAttribute)
-        return try decoder.row(value) { (field, message) in fail(field, message) }
+        return try decoder.row(value) { (field, message) in lines.failure(field, message) }
     }
 }
 

@@ -1,27 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import WeirCore
 
 /// Writes rows as SageMaker JSON lines: `{"features":[...],"label":[...]}` for dense rows,
 /// `{"data":{"features":{"values":[...],"keys":[...],"shape":[n]}},"label":[...]}` for
 /// sparse ones; missing values as null.
 public final class JSONLinesDataWriter {
-    public let path: String
-    private let file: UnsafeMutablePointer<FILE>
+    public var path: String { output.path }
+    private let output: TextOutput
 
     public init(path: String) throws(FormatError) {
-        self.path = path
-        guard let opened = path == "-" ? fdopen(dup(STDOUT_FILENO), "w") : fopen(path, "w") else {
-            throw FormatError(input: path, .none, "cannot open for writing: \(String(cString: strerror(errno)))")
-        }
-        file = opened
-        setvbuf(file, nil, _IOFBF, 1 << 20)
+        output = try TextOutput(path: path)
     }
-
-    deinit { fclose(file) }
 
     /// The JSON object of one row (also what `weir inspect` prints).
     public static func object(_ row: DataRow) -> JSONObject {
@@ -40,15 +28,10 @@ public final class JSONLinesDataWriter {
     }
 
     public func append(_ row: DataRow) throws(FormatError) {
-        var bytes = JSONWriter.bytes(of: .object(Self.object(row)))
-        bytes.append(0x0A)
-        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        guard written == bytes.count else {
-            throw FormatError(input: path, .none, "write failed: \(String(cString: strerror(errno)))")
-        }
+        try output.write(JSONWriter.bytes(of: .object(Self.object(row))) + [0x0A])
     }
 
     public func close() throws(FormatError) {
-        guard fflush(file) == 0 else { throw FormatError(input: path, .none, "write failed: \(String(cString: strerror(errno)))") }
+        try output.flush()
     }
 }

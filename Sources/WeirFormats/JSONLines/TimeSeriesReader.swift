@@ -2,11 +2,11 @@ import WeirCore
 
 /// Reads DeepAR's JSON-lines time series, one series per line, checking every field.
 public final class TimeSeriesReader {
-    let input: ByteInput
-    public private(set) var line: Int64 = 0
+    let lines: JSONLineInput
+    public var line: Int64 { lines.line }
 
     public init(_ input: ByteInput) {
-        self.input = input
+        lines = JSONLineInput(input)
     }
 
     public convenience init(path: String) throws(FormatError) {
@@ -14,29 +14,15 @@ public final class TimeSeriesReader {
     }
 
     public func next() throws(FormatError) -> TimeSeriesEntry? {
-        var entry: TimeSeriesEntry?
-        while entry == nil {
-            let more = try input.readLine { bytes throws(FormatError) in
-                line += 1
-                guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
-                entry = try parse(bytes)
-            }
-            guard more else { return nil }
-        }
-        return entry
+        guard let value = try lines.next() else { return nil }
+        return try parse(value)
     }
 
     private func fail(_ field: String?, _ message: String) -> FormatError {
-        FormatError(input: input.name, .line(line), field: field, message)
+        lines.failure(field, message)
     }
 
-    private func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(FormatError) -> TimeSeriesEntry {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(Array(bytes))
-        } catch {
-            throw fail(nil, "invalid JSON at column \(error.offset + 1): \(error.reason)")
-        }
+    private func parse(_ value: JSONValue) throws(FormatError) -> TimeSeriesEntry {
         guard case .object(let object) = value else { throw fail(nil, "expected a JSON object, found \(value.kindName)") }
         guard case .string(let start)? = object["start"] else {
             throw fail("start", object["start"] == nil ? "missing" : "expected a string, found \(object["start"]!.kindName)")
