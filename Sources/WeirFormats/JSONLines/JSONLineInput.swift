@@ -35,3 +35,22 @@ public final class JSONLineInput {
         FormatError(input: input.name, .line(line), field: field, message)
     }
 }
+
+extension JSONLineInput {
+    /// Numbers of a JSON array, with null and "NaN" as missing values (NaN); anything else
+    /// fails with `expected` naming the element.
+    static func numbers(_ items: [JSONValue], field: String, expected: String,
+                        _ fail: (String?, String) -> FormatError) throws(FormatError) -> [Double] {
+        var result: [Double] = []
+        result.reserveCapacity(items.count)
+        for (position, item) in items.enumerated() {
+            switch item {
+            case .number(let number): result.append(number)
+            case .null: result.append(.nan)
+            case .string(let text) where text.lowercased() == "nan": result.append(.nan)
+            default: throw fail("\(field)[\(position)]", "expected \(expected), found \(item.kindName)")
+            }
+        }
+        return result
+    }
+}

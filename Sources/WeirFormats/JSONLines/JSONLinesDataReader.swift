@@ -60,17 +60,7 @@ public struct JSONRowDecoder: Sendable {
         switch value {
         case .number(let number): return [number]
         case .array(let items):
-            var result: [Double] = []
-            result.reserveCapacity(items.count)
-            for (position, item) in items.enumerated() {
-                switch item {
-                case .number(let number): result.append(number)
-                case .null: result.append(.nan)
-                case .string(let text) where text.lowercased() == "nan": result.append(.nan)
-                default: throw fail("\(field)[\(position)]", "expected a number, found \(item.kindName)")
-                }
-            }
-            return result
+            return try JSONLineInput.numbers(items, field: field, expected: "a number", fail)
         default: throw fail(field, "expected a number or an array of numbers, found \(value.kindName)")
         }
     }

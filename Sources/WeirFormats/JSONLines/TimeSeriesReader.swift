@@ -60,16 +60,6 @@ public final class TimeSeriesReader {
 
     private func series(_ value: JSONValue, field: String) throws(FormatError) -> [Double] {
         guard case .array(let items) = value else { throw fail(field, "expected an array, found \(value.kindName)") }
-        var result: [Double] = []
-        result.reserveCapacity(items.count)
-        for (position, item) in items.enumerated() {
-            switch item {
-            case .number(let number): result.append(number)
-            case .null: result.append(.nan)
-            case .string(let text) where text.lowercased() == "nan": result.append(.nan)
-            default: throw fail("\(field)[\(position)]", "expected a number, null or \"NaN\", found \(item.kindName)")
-            }
-        }
-        return result
+        return try JSONLineInput.numbers(items, field: field, expected: "a number, null or \"NaN\"") { field, message in fail(field, message) }
     }
 }
