@@ -17,6 +17,11 @@ public final class RandomCutForest {
         public var outputAfter: Int?
         public var initialAcceptFraction = 0.125
         public var seed: UInt64 = 0
+        /// Internal shingling: `scoreAndUpdate(vector:)` takes base vectors of
+        /// dimensions / shingleSize values and the forest keeps the last shingleSize of them.
+        public var shingleSize = 1
+        /// Cyclic (rotating) internal shingles instead of oldest-first ones.
+        public var cyclicShingle = false
 
         public init(dimensions: Int) {
             self.dimensions = dimensions
@@ -29,6 +34,8 @@ public final class RandomCutForest {
     private var samplers: [ReservoirSampler]
     public private(set) var updates: Int64 = 0
     private let outputAfter: Int
+    /// The internal shingle, when the forest builds its points from base vectors.
+    public private(set) var shingle: ShingleBuilder?
 
     public static let magic = Array("WEIRRCF1".utf8)
     public static let stateVersion: UInt16 = 1
@@ -46,6 +53,31 @@ public final class RandomCutForest {
                              initialAcceptFraction: configuration.initialAcceptFraction, seed: seeds.next())
         }
         outputAfter = configuration.outputAfter ?? max(1, configuration.sampleSize / 4)
+        if configuration.shingleSize > 1 {
+            precondition(configuration.dimensions % configuration.shingleSize == 0,
+                         "dimensions \(configuration.dimensions) are not a multiple of the shingle size \(configuration.shingleSize)")
+            shingle = ShingleBuilder(baseDimensions: configuration.dimensions / configuration.shingleSize,
+                                     size: configuration.shingleSize, cyclic: configuration.cyclicShingle)
+        }
+    }
+
+    /// Internal shingling: scores the shingle that `vector` completes, then adds the vector
+    /// and updates the forest with that shingle. Returns 0 until the shingle is full and
+    /// the forest ready.
+    public func scoreAndUpdate(vector: [Float]) -> Double {
+        guard var builder = shingle else { return scoreAndUpdate(vector) }
+        builder.add(vector)
+        shingle = builder
+        guard builder.isFull else { return 0 }
+        return scoreAndUpdate(builder.point)
+    }
+
+    /// Internal shingling: the score of the shingle `vector` would complete, without
+    /// changing anything.
+    public func score(vector: [Float]) -> Double {
+        guard var future = shingle else { return score(vector) }
+        future.add(vector)
+        return future.isFull ? score(future.point) : 0
     }
 
     /// Whether enough points have been seen for scores to mean something.
@@ -148,6 +180,8 @@ public final class RandomCutForest {
         writer.write(configuration.initialAcceptFraction)
         writer.write(configuration.seed)
         writer.write(updates)
+        writer.write(UInt8(shingle == nil ? 0 : 1))
+        shingle?.encode(into: &writer)
         store.encode(into: &writer)
         for tree in trees { tree.encode(into: &writer) }
         for sampler in samplers { sampler.encode(into: &writer) }
@@ -176,6 +210,13 @@ public final class RandomCutForest {
         configuration.initialAcceptFraction = try reader.readDouble()
         configuration.seed = try reader.read()
         let updates: Int64 = try reader.read()
+        var shingle: ShingleBuilder?
+        if try reader.read(UInt8.self) == 1 {
+            let builder = try ShingleBuilder(from: &reader)
+            shingle = builder
+            configuration.shingleSize = builder.size
+            configuration.cyclicShingle = builder.cyclic
+        }
         let store = try PointStore(from: &reader)
         var trees: [RandomCutTree] = []
         for _ in 0..<configuration.numberOfTrees { trees.append(try RandomCutTree(from: &reader)) }
@@ -186,6 +227,7 @@ public final class RandomCutForest {
             throw reader.error("the trees' dimensions do not match the point store's")
         }
         self.init(configuration: configuration, store: store, trees: trees, samplers: samplers, updates: updates)
+        self.shingle = shingle
     }
 
     private init(configuration: Configuration, store: PointStore, trees: [RandomCutTree], samplers: [ReservoirSampler], updates: Int64) {

@@ -126,3 +126,39 @@ extension RandomCutForestTests {
         #expect(dip.low[2] > 0.8 * (dip.high.reduce(0, +) + dip.low.reduce(0, +)), "a dip in dimension 2: \(dip)")
     }
 }
+
+extension RandomCutForestTests {
+    @Test func shinglesKeepTheirOrderOrRotate() {
+        var plain = ShingleBuilder(baseDimensions: 2, size: 3)
+        var cyclic = ShingleBuilder(baseDimensions: 2, size: 3, cyclic: true)
+        for step in 1...4 {
+            plain.add([Float(step), Float(-step)])
+            cyclic.add([Float(step), Float(-step)])
+        }
+        #expect(plain.isFull && plain.point == [2, -2, 3, -3, 4, -4])
+        #expect(cyclic.point == [4, -4, 2, -2, 3, -3], "slot 0 was overwritten by the fourth vector")
+        #expect(plain.peek([5, -5]) == [3, -3, 4, -4, 5, -5] && plain.point == [2, -2, 3, -3, 4, -4])
+    }
+
+    /// The forest's internal shingle scores exactly as shingling outside it does, and
+    /// its state survives a restore.
+    @Test func internalShinglingMatchesExternalShinglingAndRestores() throws {
+        var external = RandomCutForest.Configuration(dimensions: 4)
+        external.seed = 12
+        external.numberOfTrees = 20
+        var internalShingle = external
+        internalShingle.shingleSize = 4
+        let outside = RandomCutForest(external), inside = RandomCutForest(internalShingle)
+        let series = sine(1_500, seed: 6)
+        var outsideScores: [Double] = [], insideScores: [Double] = []
+        for point in shingled(series, size: 4) { outsideScores.append(outside.scoreAndUpdate(point)) }
+        for (index, value) in series.enumerated() {
+            let score = inside.scoreAndUpdate(vector: [value])
+            if index >= 3 { insideScores.append(score) } else { #expect(score == 0) }
+        }
+        #expect(insideScores == outsideScores)
+        let restored = try RandomCutForest(encoded: inside.encoded(), name: "shingled")
+        #expect(restored.shingle == inside.shingle)
+        #expect(restored.scoreAndUpdate(vector: [55]) == inside.scoreAndUpdate(vector: [55]))
+    }
+}
