@@ -70,7 +70,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "WeirTrainingTests", dependencies: ["WeirTraining", "WeirFormats", "WeirMath", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore"], swiftSettings: strict),
+        .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
