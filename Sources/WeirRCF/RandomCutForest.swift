@@ -113,6 +113,32 @@ public final class RandomCutForest {
         return (high.map { $0 / count }, low.map { $0 / count })
     }
 
+    /// `point` with its NaN coordinates filled in: each tree proposes the stored point that
+    /// best completes it (see `RandomCutTree.impute`) and each missing coordinate takes the
+    /// median of the trees' proposals. Coordinates that are present are returned as given.
+    public func impute(_ point: [Float]) -> [Float] {
+        precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
+        let missing = point.map(\.isNaN)
+        guard missing.contains(true), store.count > 0 else { return point }
+        var proposals = Array(repeating: [Float](), count: configuration.dimensions)
+        point.withUnsafeBufferPointer { buffer in
+            store.withValues { points in
+                for index in trees.indices {
+                    guard let candidate = trees[index].impute(buffer, missing: missing, points: points) else { continue }
+                    for d in 0..<configuration.dimensions where missing[d] {
+                        proposals[d].append(points[Int(candidate) * configuration.dimensions + d])
+                    }
+                }
+            }
+        }
+        var result = point
+        for d in 0..<configuration.dimensions where missing[d] && !proposals[d].isEmpty {
+            let sorted = proposals[d].sorted()
+            result[d] = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        return result
+    }
+
     /// Offers `point` to every tree's sampler and updates the trees that take it.
     public func update(_ point: [Float]) {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")

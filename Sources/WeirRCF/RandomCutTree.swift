@@ -343,6 +343,59 @@ public struct RandomCutTree: Sendable {
         return false
     }
 
+    /// For a point with missing coordinates (`missing[d]` true), the stored point that best
+    /// completes it: at cuts on a missing coordinate both sides are searched, and the
+    /// completion (the point with the candidate's values filled in) with the lowest
+    /// anomaly score in this tree wins. Returns the candidate's index in the point store.
+    public func impute(_ point: UnsafeBufferPointer<Float>, missing: [Bool], points: UnsafeBufferPointer<Float>) -> Int32? {
+        guard let root else { return nil }
+        return complete(root, depth: 0, point, missing, points).candidate
+    }
+
+    /// The best completion below `node`: its candidate leaf point, and the score of the
+    /// completed point computed as `score` does (with whether it lay inside a box).
+    private func complete(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>, _ missing: [Bool],
+                          _ points: UnsafeBufferPointer<Float>) -> (candidate: Int32, score: Double, inside: Bool) {
+        if Self.isLeaf(node) {
+            let leaf = Self.leafIndex(node)
+            let candidate = leafPoint[leaf]
+            for d in 0..<dimensions where !missing[d] && points[Int(candidate) * dimensions + d] != point[d] {
+                return (candidate, 1 / (Double(depth) + 1), false)
+            }
+            let count = Double(leafMass[leaf])
+            return (candidate, (1 - count / (2 * Double(totalMass))) / (Double(depth) + log2(count + 1)), true)
+        }
+        let n = Int(node)
+        let dimension = Int(cutDimension[n])
+        var best: (candidate: Int32, score: Double, inside: Bool)
+        if missing[dimension] {
+            let a = complete(left[n], depth: depth + 1, point, missing, points)
+            let b = complete(right[n], depth: depth + 1, point, missing, points)
+            best = mixed(a, node: n, depth: depth, point, missing, points).score <= mixed(b, node: n, depth: depth, point, missing, points).score ? a : b
+        } else {
+            best = complete(point[dimension] <= cutValue[n] ? left[n] : right[n], depth: depth + 1, point, missing, points)
+        }
+        return mixed(best, node: n, depth: depth, point, missing, points)
+    }
+
+    /// Folds node `n` into a completion's score, as `score` folds an ancestor.
+    private func mixed(_ below: (candidate: Int32, score: Double, inside: Bool), node n: Int, depth: Int,
+                       _ point: UnsafeBufferPointer<Float>, _ missing: [Bool], _ points: UnsafeBufferPointer<Float>)
+        -> (candidate: Int32, score: Double, inside: Bool) {
+        if below.inside { return below }
+        let base = n * dimensions
+        var newRange = 0.0, growth = 0.0
+        for d in 0..<dimensions {
+            let low = Double(boxMin[base + d]), high = Double(boxMax[base + d])
+            let x = missing[d] ? Double(points[Int(below.candidate) * dimensions + d]) : Double(point[d])
+            newRange += max(high, x) - min(low, x)
+            growth += max(x - high, 0) + max(low - x, 0)
+        }
+        let separation = newRange > 0 ? growth / newRange : 0
+        if separation <= 0 { return (below.candidate, below.score, true) }
+        return (below.candidate, separation / (Double(depth) + 1) + (1 - separation) * below.score, false)
+    }
+
     /// Bytes held by this tree's node arrays (their element counts, not reserved room).
     public var memoryBytes: Int {
         cutDimension.count * 4 + cutValue.count * 4 + left.count * 4 + right.count * 4 + parent.count * 4 + mass.count * 4
