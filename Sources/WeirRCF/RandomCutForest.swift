@@ -155,6 +155,32 @@ public final class RandomCutForest {
         return forecasts
     }
 
+    /// A stored point near a query: its coordinates, its Euclidean distance to the query
+    /// and how many trees led to it (more trees, a more typical neighbour).
+    public struct Neighbour: Sendable, Equatable {
+        public let point: [Float]
+        public let distance: Double
+        public let trees: Int
+    }
+
+    /// Up to `count` stored points near `point`, nearest first: each tree proposes the point
+    /// in the leaf the query reaches, as the AWS library's near-neighbour query does.
+    public func nearNeighbours(_ point: [Float], count: Int) -> [Neighbour] {
+        precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
+        var votes: [Int32: Int] = [:]
+        point.withUnsafeBufferPointer { buffer in
+            for index in trees.indices {
+                if let candidate = trees[index].leafPoint(for: buffer) { votes[candidate, default: 0] += 1 }
+            }
+        }
+        let neighbours = votes.map { index, trees -> Neighbour in
+            let coordinates = Array(store.point(index))
+            let distance = zip(coordinates, point).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+            return Neighbour(point: coordinates, distance: distance, trees: trees)
+        }
+        return Array(neighbours.sorted { ($0.distance, -$0.trees) < ($1.distance, -$1.trees) }.prefix(count))
+    }
+
     /// Offers `point` to every tree's sampler and updates the trees that take it.
     public func update(_ point: [Float]) {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")

@@ -396,6 +396,17 @@ public struct RandomCutTree: Sendable {
         return (below.candidate, separation / (Double(depth) + 1) + (1 - separation) * below.score, false)
     }
 
+    /// The stored point in the leaf `point` falls into: its candidate nearest neighbour in
+    /// this tree.
+    public func leafPoint(for point: UnsafeBufferPointer<Float>) -> Int32? {
+        guard var node = root else { return nil }
+        while !Self.isLeaf(node) {
+            let n = Int(node)
+            node = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+        }
+        return leafPoint[Self.leafIndex(node)]
+    }
+
     /// Bytes held by this tree's node arrays (their element counts, not reserved room).
     public var memoryBytes: Int {
         cutDimension.count * 4 + cutValue.count * 4 + left.count * 4 + right.count * 4 + parent.count * 4 + mass.count * 4

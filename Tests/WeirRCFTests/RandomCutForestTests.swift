@@ -216,3 +216,26 @@ extension RandomCutForestTests {
         #expect(forecastError < 1.5 && forecastError < 0.25 * holdError, "forecast \(forecastError), hold \(holdError)")
     }
 }
+
+extension RandomCutForestTests {
+    @Test func nearNeighboursComeFromTheQuerysCluster() {
+        var configuration = RandomCutForest.Configuration(dimensions: 2)
+        configuration.seed = 51
+        let forest = RandomCutForest(configuration)
+        var random = RandomSource(seed: 52)
+        var stored: [[Float]] = []
+        for step in 0..<2_000 {
+            let center: Float = step % 2 == 0 ? 0 : 100
+            let point = [center + Float(random.normal()), center + Float(random.normal())]
+            stored.append(point)
+            forest.update(point)
+        }
+        let neighbours = forest.nearNeighbours([100.2, 99.7], count: 5)
+        #expect(!neighbours.isEmpty && neighbours.count <= 5)
+        #expect(neighbours.allSatisfy { abs($0.point[0] - 100) < 6 && abs($0.point[1] - 100) < 6 }, "\(neighbours)")
+        #expect(zip(neighbours, neighbours.dropFirst()).allSatisfy { $0.distance <= $1.distance })
+        // A point the forest holds is its own nearest neighbour, at distance 0.
+        let held = forest.nearNeighbours(stored.last!, count: 1)
+        #expect(held.first?.distance == 0 && held.first?.trees ?? 0 > 0)
+    }
+}
