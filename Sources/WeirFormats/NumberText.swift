@@ -3,12 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import WeirCore
 
 /// Parsing and printing numbers in data files without going through `String`: every CSV
 /// and libsvm value passes through here.
 public enum NumberText {
-    private static let exactPowersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-                                                     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
     /// A decimal number (optional sign, digits, fraction, exponent), `nan`/`inf`/`infinity`
     /// in any case, or an empty field as NaN (a missing value); nil for anything else.
@@ -43,8 +42,8 @@ public enum NumberText {
                 index += 1
             }
         }
-        if index == end, anyDigit, digits <= 15, fractionDigits < exactPowersOfTen.count {
-            let magnitude = Double(mantissa) / exactPowersOfTen[fractionDigits]
+        if index == end, anyDigit, digits <= 15, fractionDigits < DecimalPowers.exact.count {
+            let magnitude = Double(mantissa) / DecimalPowers.exact[fractionDigits]
             return negative ? -magnitude : magnitude
         }
         return slowParse(UnsafeBufferPointer(rebasing: text[start..<end]))
@@ -85,11 +84,10 @@ public enum NumberText {
         return copy.withUTF8 { parseDouble($0) }
     }
 
-    /// Shortest text that reads back as `value`; integers without a fraction; NaN as `nan`.
+    /// Shortest text that reads back as `value` (JSON's number form); NaN as `nan`.
     public static func format(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        if value == value.rounded(), Swift.abs(value) < 1e15 { return String(Int64(value)) }
-        return value.description
+        return JSONWriter.string(of: .number(value))
     }
 }

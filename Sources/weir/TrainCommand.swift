@@ -84,11 +84,7 @@ struct TrainCommand: ParsableCommand {
             spec = TrainingJobSpec(modelDirectory: modelDir)
         }
         if let hyperparameters {
-            guard let data = FileManager.default.contents(atPath: hyperparameters) else {
-                throw ValidationError("cannot read hyperparameters file '\(hyperparameters)'")
-            }
-            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            for (name, value) in object { spec.hyperparameters[name] = "\(value)" }
+            for (name, value) in try TrainingJobSpec.hyperparameters(fromFile: hyperparameters) { spec.hyperparameters[name] = value }
         }
         for (name, value) in try Self.pairs(hyperparameterPairs, option: "hp") { spec.hyperparameters[name] = value }
         let types = Dictionary(try Self.pairs(contentTypes, option: "content-type"), uniquingKeysWith: { $1 })

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WeirTraining
 
@@ -38,5 +39,19 @@ struct HyperparameterTests {
         } catch {
             #expect(error.description == message)
         }
+    }
+}
+
+extension HyperparameterTests {
+    /// Hand-written hyperparameter files may hold numbers, booleans and lists: they become
+    /// the strings SageMaker would have passed, lists as JSON.
+    @Test func handWrittenFilesBecomeSageMakerStrings() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("weir-hp-\(getpid()).json").path
+        try #"{"feature_dim": 12, "normalize_data": true, "test_quantiles": [0.2, 0.8], "likelihood": "gaussian"}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let raw = try TrainingJobSpec.hyperparameters(fromFile: path)
+        #expect(raw == ["feature_dim": "12", "normalize_data": "true", "test_quantiles": "[0.2,0.8]", "likelihood": "gaussian"])
+        let values = try Hyperparameters(raw, schema: schema)
+        #expect(values.realList("test_quantiles") == [0.2, 0.8] && values.boolean("normalize_data") == true)
     }
 }

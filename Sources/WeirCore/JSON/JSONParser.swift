@@ -282,15 +282,13 @@ public struct JSONParser {
                 while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
             }
             // Exact fast path: the mantissa fits in 53 bits and the power of ten is exact.
-            if !hasExponent, digits <= 15, fractionDigits < Self.exactPowersOfTen.count {
-                let magnitude = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
+            if !hasExponent, digits <= 15, fractionDigits < DecimalPowers.exact.count {
+                let magnitude = Double(mantissa) / DecimalPowers.exact[fractionDigits]
                 return negative ? -magnitude : magnitude
             }
             return Self.slowParse(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         }
 
-        static let exactPowersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-                                                 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
         static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 

@@ -83,7 +83,7 @@ public enum JSONWriter {
         let magnitude = abs(number)
         guard magnitude < 1e9, magnitude >= 1e-4 else { return false }
         for digits in 1...9 {
-            let power = exactPowersOfTen[digits]
+            let power = DecimalPowers.exact[digits]
             let scaled = (magnitude * power).rounded()
             // Beyond 2^53 the scaled integer itself is inexact: leave it to the general formatter.
             guard scaled < 9_007_199_254_740_992 else { return false }
@@ -105,7 +105,6 @@ public enum JSONWriter {
         return false
     }
 
-    private static let exactPowersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
 
     /// Decimal digits without going through `String` (numbers are on every record's path).
     static func writeInteger(_ value: Int64, into out: inout ByteSink) {

@@ -1,3 +1,5 @@
+import WeirCore
+
 /// Turns one CSV record (a line, or several joined when a quoted field holds line breaks)
 /// into a row: the parsing shared by the sequential reader and the parallel block
 /// workers. It keeps the header and the column count that later records must match.
@@ -89,8 +91,8 @@ struct CSVRecordParser: Sendable {
             }
             let value: Double
             if (index == count || bytes[index] == delimiter), digits > 0, digits <= 19, mantissa < 1 << 53,
-               fractionDigits < Self.exactPowersOfTen.count {
-                let magnitude = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
+               fractionDigits < DecimalPowers.exact.count {
+                let magnitude = Double(mantissa) / DecimalPowers.exact[fractionDigits]
                 value = negative ? -magnitude : magnitude
             } else {
                 while index < count && bytes[index] != delimiter { index += 1 }
@@ -107,8 +109,6 @@ struct CSVRecordParser: Sendable {
         }
     }
 
-    private static let exactPowersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-                                                     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
     /// The fields of a complete record, with RFC 4180 quoting undone.
     static func fields(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, input: String, line: Int64) throws(FormatError) -> [[UInt8]] {

@@ -29,8 +29,7 @@ public struct TrainingJobSpec: Sendable {
     /// Reads a SageMaker container layout rooted at `root` (normally /opt/ml).
     public static func sageMaker(root: String) throws(FormatError) -> TrainingJobSpec {
         let config = root + "/input/config"
-        let hyperparameters = try stringMap(try jsonObject(config + "/hyperparameters.json", required: false) ?? JSONObject(),
-                                            file: config + "/hyperparameters.json")
+        let hyperparameters = try hyperparameters(fromFile: config + "/hyperparameters.json", required: false)
         var channels: [String: TrainingChannel] = [:]
         if let input = try jsonObject(config + "/inputdataconfig.json", required: false) {
             for field in input.fields {
@@ -51,6 +50,12 @@ public struct TrainingJobSpec: Sendable {
             if case .array(let hosts)? = resources["hosts"] { spec.hosts = hosts.compactMap(\.stringValue) }
         }
         return spec
+    }
+
+    /// A hyperparameters.json file as SageMaker passes it (name -> string value; numbers,
+    /// booleans and lists written by hand are turned into their JSON text).
+    public static func hyperparameters(fromFile path: String, required: Bool = true) throws(FormatError) -> [String: String] {
+        try stringMap(try jsonObject(path, required: required) ?? JSONObject(), file: path)
     }
 
     static func jsonObject(_ path: String, required: Bool) throws(FormatError) -> JSONObject? {
