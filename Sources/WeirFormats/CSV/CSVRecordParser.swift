@@ -27,8 +27,9 @@ struct CSVRecordParser: Sendable {
     }
 
     /// Parses a complete record that started on physical line `line`; nil for a blank
-    /// line or the header.
-    mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, line: Int64) throws(FormatError) -> DataRow? {
+    /// line or the header. `mayHoldQuotes: false` (the caller scanned a whole block and
+    /// found none) skips the per-record scan for quotes.
+    mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, line: Int64, mayHoldQuotes: Bool = true) throws(FormatError) -> DataRow? {
         if bytes.isEmpty { return nil }
         if expectsHeader {
             header = try Self.fields(bytes, delimiter: options.delimiter, input: inputName, line: line)
@@ -38,7 +39,7 @@ struct CSVRecordParser: Sendable {
             return nil
         }
         numbers.removeAll(keepingCapacity: true)
-        if bytes.contains(UInt8(ascii: "\"")) {
+        if mayHoldQuotes && bytes.contains(UInt8(ascii: "\"")) {
             for (column, text) in try Self.fields(bytes, delimiter: options.delimiter, input: inputName, line: line).enumerated() {
                 let value = text.withUnsafeBufferPointer { NumberText.parseDouble($0) }
                 guard let value else { throw notANumber(text, column: column, line: line) }

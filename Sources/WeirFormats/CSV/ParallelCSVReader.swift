@@ -300,7 +300,7 @@ public final class ParallelCSVReader {
                         var record = UnsafeBufferPointer(rebasing: all[recordStart..<index])
                         if let last = record.last, last == 0x0D { record = UnsafeBufferPointer(rebasing: record.dropLast()) }
                         if index == all.count && record.isEmpty { break }
-                        if let row = try parser.parse(record, line: recordLine) {
+                        if let row = try parser.parse(record, line: recordLine, mayHoldQuotes: quoted) {
                             if block.columnCount == nil { block.columnCount = parser.columnCount }
                             block.rows.append(row)
                             block.lines.append(recordLine)
