@@ -10,6 +10,11 @@ extension BinaryWriter {
         write(UInt32(floats.count))
         for value in floats { write(value.bitPattern) }
     }
+
+    public mutating func write(doubles: [Double]) {
+        write(UInt32(doubles.count))
+        for value in doubles { write(value.bitPattern) }
+    }
 }
 
 extension BinaryReader {
@@ -26,5 +31,9 @@ extension BinaryReader {
 
     public mutating func readFloats() throws(Failure) -> [Float] {
         try readArray(of: UInt32.self).map { Float(bitPattern: $0) }
+    }
+
+    public mutating func readDoubles() throws(Failure) -> [Double] {
+        try readArray(of: UInt64.self).map { Double(bitPattern: $0) }
     }
 }
