@@ -229,6 +229,9 @@ public final class RandomCutForest {
         trees.reduce(0) { $0 + $1.memoryBytes } + samplers.reduce(0) { $0 + $1.count * (4 + 4 + 8) } + store.memoryBytes
     }
 
+    /// λ of the samplers.
+    public var timeDecay: Double { samplers.first?.timeDecay ?? 0 }
+
     /// Points stored once for all trees.
     public var storedPoints: Int { store.count }
 

@@ -31,7 +31,7 @@ public final class ThresholdedRandomCutForest {
         case forest
     }
 
-    public struct Configuration: Sendable {
+    public struct Configuration: Sendable, Equatable {
         /// Values per input.
         public var inputDimensions: Int
         public var shingleSize = 4
@@ -133,6 +133,23 @@ public final class ThresholdedRandomCutForest {
         thresholder = ScoreThresholder(thresholds)
         transformer = InputTransformer(method: configuration.transform, dimensions: configuration.inputDimensions,
                                        decay: configuration.transformDecay ?? 1 / Double(configuration.sampleSize))
+    }
+
+    /// A detector around an already trained forest (from `weir train randomcutforest`, say):
+    /// the forest's dimensions must be the configuration's base dimensions times its
+    /// shingle size, and it must not shingle internally. The forest keeps learning.
+    public convenience init(_ configuration: Configuration, seededWith forest: RandomCutForest) throws(BinaryReader.Failure) {
+        let copy = try RandomCutForest(encoded: forest.encoded(), name: "seed forest")
+        guard copy.configuration.dimensions == configuration.baseDimensions * configuration.shingleSize, copy.shingle == nil else {
+            throw BinaryReader(Array(), name: "seed forest").error(
+                "the forest has \(copy.configuration.dimensions) dimensions\(copy.shingle == nil ? "" : " and shingles internally"); "
+                    + "expected \(configuration.baseDimensions * configuration.shingleSize) without internal shingling")
+        }
+        var thresholds = configuration.thresholds
+        thresholds.decay = copy.timeDecay
+        self.init(configuration: configuration, forest: copy, thresholder: ScoreThresholder(thresholds),
+                  transformer: InputTransformer(method: configuration.transform, dimensions: configuration.inputDimensions,
+                                                decay: configuration.transformDecay ?? 1 / Double(configuration.sampleSize)))
     }
 
     private init(configuration: Configuration, forest: RandomCutForest, thresholder: ScoreThresholder, transformer: InputTransformer) {

@@ -2,13 +2,15 @@ import WeirCore
 
 /// Builds the operator chain a topology declares.
 public enum OperatorFactory {
-    public static func make(_ specs: [OperatorSpec]) -> [any StreamOperator] {
+    /// `featureNames` are the schema's features (read by operators that take no field list).
+    public static func make(_ specs: [OperatorSpec], featureNames: [String] = []) -> [any StreamOperator] {
         specs.map { spec -> any StreamOperator in
             switch spec {
             case .filter(let condition): return FilterOperator(condition)
             case .project(let keep, let rename): return ProjectOperator(keep: keep, rename: rename)
             case .keyBy(let field): return KeyByOperator(field: field)
             case .countByKey(let field): return CountByKeyOperator(outputField: field)
+            case .randomCutForest(let spec): return RandomCutForestOperator(spec, featureNames: featureNames)
             }
         }
     }

@@ -19,7 +19,7 @@ public final class RecordProcessor {
     public init(spec: TopologySpec, operators: [any StreamOperator]? = nil) {
         decoder = RecordDecoders.make(spec.decode)
         extractor = spec.schema.map(FeatureExtractor.init)
-        self.operators = operators ?? OperatorFactory.make(spec.operators)
+        self.operators = operators ?? OperatorFactory.make(spec.operators, featureNames: spec.schema?.features ?? [])
         maxRecordBytes = spec.maxRecordBytes
         timestampField = spec.decode.timestampField
     }

@@ -48,7 +48,7 @@ public enum TopologyLoader {
         let schema = try top.optional("schema").map { cursor throws(TopologyError) in try parseSchema(cursor) }
         var operators: [OperatorSpec] = []
         if let list = try top.optional("operators") {
-            for element in try list.elements() { operators.append(try parseOperator(element)) }
+            for element in try list.elements() { operators.append(try parseOperator(element, schemaFeatures: schema?.features ?? [])) }
         }
         let sinksCursor = try top.required("sinks")
         var sinks: [SinkSpec] = []
@@ -192,7 +192,7 @@ public enum TopologyLoader {
         return spec
     }
 
-    static func parseOperator(_ cursor: YAMLCursor) throws(TopologyError) -> OperatorSpec {
+    static func parseOperator(_ cursor: YAMLCursor, schemaFeatures: [String] = []) throws(TopologyError) -> OperatorSpec {
         let (kind, body) = try cursor.singleEntry()
         switch kind {
         case "filter":
@@ -230,8 +230,10 @@ public enum TopologyLoader {
         case "count_by_key":
             try body.allowOnly(["output_field"])
             return .countByKey(outputField: try body.optional("output_field")?.string() ?? "count")
+        case "random_cut_forest":
+            return .randomCutForest(try parseRandomCutForest(body, schemaFeatures: schemaFeatures))
         default:
-            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by or count_by_key")
+            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key or random_cut_forest")
         }
     }
 

@@ -171,6 +171,7 @@ public enum OperatorSpec: Sendable, Equatable {
     case project(keep: [String], rename: [(String, String)])
     case keyBy(field: String)
     case countByKey(outputField: String)
+    case randomCutForest(RandomCutForestOperatorSpec)
 
     public static func == (lhs: OperatorSpec, rhs: OperatorSpec) -> Bool {
         switch (lhs, rhs) {
@@ -179,6 +180,7 @@ public enum OperatorSpec: Sendable, Equatable {
             return keepA == keepB && renameA.elementsEqual(renameB, by: ==)
         case (.keyBy(let a), .keyBy(let b)): return a == b
         case (.countByKey(let a), .countByKey(let b)): return a == b
+        case (.randomCutForest(let a), .randomCutForest(let b)): return a == b
         default: return false
         }
     }

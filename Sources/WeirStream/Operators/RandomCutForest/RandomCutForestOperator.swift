@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+import WeirCore
+import WeirRCF
+
+/// Scores each event with the thresholded random cut forest of its key (per input
+/// partition, so a key's forest sees its records in order) and writes the score, grade,
+/// start of the anomaly, expected values, attribution and model version into the event.
+/// At most `maxResidentKeys` forests stay in memory: the least recently used are evicted
+/// to the state directory and read back when their key returns. Checkpoints write every
+/// forest that changed since the last one, so a restarted process resumes each key where
+/// it stopped.
+public final class RandomCutForestOperator: StreamOperator {
+    public let name = "random_cut_forest"
+    public let spec: RandomCutForestOperatorSpec
+    /// Names of the input values, for the expected values and the explanation.
+    let featureNames: [String]
+    private let store: DetectorStateDirectory?
+    private var seed: RandomCutForest?
+    private var resident: [StateKey: Resident] = [:]
+    private var clock: Int64 = 0
+    private let logger = Logger(label: "weir.rcf")
+    /// Forests read back from the state directory, evicted, and created since start.
+    public private(set) var restoredCount = 0, evictedCount = 0, createdCount = 0
+
+    struct StateKey: Hashable {
+        var partition: PartitionID
+        var key: String
+    }
+
+    struct Resident {
+        var detector: ThresholdedRandomCutForest
+        var lastUsed: Int64
+        var dirty: Bool
+    }
+
+    /// `featureNames` are the schema's features when the spec reads no fields itself.
+    public init(_ spec: RandomCutForestOperatorSpec, featureNames: [String]) {
+        self.spec = spec
+        self.featureNames = spec.features.isEmpty ? featureNames : spec.features
+        store = spec.stateDirectory.map(DetectorStateDirectory.init(path:))
+    }
+
+    public func open() throws {
+        guard let path = spec.seedModel else { return }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RecordError(.process, field: nil, "cannot read the seed model \(path)")
+        }
+        seed = try RandomCutForest(encoded: [UInt8](data), name: path)
+    }
+
+    /// Forests in memory now.
+    public var residentCount: Int { resident.count }
+
+    public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
+        var scored = consume event
+        let values = try inputValues(of: scored)
+        let key: String
+        if let field = spec.keyField {
+            switch scored.fields[field] {
+            case .string(let text)?: key = text
+            case .number(let number)?: key = JSONWriter.string(of: .number(number))
+            default: throw RecordError(.process, field: field, "expected a string or number to key the forest by")
+            }
+        } else {
+            key = scored.keyText
+        }
+        let stateKey = StateKey(partition: PartitionID(topic: scored.origin.topic, partition: scored.origin.partition), key: key)
+        let detector = try detector(for: stateKey)
+        let result = detector.process(values, timestamp: scored.timestamp)
+        switch spec.output {
+        case .weir: writeWeir(result, into: &scored.fields)
+        case .kinesis: writeKinesis(result, into: &scored.fields)
+        }
+        output.append(scored)
+        if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
+    }
+
+    private func inputValues(of event: borrowing Event) throws(RecordError) -> [Double] {
+        guard !spec.features.isEmpty else {
+            guard event.features.count == spec.detector.inputDimensions else {
+                throw RecordError(.process, "expected \(spec.detector.inputDimensions) features from the schema, found \(event.features.count)")
+            }
+            return event.features
+        }
+        var values: [Double] = []
+        values.reserveCapacity(spec.features.count)
+        for field in spec.features {
+            switch event.fields[field] {
+            case .number(let number)?: values.append(number)
+            case nil, .null?: values.append(.nan)
+            case .string(let text)?:
+                guard let number = Double(text) else { throw RecordError(.process, field: field, "expected a number, found \"\(text)\"") }
+                values.append(number)
+            default: throw RecordError(.process, field: field, "expected a number")
+            }
+        }
+        return values
+    }
+
+    private func detector(for key: StateKey) throws(RecordError) -> ThresholdedRandomCutForest {
+        clock += 1
+        if var entry = resident[key] {
+            entry.lastUsed = clock
+            entry.dirty = true
+            resident[key] = entry
+            return entry.detector
+        }
+        let detector: ThresholdedRandomCutForest
+        if let bytes = store?.load(partition: key.partition, key: key.key) {
+            do {
+                detector = try ThresholdedRandomCutForest(encoded: bytes, name: store!.file(partition: key.partition, key: key.key))
+            } catch {
+                throw RecordError(.process, "cannot restore the forest of key '\(key.key)': \(error)")
+            }
+            restoredCount += 1
+        } else if let seed {
+            do {
+                detector = try ThresholdedRandomCutForest(spec.detector, seededWith: seed)
+            } catch {
+                throw RecordError(.process, "cannot seed a forest from \(spec.seedModel ?? ""): \(error)")
+            }
+            createdCount += 1
+        } else {
+            var configuration = spec.detector
+            // Each key its own random stream, the same on every run.
+            configuration.seed = configuration.seed &+ UInt64(truncatingIfNeeded: Self.stableHash(key.key))
+            detector = ThresholdedRandomCutForest(configuration)
+            createdCount += 1
+        }
+        resident[key] = Resident(detector: detector, lastUsed: clock, dirty: true)
+        return detector
+    }
+
+    /// FNV-1a of the key's bytes: stable across processes, unlike `Hasher`.
+    static func stableHash(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
+    /// Evicts the least recently used tenth of the resident forests (at least one), saving
+    /// the changed ones; sorting once per batch keeps eviction cheap per record.
+    private func evictLeastRecentlyUsed() {
+        let excess = resident.count - spec.maxResidentKeys
+        let batch = max(excess, spec.maxResidentKeys / 10, 1)
+        let victims = resident.sorted { $0.value.lastUsed < $1.value.lastUsed }.prefix(batch)
+        for (key, entry) in victims {
+            if entry.dirty, let store {
+                do {
+                    try store.save(entry.detector.encoded(), partition: key.partition, key: key.key)
+                } catch {
+                    // Keep the forest rather than lose it; the next eviction tries again.
+                    logger.error("cannot save an evicted forest", metadata: ["key": "\(key.key)", "error": "\(error)"])
+                    continue
+                }
+            }
+            resident[key] = nil
+            evictedCount += 1
+        }
+    }
+
+    /// Saves every forest that changed since the last checkpoint.
+    public func checkpoint() throws {
+        guard let store else { return }
+        for (key, entry) in resident where entry.dirty {
+            try store.save(entry.detector.encoded(), partition: key.partition, key: key.key)
+            resident[key]?.dirty = false
+        }
+    }
+
+    public func close() throws {
+        try checkpoint()
+    }
+
+    private func writeWeir(_ result: AnomalyDescriptor, into fields: inout JSONObject) {
+        fields.set("anomaly_score", .number(result.score))
+        fields.set("anomaly_grade", .number(result.grade))
+        fields.set("anomaly_threshold", .number(result.threshold))
+        if result.isAnomaly {
+            fields.set("anomaly_start", .number(Double(result.relativeIndex)))
+            if let expected = result.expectedValues {
+                fields.set("expected", .object(JSONObject(zip(featureNames, expected).map { ($0, JSONValue.number($1)) })))
+            }
+        }
+        if !result.attributionHigh.isEmpty {
+            fields.set("attribution", .object(JSONObject(featureNames.indices.map { index in
+                (featureNames[index], JSONValue.object(JSONObject([("high", .number(result.attributionHigh[index])),
+                                                                   ("low", .number(result.attributionLow[index]))])))
+            })))
+        }
+        if result.imputed { fields.set("imputed", .bool(true)) }
+        fields.set("model_version", .string(spec.modelVersion))
+    }
+
+    /// Kinesis Data Analytics' shape: the score, and the explanation as JSON text.
+    private func writeKinesis(_ result: AnomalyDescriptor, into fields: inout JSONObject) {
+        fields.set("ANOMALY_SCORE", .number(result.score))
+        var explanation = JSONObject()
+        for index in featureNames.indices where index < result.attributionHigh.count {
+            let high = result.attributionHigh[index], low = result.attributionLow[index]
+            let total = high + low
+            explanation.set(featureNames[index], .object(JSONObject([
+                ("DIRECTION", .string(high >= low ? "HIGH" : "LOW")),
+                ("STRENGTH", .string(JSONWriter.string(of: .number(total > 0 ? abs(high - low) / total : 0)))),
+                ("ATTRIBUTION_SCORE", .string(JSONWriter.string(of: .number(total)))),
+            ])))
+        }
+        fields.set("ANOMALY_EXPLANATION", .string(JSONWriter.string(of: .object(explanation))))
+    }
+}
