@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import WeirCore
 import WeirMath
 
@@ -94,6 +97,40 @@ public final class RandomCutForest {
                 for index in trees.indices { total += trees[index].anomalyScore(buffer, points: points) }
             }
             return total / Double(trees.count)
+        }
+    }
+
+    /// The displacement score of `point` (see `RandomCutTree.displacement`), averaged over
+    /// trees: the number of sample points it would push aside, rrcf's CoDisp scale rather
+    /// than the normalised expected-depth score. 0 until ready.
+    public func displacementScore(_ point: [Float]) -> Double {
+        precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
+        guard isReady else { return 0 }
+        return point.withUnsafeBufferPointer { buffer in
+            store.withValues { points in
+                trees.indices.reduce(0.0) { $0 + trees[$1].displacement(buffer, points: points) } / Double(trees.count)
+            }
+        }
+    }
+
+    /// A local density estimate at `point`, in sample points per unit volume over the
+    /// sample size: per tree, the deepest node on the point's path holding at least
+    /// `neighbours` points gives mass / (sample × volume of its box grown to hold the
+    /// point), a nearest-neighbour estimate whose ball follows the cuts; trees average.
+    /// Near the data's own density in dense regions, near 0 far from it. 0 until ready.
+    public func density(_ point: [Float], neighbours: Int = 32) -> Double {
+        precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
+        guard isReady else { return 0 }
+        return point.withUnsafeBufferPointer { buffer in
+            store.withValues { points in
+                var total = 0.0
+                for index in trees.indices {
+                    let (mass, volume) = trees[index].neighbourhood(buffer, points: points, minimumMass: neighbours)
+                    guard volume > 0 else { continue }
+                    total += Double(mass) / Double(max(trees[index].totalMass, 1)) / volume
+                }
+                return total / Double(trees.count)
+            }
         }
     }
 

@@ -267,17 +267,81 @@ public struct RandomCutTree: Sendable {
         let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
         let below = score(child, depth: depth + 1, point, points)
         if below.inside { return below }
+        // In Double, as the attribution is, so that its parts add up to this score.
+        let separation = separationProbability(n, point)
+        if separation <= 0 { return (below.score, true) }
+        return (separation / (Double(depth) + 1) + (1 - separation) * below.score, false)
+    }
+
+    /// Displacement (CoDisp-like) score: how many sample points `point` would push aside if
+    /// it were inserted, in expectation over this tree's random cuts. At each node on its
+    /// path, a cut that separates the point (probability `growth / newRange`) isolates it
+    /// next to the node's whole subtree, displacing that subtree's mass; below, the same
+    /// again. A point equal to a stored one displaces the rest of its leaf's parent,
+    /// shared among its copies. Unlike the expected-depth score this grows with the size of
+    /// the cluster an outlier stands apart from (rrcf's CoDisp scale).
+    public func displacement(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>) -> Double {
+        guard let root else { return 0 }
+        return displace(root, point, points).value
+    }
+
+    private func displace(_ node: Int32, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>)
+        -> (value: Double, inside: Bool, seenMass: Int32) {
+        if Self.isLeaf(node) {
+            let leaf = Self.leafIndex(node)
+            for d in 0..<dimensions where points[Int(leafPoint[leaf]) * dimensions + d] != point[d] {
+                return (Double(leafMass[leaf]), false, 0)
+            }
+            return (0, true, leafMass[leaf])
+        }
+        let n = Int(node)
+        let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+        let below = displace(child, point, points)
+        if below.inside {
+            // A seen point: its copies and it stand apart from the rest of this node.
+            if below.seenMass > 0 { return (Double(mass[n] - below.seenMass) / Double(below.seenMass + 1), true, 0) }
+            return below
+        }
+        let separation = separationProbability(n, point)
+        if separation <= 0 { return (below.value, true, 0) }
+        return (separation * Double(mass[n]) + (1 - separation) * below.value, false, 0)
+    }
+
+    /// The probability that a random cut of the box of node `n` grown to hold `point`
+    /// separates the point (0 when the point lies inside the box).
+    @inline(__always)
+    private func separationProbability(_ n: Int, _ point: UnsafeBufferPointer<Float>) -> Double {
         let base = n * dimensions
         var newRange = 0.0, growth = 0.0
         for d in 0..<dimensions {
-            // In Double, as the attribution is, so that its parts add up to this score.
             let low = Double(boxMin[base + d]), high = Double(boxMax[base + d]), x = Double(point[d])
             newRange += max(high, x) - min(low, x)
             growth += max(x - high, 0) + max(low - x, 0)
         }
-        let separation = newRange > 0 ? growth / newRange : 0
-        if separation <= 0 { return (below.score, true) }
-        return (separation / (Double(depth) + 1) + (1 - separation) * below.score, false)
+        return newRange > 0 ? growth / newRange : 0
+    }
+
+    /// The neighbourhood of `point` in this tree: the deepest node on its path that holds
+    /// at least `minimumMass` points, as that node's mass and the volume of its box grown
+    /// to hold the point (a k-nearest-neighbour ball, shaped by the cuts). A range of zero
+    /// counts as a thousandth of the box's mean range, so flat data keeps a volume.
+    public func neighbourhood(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>,
+                              minimumMass: Int) -> (mass: Int, volume: Double) {
+        guard var node = root, !Self.isLeaf(node) else { return (totalMass, 0) }
+        while true {
+            let n = Int(node)
+            let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+            guard !Self.isLeaf(child), mass[Int(child)] >= minimumMass else { break }
+            node = child
+        }
+        let n = Int(node), base = n * dimensions
+        var ranges = [Double](repeating: 0, count: dimensions)
+        for d in 0..<dimensions {
+            let x = Double(point[d])
+            ranges[d] = max(Double(boxMax[base + d]), x) - min(Double(boxMin[base + d]), x)
+        }
+        let floor = max(ranges.reduce(0, +) / Double(dimensions) * 1e-3, .leastNormalMagnitude)
+        return (Int(mass[n]), ranges.reduce(1.0) { $0 * max($1, floor) })
     }
 
     /// The score split by dimension and direction (`high`: the point lies above the data

@@ -157,4 +157,27 @@ struct ThresholdedRandomCutForestTests {
         configuration.imputation = .fixed([1])
         #expect(configuration.problem()?.contains("fixed imputation needs 2") == true)
     }
+
+    /// Displacement scoring thresholds rrcf's CoDisp scale instead of expected depth; the
+    /// spike is still found, and the threshold lives in displacement units.
+    @Test func displacementScoringFindsTheSpike() {
+        var values = Self.sine(2000)
+        values[1500] += 8
+        let detector = Self.detector {
+            $0.scoring = .displacement
+            $0.thresholds.initialThreshold = 20
+            $0.thresholds.absoluteThreshold = 5
+        }
+        var located: [Int64] = []
+        var thresholds: [Double] = []
+        for (index, value) in values.enumerated() {
+            let result = detector.process([value])
+            if result.ready { thresholds.append(result.threshold) }
+            if result.isAnomaly && index >= 1400 { located.append(result.index + Int64(result.relativeIndex)) }
+        }
+        #expect(located.contains(1500), "\(located)")
+        // Measured: 2 alarms from index 1400 on (the spike and one more).
+        #expect(located.count <= 5, "\(located)")
+        #expect(thresholds.last! >= 5, "threshold \(thresholds.last!)")
+    }
 }

@@ -2,10 +2,30 @@
 // printed as JSON for benchmarks/run_rcf.py, which runs rrcf on the same series.
 //
 //   weir-rcf-bench SERIES_FILE SHINGLE [TREES] [SAMPLES]
+//   weir-rcf-bench --grades DATASET_CSV    (t,value,label: prints score and grade per line)
 import Foundation
 import WeirRCF
 
 let arguments = CommandLine.arguments
+if arguments.count == 3 && arguments[1] == "--grades" {
+    // Detection quality: the thresholded forest with its defaults (shingle 4) over a
+    // labelled stream; missing values are empty fields.
+    guard let text = try? String(contentsOfFile: arguments[2], encoding: .utf8) else {
+        print("cannot read \(arguments[2])")
+        exit(2)
+    }
+    var configuration = ThresholdedRandomCutForest.Configuration(inputDimensions: 1)
+    configuration.seed = 42
+    let detector = ThresholdedRandomCutForest(configuration)
+    var output = ""
+    for (index, line) in text.split(separator: "\n").dropFirst().enumerated() {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        let result = detector.process([Double(fields[1]) ?? .nan], timestamp: Int64(index))
+        output += "\(result.score) \(result.grade) \(Int(result.index) + result.relativeIndex)\n"
+    }
+    print(output, terminator: "")
+    exit(0)
+}
 guard arguments.count >= 3, let text = try? String(contentsOfFile: arguments[1], encoding: .utf8), let shingle = Int(arguments[2]) else {
     print("usage: weir-rcf-bench SERIES_FILE SHINGLE [TREES] [SAMPLES]")
     exit(2)

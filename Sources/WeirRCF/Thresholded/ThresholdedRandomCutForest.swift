@@ -31,6 +31,15 @@ public final class ThresholdedRandomCutForest {
         case forest
     }
 
+    /// Which forest score is thresholded.
+    public enum Scoring: String, Sendable, CaseIterable {
+        /// The AWS library's normalised expected inverse depth (~0.7-0.9 typical, 3+ clear).
+        case expectedDepth = "expected_depth"
+        /// Displacement (rrcf's CoDisp scale: sample points pushed aside). Thresholds are in
+        /// the same units, so `absoluteThreshold` and `initialThreshold` should be set to match.
+        case displacement
+    }
+
     public struct Configuration: Sendable, Equatable {
         /// Values per input.
         public var inputDimensions: Int
@@ -42,6 +51,7 @@ public final class ThresholdedRandomCutForest {
         public var outputAfter: Int?
         public var seed: UInt64 = 0
         public var transform = TransformMethod.none
+        public var scoring = Scoring.expectedDepth
         /// Discount of the transform's statistics (1 / sampleSize by default).
         public var transformDecay: Double?
         public var forestMode = ForestMode.standard
@@ -215,7 +225,8 @@ public final class ThresholdedRandomCutForest {
             let scoringPoint = history.flatMap(\.corrected) + base
             if scoring && forest.isReady {
                 descriptor.ready = true
-                descriptor.score = forest.score(scoringPoint)
+                descriptor.score = configuration.scoring == .displacement
+                    ? forest.displacementScore(scoringPoint) : forest.score(scoringPoint)
                 descriptor.grade = thresholder.grade(descriptor.score)
                 followRun(&descriptor)
                 if descriptor.grade > 0 || configuration.attributeEveryInput {
@@ -372,6 +383,7 @@ public final class ThresholdedRandomCutForest {
         writer.write(UInt32(c.inputDimensions))
         writer.write(UInt32(c.shingleSize))
         writer.write(string: c.forestMode.rawValue)
+        writer.write(string: c.scoring.rawValue)
         switch c.imputation {
         case .previous: writer.write(UInt8(0))
         case .linear: writer.write(UInt8(1))
@@ -404,6 +416,9 @@ public final class ThresholdedRandomCutForest {
         let mode = try reader.readString()
         guard let forestMode = ForestMode(rawValue: mode) else { throw reader.error("unknown forest mode \(mode)") }
         configuration.forestMode = forestMode
+        let scoring = try reader.readString()
+        guard let scoringMode = Scoring(rawValue: scoring) else { throw reader.error("unknown scoring \(scoring)") }
+        configuration.scoring = scoringMode
         switch try reader.read(UInt8.self) {
         case 0: configuration.imputation = .previous
         case 1: configuration.imputation = .linear

@@ -3,7 +3,7 @@ import WeirRCF
 extension TopologyLoader {
     static let randomCutForestKeys = [
         "features", "key_field", "shingle_size", "num_trees", "sample_size", "time_decay", "output_after", "seed",
-        "transform", "transform_decay", "forest_mode", "imputation", "fill_values", "z_factor", "absolute_threshold",
+        "transform", "transform_decay", "scoring", "forest_mode", "imputation", "fill_values", "z_factor", "absolute_threshold",
         "initial_threshold", "ignore_near_expected", "ignore_near_expected_relative", "noise_factor",
         "attribution_every_input", "output", "max_resident_keys", "state_dir", "model", "model_version",
     ]
@@ -23,6 +23,7 @@ extension TopologyLoader {
         if let value = try body.optional("output_after") { detector.outputAfter = try positive(value) }
         if let value = try body.optional("seed") { detector.seed = UInt64(truncatingIfNeeded: try value.int()) }
         if let value = try body.optional("transform") { detector.transform = try choice(value, TransformMethod.self) }
+        if let value = try body.optional("scoring") { detector.scoring = try choice(value, ThresholdedRandomCutForest.Scoring.self) }
         if let value = try body.optional("transform_decay") { detector.transformDecay = try value.double() }
         if let value = try body.optional("forest_mode") {
             detector.forestMode = try choice(value, ThresholdedRandomCutForest.ForestMode.self)
