@@ -4,8 +4,10 @@ forest (defaults, shingle 4, 50 trees x 256) side by side with rrcf (40 trees x 
 shingle 4, CoDisp as in rrcf's streaming example) in the same run.
 
 For each stream, after a 300-point warm-up:
-- ROC AUC of the raw scores (Weir's score, rrcf's CoDisp) against the labels, a shingle
-  counting as anomalous when any of its points is;
+- ROC AUC of the raw scores (Weir's score, rrcf's CoDisp) against two labellings: by
+  shingle (a score is anomalous when any point of its shingle is: rrcf's natural unit)
+  and by point (a score belongs to the input that completed the shingle: Weir's unit,
+  whose scoring shingles have reported anomalies replaced by expected values);
 - F1 of alarms by point: Weir's alarms are inputs with grade > 0, placed at the start
   the detector reports (its anomaly_start); rrcf has no threshold of its own, so it gets
   the best F1 over all thresholds on its CoDisp (an oracle, in its favour);
@@ -101,8 +103,8 @@ def weir(name, labels):
     alarms = np.zeros(len(rows), dtype=bool)
     alarms[alarm_points] = True
     keep = slice(WARMUP, None)
-    return (auc(scores[keep], shingle_labels(labels)[keep]), f1(alarms[keep], labels[keep]),
-            caught_and_false(alarm_points, labels))
+    return ((auc(scores[keep], shingle_labels(labels)[keep]), auc(scores[keep], labels[keep])),
+            f1(alarms[keep], labels[keep]), caught_and_false(alarm_points, labels))
 
 
 def rrcf_scores(values, trees=40, samples=256):
@@ -135,16 +137,18 @@ def peer(name, values, labels):
         if value > best:
             best, best_threshold = value, threshold
     alarm_points = [i for i in range(WARMUP, len(scores)) if best_threshold is not None and scores[i] > best_threshold]
-    return auc(scores[keep], shingle_labels(labels)[keep]), best, caught_and_false(alarm_points, labels)
+    return ((auc(scores[keep], shingle_labels(labels)[keep]), auc(scores[keep], labels[keep])), best,
+            caught_and_false(alarm_points, labels))
 
 
 def main():
-    print(f"{'stream':18} {'weir AUC':>9} {'rrcf AUC':>9} {'weir F1':>8} {'rrcf F1*':>9}  weir caught/false  rrcf* caught/false")
+    print("AUC by shingle / by point labels; F1 of alarms by point; windows caught and false alarm runs")
+    print(f"{'stream':18} {'weir AUC':>11} {'rrcf AUC':>11} {'weir F1':>8} {'rrcf F1*':>9}  weir caught/false  rrcf* caught/false")
     for name in NAMES:
         values, labels = load(name)
         w_auc, w_f1, (w_caught, windows, w_false) = weir(name, labels)
         p_auc, p_f1, (p_caught, _, p_false) = peer(name, values, labels)
-        print(f"{name:18} {w_auc:9.3f} {p_auc:9.3f} {w_f1:8.3f} {p_f1:9.3f}  {w_caught:>3}/{windows} {w_false:>4}"
+        print(f"{name:18} {w_auc[0]:5.3f}/{w_auc[1]:5.3f} {p_auc[0]:5.3f}/{p_auc[1]:5.3f} {w_f1:8.3f} {p_f1:9.3f}  {w_caught:>3}/{windows} {w_false:>4}"
               f"          {p_caught:>3}/{windows} {p_false:>4}")
     print("* rrcf's F1 and alarms use the best threshold on its CoDisp, chosen with the labels (an oracle).")
 

@@ -51,3 +51,24 @@ public struct PartitionID: Sendable, Hashable, Comparable, CustomStringConvertib
 
     public var description: String { "\(topic)[\(partition)]" }
 }
+
+/// An operator whose state is kept per key within each input partition and is too large
+/// to snapshot a whole partition at every checkpoint (a random cut forest per key). The
+/// runtime snapshots the keys that changed, every `snapshotIntervalMs` and at hand-offs,
+/// then records the input offset the snapshots are valid at (a watermark). A process
+/// that takes the partition over restores the keys and re-reads the input from the
+/// watermark to the committed offset to relearn, writing nothing for those records.
+public protocol KeyedStateOperator: StreamOperator {
+    /// How often changed keys are snapshotted (besides hand-offs and shutdown).
+    var snapshotIntervalMs: Int { get }
+    /// Keys of `partition` whose state changed since the last call for it; the call
+    /// clears them.
+    func takeChangedKeys(partition: PartitionID) -> [String]
+    /// The state of one key, or nil when it holds none.
+    func snapshot(partition: PartitionID, key: String) throws -> [UInt8]?
+    /// Installs a key's state taken by `snapshot` when the input stood at `nextOffset`:
+    /// records of this key below that offset are already learned and must be skipped.
+    func restore(partition: PartitionID, key: String, nextOffset: Int64, from bytes: [UInt8]) throws
+    /// Forgets a partition that this process no longer owns.
+    func drop(partition: PartitionID)
+}

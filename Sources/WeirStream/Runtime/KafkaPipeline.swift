@@ -40,6 +40,14 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     private var failure: PipelineError?
     private var outputs: [OutgoingMessage] = []
     private var lastCheckpoint = ContinuousClock.now
+    private var lastKeyedSnapshot = ContinuousClock.now
+    /// Per slot, the offset after the last record processed (relearned or not), -1 before any.
+    private var positions: [Int64] = []
+    /// Partitions being relearned after a hand-off: records below this offset update
+    /// keyed state and write nothing (their outputs went out before the hand-off).
+    private var replayUntil: [PartitionID: Int64] = [:]
+    /// Partitions whose keyed operators (by index) still need their first watermark.
+    private var unmarkedKeyedStarts: [PartitionID: [Int]] = [:]
     private var transactionOpen = false
     /// An output of the open transaction failed: abort it instead of committing.
     private var transactionDoomed = false
@@ -76,7 +84,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         // record over the limit by itself, and a 16 MB default quadrupled p50 latency on
         // 4 partitions (benchmarks/README.md).
         if spec.delivery == .exactlyOnce { merged.setDefault("isolation.level", "read_committed") }
-        let stateful = !processor.statefulOperators.isEmpty
+        let stateful = !processor.statefulOperators.isEmpty || !processor.keyedOperators.isEmpty
         changelog = stateful ? StateChangelog(topic: spec.stateChangelogTopic ?? "\(source.group).\(spec.name).state") : nil
 
         let needsProducer = SinkFactory.needsProducer(spec) || stateful || spec.delivery == .exactlyOnce
@@ -185,6 +193,18 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         if transactionDoomed { return }
         let partition = PartitionID(topic: message.topic, partition: message.partition)
         let slot = slotFor(partition)
+        if let until = replayUntil[partition] {
+            if message.offset < until {
+                relearn(message, slot: slot)
+                if message.offset + 1 >= until { replayUntil[partition] = nil }
+                return
+            }
+            replayUntil[partition] = nil
+        }
+        if unmarkedKeyedStarts[partition] != nil {
+            do { try writeKeyedStart(partition, offset: message.offset) } catch { fail(error) }
+        }
+        positions[slot] = message.offset + 1
         let clock = ContinuousClock.now
         if spec.delivery == .exactlyOnce && !transactionOpen { beginTransaction() }
         trackers[slot].begin(message.offset)
@@ -219,6 +239,16 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             }
         }
         metrics.latency.recordNanoseconds((ContinuousClock.now - clock).totalNanoseconds)
+    }
+
+    /// Runs an already delivered record through the operators so keyed state relearns it;
+    /// its outputs and any error are dropped, and no offset is tracked for it.
+    private func relearn(_ message: KafkaMessage, slot: Int) {
+        positions[slot] = message.offset + 1
+        stats.recordsRelearned += 1
+        outputs.removeAll(keepingCapacity: true)
+        try? processor.process(message.rawRecord, into: &outputs)
+        outputs.removeAll(keepingCapacity: true)
     }
 
     private func write(_ message: OutgoingMessage, to sink: any EventSink, slot: Int, token: UInt64) throws(SinkFailure) {
@@ -295,6 +325,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         let slot = partitions.count
         partitions.append(partition)
         trackers.append(PartitionOffsetTracker())
+        positions.append(-1)
         inCounters.append(metrics.recordsInCounter(topic: partition.topic))
         slotOfPartition[partition] = slot
         return slot
@@ -332,13 +363,13 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     func checkpoint(synchronous: Bool) throws {
         lastCheckpoint = ContinuousClock.now
         if spec.delivery == .exactlyOnce {
-            try commitTransaction()
+            try commitTransaction(forceKeyed: synchronous)
             return
         }
         if changelog != nil, let producer {
             try kafka("flushing outputs") { () throws(KafkaError) in try producer.flush(timeoutMs: 60_000) }
             if let failure { throw failure }
-            try writeSnapshots()
+            try writeSnapshots(forceKeyed: synchronous)
             try kafka("flushing state snapshots") { () throws(KafkaError) in try producer.flush(timeoutMs: 60_000) }
             if let failure { throw failure }
         } else if synchronous, let producer {
@@ -366,8 +397,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
     }
 
-    private func writeSnapshots() throws {
+    private func writeSnapshots(forceKeyed: Bool = false) throws {
         guard let changelog, let producer else { return }
+        try writeKeyedSnapshots(force: forceKeyed)
         for (index, op) in processor.operators.enumerated() {
             guard let stateful = op as? any PartitionedStateOperator else { continue }
             for partition in stateful.takeChangedPartitions().sorted() where assigned.contains(partition) {
@@ -375,6 +407,32 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                       let slot = slotOfPartition[partition], let next = trackers[slot].committable else { continue }
                 let message = changelog.message(operatorIndex: index, partition: partition, nextOffset: next, state: state)
                 try send(message, producer: producer)
+            }
+        }
+    }
+
+    /// Keyed state: when the shortest snapshot interval has passed (or at a hand-off or
+    /// shutdown), each changed key's state, then per partition a watermark at the position
+    /// the snapshots are valid at. Keys go out before their watermark, so a watermark never
+    /// promises state the changelog does not hold.
+    private func writeKeyedSnapshots(force: Bool) throws {
+        guard let changelog, let producer, !processor.keyedOperators.isEmpty else { return }
+        let interval = processor.keyedOperators.map(\.snapshotIntervalMs).min() ?? 60_000
+        guard force || ContinuousClock.now - lastKeyedSnapshot >= .milliseconds(interval) else { return }
+        lastKeyedSnapshot = ContinuousClock.now
+        for (index, op) in processor.operators.enumerated() {
+            guard let keyed = op as? any KeyedStateOperator else { continue }
+            for partition in assigned.sorted() {
+                guard let slot = slotOfPartition[partition], positions[slot] >= 0, replayUntil[partition] == nil else { continue }
+                let position = positions[slot]
+                for key in keyed.takeChangedKeys(partition: partition) {
+                    guard let state = try keyed.snapshot(partition: partition, key: key) else { continue }
+                    for message in changelog.keyedMessages(operatorIndex: index, partition: partition, key: key,
+                                                           nextOffset: position, state: state) {
+                        try send(message, producer: producer)
+                    }
+                }
+                try send(changelog.watermarkMessage(operatorIndex: index, partition: partition, nextOffset: position), producer: producer)
             }
         }
     }
@@ -407,13 +465,13 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
     }
 
-    private func commitTransaction() throws {
+    private func commitTransaction(forceKeyed: Bool = false) throws {
         guard transactionOpen, let producer else { return }
         if transactionDoomed {
             try abortAndRewind(producer, reason: "an output of the transaction failed")
             return
         }
-        try writeSnapshots()
+        try writeSnapshots(forceKeyed: forceKeyed)
         var offsets: [PartitionID: Int64] = [:]
         for (slot, partition) in partitions.enumerated() where assigned.contains(partition) {
             if let next = trackers[slot].lastSeen.map({ $0 + 1 }) { offsets[partition] = next }
@@ -466,7 +524,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         lastInput = ContinuousClock.now
         for partition in newPartitions {
             assigned.insert(partition)
-            trackers[slotFor(partition)].reset()
+            let slot = slotFor(partition)
+            trackers[slot].reset()
+            positions[slot] = -1
         }
         guard changelog != nil else { return [:] }
         do {
@@ -480,17 +540,22 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
     }
 
-    /// Loads the latest snapshots of `partitions` and returns the offsets to resume
-    /// from where a snapshot is ahead of the committed offset.
+    /// Loads the latest snapshots of `partitions` and returns the offsets to resume from:
+    /// where a partition snapshot is ahead of the committed offset, its offset; where keyed
+    /// state's watermark is behind it, the watermark, with the records up to the committed
+    /// offset relearned without output.
     private func restoreState(for owned: [PartitionID], committed: [PartitionID: Int64]) throws -> [PartitionID: Int64] {
         guard let changelog else { return [:] }
-        let entries = try changelog.restore(partitions: Set(owned), configuration: configuration,
+        let restored = try changelog.restore(partitions: Set(owned), configuration: configuration,
                                               adminConfiguration: adminConfiguration, logger: logger)
         var resume: [PartitionID: Int64] = [:]
         for stateful in processor.statefulOperators {
             for partition in owned { stateful.drop(partition: partition) }
         }
-        for entry in entries {
+        for keyed in processor.keyedOperators {
+            for partition in owned { keyed.drop(partition: partition) }
+        }
+        for entry in restored.partitions {
             guard let stateful = processor.operators[safe: entry.operatorIndex] as? any PartitionedStateOperator else { continue }
             do {
                 try stateful.restore(partition: entry.partition, from: entry.state)
@@ -502,8 +567,52 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                 resume[entry.partition] = max(resume[entry.partition] ?? 0, entry.nextOffset)
             }
         }
-        logger.info("restored operator state", metadata: ["snapshots": "\(entries.count)", "partitions": "\(owned)"])
+        var relearnFrom: [PartitionID: Int64] = [:]
+        for entry in restored.keyed {
+            guard let keyed = processor.operators[safe: entry.operatorIndex] as? any KeyedStateOperator else { continue }
+            do {
+                try keyed.restore(partition: entry.partition, key: entry.key, nextOffset: entry.nextOffset, from: entry.state)
+            } catch {
+                throw PipelineError.state("cannot restore \(keyed.name) key '\(entry.key)' of \(entry.partition): \(error)")
+            }
+            // Without a watermark (a first snapshot round cut short), relearn from the key.
+            if restored.watermarks[StateChangelog.WatermarkKey(operatorIndex: entry.operatorIndex, partition: entry.partition)] == nil {
+                relearnFrom[entry.partition] = min(relearnFrom[entry.partition] ?? .max, entry.nextOffset)
+            }
+        }
+        for (key, offset) in restored.watermarks {
+            relearnFrom[key.partition] = min(relearnFrom[key.partition] ?? .max, offset)
+        }
+        for (partition, from) in relearnFrom {
+            guard let committedOffset = committed[partition], committedOffset >= 0, from < committedOffset, resume[partition] == nil else { continue }
+            resume[partition] = from
+            replayUntil[partition] = committedOffset
+            logger.info("relearning keyed state", metadata: ["partition": "\(partition)", "from": "\(from)", "until": "\(committedOffset)"])
+        }
+        markKeyedStart(owned, restored: restored)
+        logger.info("restored operator state", metadata: ["snapshots": "\(restored.partitions.count)",
+                                                         "keys": "\(restored.keyed.count)", "partitions": "\(owned)"])
         return resume
+    }
+
+    /// Keyed operators with no watermark yet on a partition they take over: the first
+    /// record processed there writes one at its own offset (their state before it is
+    /// empty), so a process that dies before its first snapshot round is relearned from
+    /// there rather than forgotten.
+    private func markKeyedStart(_ owned: [PartitionID], restored: StateChangelog.Restored) {
+        for (index, op) in processor.operators.enumerated() where op is any KeyedStateOperator {
+            for partition in owned where restored.watermarks[StateChangelog.WatermarkKey(operatorIndex: index, partition: partition)] == nil
+                && !restored.keyed.contains(where: { $0.operatorIndex == index && $0.partition == partition }) {
+                unmarkedKeyedStarts[partition, default: []].append(index)
+            }
+        }
+    }
+
+    private func writeKeyedStart(_ partition: PartitionID, offset: Int64) throws {
+        guard let changelog, let producer, let operators = unmarkedKeyedStarts.removeValue(forKey: partition) else { return }
+        for index in operators {
+            try send(changelog.watermarkMessage(operatorIndex: index, partition: partition, nextOffset: offset), producer: producer)
+        }
     }
 
     public func partitionsRevoked(_ revoked: [PartitionID]) {
@@ -531,6 +640,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             assigned.remove(partition)
             if let slot = slotOfPartition[partition] { trackers[slot].reset() }
             for op in processor.statefulOperators { op.drop(partition: partition) }
+            for op in processor.keyedOperators { op.drop(partition: partition) }
+            replayUntil[partition] = nil
+            unmarkedKeyedStarts[partition] = nil
         }
         paused.removeAll { partitions.contains($0) }
     }

@@ -10,6 +10,8 @@ public struct PipelineStats: Sendable, Equatable {
     public var transactionsAborted = 0
     /// Times consumption was paused because too many outputs were in flight.
     public var backpressurePauses = 0
+    /// Records re-read after a hand-off so keyed state relearns them (nothing written).
+    public var recordsRelearned = 0
 
     public init() {}
 
@@ -17,6 +19,7 @@ public struct PipelineStats: Sendable, Equatable {
         var text = "in=\(recordsIn) out=\(recordsOut) dead_lettered=\(deadLettered)"
         if commits > 0 { text += " commits=\(commits)" }
         if rebalances > 0 { text += " rebalances=\(rebalances)" }
+        if recordsRelearned > 0 { text += " relearned=\(recordsRelearned)" }
         if backpressurePauses > 0 { text += " backpressure_pauses=\(backpressurePauses)" }
         if transactionsCommitted > 0 || transactionsAborted > 0 {
             text += " txn_committed=\(transactionsCommitted) txn_aborted=\(transactionsAborted)"

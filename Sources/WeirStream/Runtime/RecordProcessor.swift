@@ -29,6 +29,10 @@ public final class RecordProcessor {
         operators.compactMap { $0 as? any PartitionedStateOperator }
     }
 
+    public var keyedOperators: [any KeyedStateOperator] {
+        operators.compactMap { $0 as? any KeyedStateOperator }
+    }
+
     public func open() throws {
         for op in operators { try op.open() }
     }

@@ -59,18 +59,19 @@ public struct StateChangelog {
                         value: Self.encode(nextOffset: nextOffset, state: state))
     }
 
-    /// Reads the whole changelog to its end and returns the latest snapshot per operator
-    /// and partition among `partitions`. Blocking; runs on the pipeline thread.
+    /// Reads the whole changelog to its end and returns, among `partitions`, the latest
+    /// snapshot per operator and partition, every key's latest complete keyed state and
+    /// the latest watermarks. Blocking; runs on the pipeline thread.
     public func restore(partitions: Set<PartitionID>, configuration: KafkaConfiguration,
                         adminConfiguration: KafkaConfiguration, logger: Logger,
-                        timeoutMs: Int = 60_000) throws -> [Entry] {
+                        timeoutMs: Int = 60_000) throws -> Restored {
         var config = configuration
         config["enable.partition.eof"] = "true"
         config["group.id"] = (config["group.id"] ?? "weir") + ".state-restore"
         config["isolation.level"] = "read_committed"
         let admin = try KafkaAdmin(configuration: adminConfiguration)
         guard let partitionCount = try admin.partitionCounts(topic: topic)[topic], partitionCount > 0 else {
-            return []
+            return Restored()
         }
         let reader = try KafkaConsumer(configuration: config, logger: logger)
         defer { try? reader.close() }
@@ -78,6 +79,9 @@ public struct StateChangelog {
             (PartitionID(topic: topic, partition: $0), Int64(-2)) // RD_KAFKA_OFFSET_BEGINNING
         })
         var latest: [String: Entry] = [:]
+        var watermarks: [WatermarkKey: Int64] = [:]
+        var chunks: [String: [Int: Chunk]] = [:]
+        var keyNames: [String: (Int, PartitionID, String)] = [:]
         var finished = Set<Int32>()
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         while finished.count < partitionCount {
@@ -86,15 +90,30 @@ public struct StateChangelog {
             }
             switch reader.poll(timeoutMs: 200) {
             case .message(let message)?:
-                guard let key = message.key, let (index, partition) = Self.parseKey(key) else { continue }
+                guard let key = message.key, let (index, partition, kind) = Self.parseAnyKey(key) else { continue }
                 guard partitions.contains(partition) else { continue }
-                guard let value = message.value else {
-                    latest["\(index)|\(partition)"] = nil // tombstone
-                    continue
+                let name = "changelog \(topic)[\(message.partition)]@\(message.offset)"
+                switch kind {
+                case .partition:
+                    guard let value = message.value else {
+                        latest["\(index)|\(partition)"] = nil // tombstone
+                        continue
+                    }
+                    let decoded = try Self.decode(value, name: name)
+                    latest["\(index)|\(partition)"] = Entry(operatorIndex: index, partition: partition,
+                                                            nextOffset: decoded.nextOffset, state: decoded.state)
+                case .watermark:
+                    guard let value = message.value else { continue }
+                    watermarks[WatermarkKey(operatorIndex: index, partition: partition)] = try Self.decode(value, name: name).nextOffset
+                case .chunk(let chunk, let stateKey):
+                    let id = "\(index)|\(partition)|\(stateKey)"
+                    keyNames[id] = (index, partition, stateKey)
+                    guard let value = message.value else {
+                        chunks[id] = nil // tombstone: the key was deleted
+                        continue
+                    }
+                    chunks[id, default: [:]][chunk] = try Self.decodeChunk(value, name: name)
                 }
-                let decoded = try Self.decode(value, name: "changelog \(topic)[\(message.partition)]@\(message.offset)")
-                latest["\(index)|\(partition)"] = Entry(operatorIndex: index, partition: partition,
-                                                        nextOffset: decoded.nextOffset, state: decoded.state)
             case .partitionEOF(let partition, _)?:
                 finished.insert(partition.partition)
             case .error(let error)?:
@@ -103,6 +122,14 @@ public struct StateChangelog {
                 continue
             }
         }
-        return Array(latest.values)
+        return Restored(partitions: Array(latest.values), keyed: Self.assemble(chunks, keys: keyNames, logger: logger),
+                        watermarks: watermarks)
+    }
+
+    /// Everything the changelog holds for some partitions.
+    public struct Restored: Sendable {
+        public var partitions: [Entry] = []
+        public var keyed: [KeyedEntry] = []
+        public var watermarks: [WatermarkKey: Int64] = [:]
     }
 }

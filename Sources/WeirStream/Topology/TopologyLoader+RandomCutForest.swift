@@ -5,7 +5,7 @@ extension TopologyLoader {
         "features", "key_field", "shingle_size", "num_trees", "sample_size", "time_decay", "output_after", "seed",
         "transform", "transform_decay", "scoring", "forest_mode", "imputation", "fill_values", "z_factor", "absolute_threshold",
         "initial_threshold", "ignore_near_expected", "ignore_near_expected_relative", "noise_factor",
-        "attribution_every_input", "output", "max_resident_keys", "state_dir", "model", "model_version",
+        "attribution_every_input", "output", "max_resident_keys", "state_dir", "snapshot_interval_ms", "model", "model_version",
     ]
 
     /// A `random_cut_forest` operator: forest and thresholder settings under the names the
@@ -65,6 +65,7 @@ extension TopologyLoader {
         if spec.output == .kinesis { spec.detector.attributeEveryInput = true }
         if let value = try body.optional("max_resident_keys") { spec.maxResidentKeys = try positive(value) }
         spec.stateDirectory = try body.optional("state_dir")?.string()
+        if let value = try body.optional("snapshot_interval_ms") { spec.snapshotIntervalMs = try positive(value) }
         spec.seedModel = try body.optional("model")?.string()
         if let value = try body.optional("model_version") { spec.modelVersion = try value.string() }
         if let problem = spec.detector.problem() { throw body.error(problem) }

@@ -10,7 +10,7 @@ import WeirRCF
 /// to the state directory and read back when their key returns. Checkpoints write every
 /// forest that changed since the last one, so a restarted process resumes each key where
 /// it stopped.
-public final class RandomCutForestOperator: StreamOperator {
+public final class RandomCutForestOperator: KeyedStateOperator {
     public let name = "random_cut_forest"
     public let spec: RandomCutForestOperatorSpec
     /// Names of the input values, for the expected values and the explanation.
@@ -20,6 +20,10 @@ public final class RandomCutForestOperator: StreamOperator {
     private var resident: [StateKey: Resident] = [:]
     private var clock: Int64 = 0
     private let logger = Logger(label: "weir.rcf")
+    /// Keys changed since their last snapshot to the changelog, per partition.
+    private var changedKeys: [PartitionID: Set<String>] = [:]
+    /// Per key restored from the changelog, the input offset its state has learned up to.
+    private var learnedThrough: [StateKey: Int64] = [:]
     /// Forests read back from the state directory, evicted, and created since start.
     public private(set) var restoredCount = 0, evictedCount = 0, createdCount = 0
 
@@ -66,7 +70,16 @@ public final class RandomCutForestOperator: StreamOperator {
             key = scored.keyText
         }
         let stateKey = StateKey(partition: PartitionID(topic: scored.origin.topic, partition: scored.origin.partition), key: key)
+        if let through = learnedThrough[stateKey] {
+            // Already in the restored state: relearning it would count it twice.
+            guard scored.origin.offset >= through else {
+                output.append(scored)
+                return
+            }
+            learnedThrough[stateKey] = nil
+        }
         let detector = try detector(for: stateKey)
+        changedKeys[stateKey.partition, default: []].insert(key)
         let result = detector.process(values, timestamp: scored.timestamp)
         switch spec.output {
         case .weir: writeWeir(result, into: &scored.fields)
@@ -169,6 +182,40 @@ public final class RandomCutForestOperator: StreamOperator {
 
     public func close() throws {
         try checkpoint()
+    }
+
+    public var snapshotIntervalMs: Int { spec.snapshotIntervalMs }
+
+    public func takeChangedKeys(partition: PartitionID) -> [String] {
+        defer { changedKeys[partition] = nil }
+        return (changedKeys[partition] ?? []).sorted()
+    }
+
+    public func snapshot(partition: PartitionID, key: String) throws -> [UInt8]? {
+        if let entry = resident[StateKey(partition: partition, key: key)] { return entry.detector.encoded() }
+        return store?.load(partition: partition, key: key)
+    }
+
+    /// With a state directory the restored forest goes there (read when its key returns),
+    /// so taking over many keys does not fill memory; without one it stays resident.
+    public func restore(partition: PartitionID, key: String, nextOffset: Int64, from bytes: [UInt8]) throws {
+        let stateKey = StateKey(partition: partition, key: key)
+        let detector = try ThresholdedRandomCutForest(encoded: bytes, name: "changelog state of '\(key)' in \(partition)")
+        learnedThrough[stateKey] = nextOffset
+        if let store {
+            try store.save(bytes, partition: partition, key: key)
+            resident[stateKey] = nil
+        } else {
+            clock += 1
+            resident[stateKey] = Resident(detector: detector, lastUsed: clock, dirty: false)
+            if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
+        }
+    }
+
+    public func drop(partition: PartitionID) {
+        for key in resident.keys where key.partition == partition { resident[key] = nil }
+        for key in learnedThrough.keys where key.partition == partition { learnedThrough[key] = nil }
+        changedKeys[partition] = nil
     }
 
     private func writeWeir(_ result: AnomalyDescriptor, into fields: inout JSONObject) {

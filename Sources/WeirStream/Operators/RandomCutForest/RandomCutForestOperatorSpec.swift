@@ -25,6 +25,9 @@ public struct RandomCutForestOperatorSpec: Sendable, Equatable {
     public var stateDirectory: String?
     /// A forest from `weir train randomcutforest` (its `forest.rcf`) that seeds each new key.
     public var seedModel: String?
+    /// How often forests that changed are snapshotted to the Kafka changelog (also at
+    /// hand-offs and shutdown); a new owner relearns the records since the last snapshot.
+    public var snapshotIntervalMs = 60_000
     /// Written into every output so consumers can tell which model scored a record.
     public var modelVersion = "online"
 
