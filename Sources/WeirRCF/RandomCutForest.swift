@@ -299,15 +299,7 @@ public final class RandomCutForest {
 
     /// Restores a forest from `encoded()`; `name` labels errors (a snapshot id or file).
     public convenience init(encoded bytes: [UInt8], name: String) throws(BinaryReader.Failure) {
-        var reader = BinaryReader(bytes, name: name)
-        guard bytes.count > Self.magic.count + 4, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
-            throw reader.error("not a Weir random cut forest (expected magic WEIRRCF1)")
-        }
-        var trailer = BinaryReader(Array(bytes.suffix(4)), name: name)
-        guard try trailer.read(UInt32.self) == CRC32.checksum(bytes.dropLast(4)) else {
-            throw reader.error("checksum mismatch: the forest state is corrupt or truncated")
-        }
-        reader = BinaryReader(Array(bytes.dropLast(4)), name: name, offset: Self.magic.count)
+        var reader = try BinaryReader.checkedBody(bytes, magic: Self.magic, name: name, what: "Weir random cut forest state")
         let version: UInt16 = try reader.read()
         guard version == Self.stateVersion else { throw reader.error("unsupported forest state version \(version)") }
         var configuration = Configuration(dimensions: Int(try reader.read(UInt32.self)))

@@ -400,15 +400,7 @@ public final class ThresholdedRandomCutForest {
 
     /// Restores a detector from `encoded()`; `name` labels errors.
     public convenience init(encoded bytes: [UInt8], name: String) throws(BinaryReader.Failure) {
-        var reader = BinaryReader(bytes, name: name)
-        guard bytes.count > Self.magic.count + 4, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
-            throw reader.error("not a Weir thresholded forest (expected magic WEIRTRCF)")
-        }
-        var trailer = BinaryReader(Array(bytes.suffix(4)), name: name)
-        guard try trailer.read(UInt32.self) == CRC32.checksum(bytes.dropLast(4)) else {
-            throw reader.error("checksum mismatch: the detector state is corrupt or truncated")
-        }
-        reader = BinaryReader(Array(bytes.dropLast(4)), name: name, offset: Self.magic.count)
+        var reader = try BinaryReader.checkedBody(bytes, magic: Self.magic, name: name, what: "Weir thresholded forest state")
         let version: UInt16 = try reader.read()
         guard version == Self.stateVersion else { throw reader.error("unsupported detector state version \(version)") }
         var configuration = Configuration(inputDimensions: Int(try reader.read(UInt32.self)))
