@@ -92,9 +92,12 @@ public final class RandomCutForest {
         guard isReady else { return 0 }
         return point.withUnsafeBufferPointer { buffer in
             var total = 0.0
-            // By index, so each tree is read in place rather than copied.
+            // Through the array's buffer, so each tree is read in place: a copy of the
+            // struct would retain and release each of its arrays, per tree and point.
             store.withValues { points in
-                for index in trees.indices { total += trees[index].anomalyScore(buffer, points: points) }
+                trees.withUnsafeMutableBufferPointer { forest in
+                    for index in forest.indices { total += forest[index].anomalyScoreInPlace(buffer, points: points) }
+                }
             }
             return total / Double(trees.count)
         }

@@ -178,13 +178,18 @@ public struct RandomCutTree: Sendable {
                 replaceChild(of: owner, node, with: split)
                 setParent(of: node, to: split)
                 var ancestor = owner
+                // Once an ancestor's box already holds the point, so do all above it.
+                var growing = true
                 while ancestor != Self.none {
                     mass[Int(ancestor)] += 1
-                    for d in 0..<dimensions {
-                        let value = points[Int(index) * dimensions + d]
-                        let offset = Int(ancestor) * dimensions + d
-                        boxMin[offset] = min(boxMin[offset], value)
-                        boxMax[offset] = max(boxMax[offset], value)
+                    if growing {
+                        growing = false
+                        for d in 0..<dimensions {
+                            let value = points[Int(index) * dimensions + d]
+                            let offset = Int(ancestor) * dimensions + d
+                            if value < boxMin[offset] { boxMin[offset] = value; growing = true }
+                            if value > boxMax[offset] { boxMax[offset] = value; growing = true }
+                        }
                     }
                     ancestor = parent[Int(ancestor)]
                 }
@@ -227,13 +232,20 @@ public struct RandomCutTree: Sendable {
         replaceChild(of: grandparent, owner, with: sibling)
         freeNodes.append(owner)
         var ancestor = grandparent
+        // Once an ancestor's box comes out unchanged, the boxes above it are unchanged too.
+        var shrinking = true
         while ancestor != Self.none {
             let a = Int(ancestor)
             mass[a] -= 1
-            for d in 0..<dimensions {
-                let (l1, h1) = range(left[a], d, points), (l2, h2) = range(right[a], d, points)
-                boxMin[a * dimensions + d] = min(l1, l2)
-                boxMax[a * dimensions + d] = max(h1, h2)
+            if shrinking {
+                shrinking = false
+                for d in 0..<dimensions {
+                    let (l1, h1) = range(left[a], d, points), (l2, h2) = range(right[a], d, points)
+                    let low = min(l1, l2), high = max(h1, h2)
+                    if low != boxMin[a * dimensions + d] || high != boxMax[a * dimensions + d] { shrinking = true }
+                    boxMin[a * dimensions + d] = low
+                    boxMax[a * dimensions + d] = high
+                }
             }
             ancestor = parent[a]
         }
@@ -244,6 +256,14 @@ public struct RandomCutTree: Sendable {
     /// AWS library): a point isolated near the root scores high, one deep in a dense
     /// region low. Not modified by scoring.
     public func anomalyScore(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>) -> Double {
+        guard let root else { return 0 }
+        return score(root, depth: 0, point, points).score * log2(Double(totalMass) + 1)
+    }
+
+    /// `anomalyScore` for a tree the caller holds exclusively (an element of a mutable
+    /// buffer): taking `self` in place spares the copy, and the retain and release of every
+    /// array in it, that a borrowed element read through a pointer costs.
+    public mutating func anomalyScoreInPlace(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>) -> Double {
         guard let root else { return 0 }
         // log2(mass + 1): the AWS library's normalisation of a tree's score.
         return score(root, depth: 0, point, points).score * log2(Double(totalMass) + 1)
