@@ -25,6 +25,10 @@ public final class RandomCutForest {
         public var shingleSize = 1
         /// Cyclic (rotating) internal shingles instead of oldest-first ones.
         public var cyclicShingle = false
+        /// Share of tree nodes that keep their bounding box (1: all, fastest); the others
+        /// assemble theirs from their children when needed, trading time for memory (boxes
+        /// are most of a forest's bytes with long shingles).
+        public var boundingBoxCacheFraction = 1.0
 
         public init(dimensions: Int) {
             self.dimensions = dimensions
@@ -41,7 +45,8 @@ public final class RandomCutForest {
     public private(set) var shingle: ShingleBuilder?
 
     public static let magic = Array("WEIRRCF1".utf8)
-    public static let stateVersion: UInt16 = 1
+    /// 2: trees record their box cache fraction and box slots.
+    public static let stateVersion: UInt16 = 2
 
     public init(_ configuration: Configuration) {
         precondition(configuration.dimensions > 0 && configuration.numberOfTrees > 0 && configuration.sampleSize > 0,
@@ -50,7 +55,11 @@ public final class RandomCutForest {
         var seeds = RandomSource(seed: configuration.seed)
         let decay = configuration.timeDecay ?? 1 / (10 * Double(configuration.sampleSize))
         store = PointStore(dimensions: configuration.dimensions, capacity: configuration.sampleSize * 2)
-        trees = (0..<configuration.numberOfTrees).map { _ in RandomCutTree(dimensions: configuration.dimensions, seed: seeds.next()) }
+        precondition(configuration.boundingBoxCacheFraction >= 0 && configuration.boundingBoxCacheFraction <= 1,
+                     "the bounding box cache fraction lies in [0, 1]")
+        trees = (0..<configuration.numberOfTrees).map { _ in
+            RandomCutTree(dimensions: configuration.dimensions, seed: seeds.next(), cacheFraction: configuration.boundingBoxCacheFraction)
+        }
         samplers = (0..<configuration.numberOfTrees).map { _ in
             ReservoirSampler(capacity: configuration.sampleSize, timeDecay: decay,
                              initialAcceptFraction: configuration.initialAcceptFraction, seed: seeds.next())
@@ -323,6 +332,7 @@ public final class RandomCutForest {
         let store = try PointStore(from: &reader)
         var trees: [RandomCutTree] = []
         for _ in 0..<configuration.numberOfTrees { trees.append(try RandomCutTree(from: &reader)) }
+        configuration.boundingBoxCacheFraction = trees.first?.cacheFraction ?? 1
         var samplers: [ReservoirSampler] = []
         for _ in 0..<configuration.numberOfTrees { samplers.append(try ReservoirSampler(from: &reader)) }
         try reader.expectEnd()

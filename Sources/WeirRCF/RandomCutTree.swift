@@ -20,8 +20,16 @@ public struct RandomCutTree: Sendable {
     private var right: [Int32] = []
     private var parent: [Int32] = []
     private var mass: [Int32] = []
+    /// Cached bounding boxes: per node when every node caches (`boxSlot` empty), else per
+    /// slot of `boxSlot`. A node without a slot has its box assembled from its children.
     private var boxMin: [Float] = []
     private var boxMax: [Float] = []
+    /// Share of nodes that cache their box (the AWS library's boundingBoxCacheFraction).
+    public let cacheFraction: Double
+    /// Every node caches its box (fraction 1): the box of node n starts at n × dimensions.
+    private let cachesAll: Bool
+    /// Per node, its box slot or -1; empty when every node caches.
+    private var boxSlot: [Int32] = []
     private var freeNodes: [Int32] = []
 
     // Leaves (index l referenced as ~l, i.e. -1 - l).
@@ -36,9 +44,30 @@ public struct RandomCutTree: Sendable {
 
     static let none: Int32 = Int32.min
 
-    public init(dimensions: Int, seed: UInt64) {
+    public init(dimensions: Int, seed: UInt64, cacheFraction: Double = 1) {
+        precondition(cacheFraction >= 0 && cacheFraction <= 1, "the box cache fraction lies in [0, 1]")
         self.dimensions = dimensions
+        self.cacheFraction = cacheFraction
+        cachesAll = cacheFraction >= 1
         random = RandomSource(seed: seed)
+    }
+
+    /// Where node `n`'s cached box starts in `boxMin`/`boxMax`, or nil when it has none.
+    @inline(__always)
+    private func boxBase(_ n: Int) -> Int? {
+        if cachesAll { return n * dimensions }
+        let slot = boxSlot[n]
+        return slot >= 0 ? Int(slot) * dimensions : nil
+    }
+
+    /// Whether node index `n` caches its box: a fixed pseudo-random choice per index
+    /// (SplitMix64 of it), so it needs no random draw and survives reuse of the index.
+    private func cachesBox(_ n: Int) -> Bool {
+        var z = UInt64(n) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) * 0x1p-53 < cacheFraction
     }
 
     @inline(__always) static func isLeaf(_ reference: Int32) -> Bool { reference < 0 }
@@ -55,8 +84,19 @@ public struct RandomCutTree: Sendable {
             let value = points[Int(leafPoint[Self.leafIndex(reference)]) * dimensions + dimension]
             return (value, value)
         }
-        let offset = Int(reference) * dimensions + dimension
-        return (boxMin[offset], boxMax[offset])
+        let n = Int(reference)
+        if cachesAll { return (boxMin[n * dimensions + dimension], boxMax[n * dimensions + dimension]) }
+        let slot = boxSlot[n]
+        if slot >= 0 { return (boxMin[Int(slot) * dimensions + dimension], boxMax[Int(slot) * dimensions + dimension]) }
+        return assembledRange(n, dimension, points)
+    }
+
+    /// The range of a node without a cached box: the union of its children's (out of line
+    /// and recursive, so `range` itself stays inlinable).
+    @inline(never)
+    private func assembledRange(_ n: Int, _ dimension: Int, _ points: UnsafeBufferPointer<Float>) -> (Float, Float) {
+        let (l1, h1) = range(left[n], dimension, points), (l2, h2) = range(right[n], dimension, points)
+        return (min(l1, l2), max(h1, h2))
     }
 
     private mutating func newLeaf(point: Int32, parent owner: Int32) -> Int32 {
@@ -80,9 +120,15 @@ public struct RandomCutTree: Sendable {
         right.append(Self.none)
         parent.append(Self.none)
         mass.append(0)
-        boxMin.append(contentsOf: repeatElement(0, count: dimensions))
-        boxMax.append(contentsOf: repeatElement(0, count: dimensions))
-        return Int32(cutDimension.count - 1)
+        let node = cutDimension.count - 1
+        if cacheFraction >= 1 || cachesBox(node) {
+            if cacheFraction < 1 { boxSlot.append(Int32(boxMin.count / dimensions)) }
+            boxMin.append(contentsOf: repeatElement(0, count: dimensions))
+            boxMax.append(contentsOf: repeatElement(0, count: dimensions))
+        } else {
+            boxSlot.append(-1)
+        }
+        return Int32(node)
     }
 
     private mutating func setParent(of reference: Int32, to owner: Int32) {
@@ -169,24 +215,26 @@ public struct RandomCutTree: Sendable {
                     right[Int(split)] = leaf
                 }
                 mass[Int(split)] = massOf(node) + 1
-                for d in 0..<dimensions {
-                    let (lo, hi) = range(node, d, points)
-                    let value = points[Int(index) * dimensions + d]
-                    boxMin[Int(split) * dimensions + d] = min(lo, value)
-                    boxMax[Int(split) * dimensions + d] = max(hi, value)
+                if let base = boxBase(Int(split)) {
+                    for d in 0..<dimensions {
+                        let (lo, hi) = range(node, d, points)
+                        let value = points[Int(index) * dimensions + d]
+                        boxMin[base + d] = min(lo, value)
+                        boxMax[base + d] = max(hi, value)
+                    }
                 }
                 replaceChild(of: owner, node, with: split)
                 setParent(of: node, to: split)
                 var ancestor = owner
-                // Once an ancestor's box already holds the point, so do all above it.
+                // Once a cached ancestor's box already holds the point, so do all above it.
                 var growing = true
                 while ancestor != Self.none {
                     mass[Int(ancestor)] += 1
-                    if growing {
+                    if growing, let base = boxBase(Int(ancestor)) {
                         growing = false
                         for d in 0..<dimensions {
                             let value = points[Int(index) * dimensions + d]
-                            let offset = Int(ancestor) * dimensions + d
+                            let offset = base + d
                             if value < boxMin[offset] { boxMin[offset] = value; growing = true }
                             if value > boxMax[offset] { boxMax[offset] = value; growing = true }
                         }
@@ -237,14 +285,14 @@ public struct RandomCutTree: Sendable {
         while ancestor != Self.none {
             let a = Int(ancestor)
             mass[a] -= 1
-            if shrinking {
+            if shrinking, let base = boxBase(a) {
                 shrinking = false
                 for d in 0..<dimensions {
                     let (l1, h1) = range(left[a], d, points), (l2, h2) = range(right[a], d, points)
                     let low = min(l1, l2), high = max(h1, h2)
-                    if low != boxMin[a * dimensions + d] || high != boxMax[a * dimensions + d] { shrinking = true }
-                    boxMin[a * dimensions + d] = low
-                    boxMax[a * dimensions + d] = high
+                    if low != boxMin[base + d] || high != boxMax[base + d] { shrinking = true }
+                    boxMin[base + d] = low
+                    boxMax[base + d] = high
                 }
             }
             ancestor = parent[a]
@@ -288,7 +336,7 @@ public struct RandomCutTree: Sendable {
         let below = score(child, depth: depth + 1, point, points)
         if below.inside { return below }
         // In Double, as the attribution is, so that its parts add up to this score.
-        let separation = separationProbability(n, point)
+        let separation = separationProbability(n, point, points)
         if separation <= 0 { return (below.score, true) }
         return (separation / (Double(depth) + 1) + (1 - separation) * below.score, false)
     }
@@ -322,7 +370,7 @@ public struct RandomCutTree: Sendable {
             if below.seenMass > 0 { return (Double(mass[n] - below.seenMass) / Double(below.seenMass + 1), true, 0) }
             return below
         }
-        let separation = separationProbability(n, point)
+        let separation = separationProbability(n, point, points)
         if separation <= 0 { return (below.value, true, 0) }
         return (separation * Double(mass[n]) + (1 - separation) * below.value, false, 0)
     }
@@ -330,15 +378,65 @@ public struct RandomCutTree: Sendable {
     /// The probability that a random cut of the box of node `n` grown to hold `point`
     /// separates the point (0 when the point lies inside the box).
     @inline(__always)
-    private func separationProbability(_ n: Int, _ point: UnsafeBufferPointer<Float>) -> Double {
-        let base = n * dimensions
+    private func separationProbability(_ n: Int, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>) -> Double {
         var newRange = 0.0, growth = 0.0
-        for d in 0..<dimensions {
-            let low = Double(boxMin[base + d]), high = Double(boxMax[base + d]), x = Double(point[d])
-            newRange += max(high, x) - min(low, x)
-            growth += max(x - high, 0) + max(low - x, 0)
+        let base = cachesAll ? n * dimensions : Int(boxSlot[n]) * dimensions
+        if base >= 0 {
+            for d in 0..<dimensions {
+                let low = Double(boxMin[base + d]), high = Double(boxMax[base + d]), x = Double(point[d])
+                newRange += max(high, x) - min(low, x)
+                growth += max(x - high, 0) + max(low - x, 0)
+            }
+        } else {
+            return separationProbabilityAssembling(n, point, points)
         }
         return newRange > 0 ? growth / newRange : 0
+    }
+
+    /// `separationProbability` for a node without a cached box (kept out of line, so the
+    /// cached path stays small enough to inline).
+    @inline(never)
+    private func separationProbabilityAssembling(_ n: Int, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>) -> Double {
+        var newRange = 0.0, growth = 0.0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * dimensions) { box in
+            assembleBox(Int32(n), into: box.baseAddress!, box.baseAddress! + dimensions, points)
+            for d in 0..<dimensions {
+                let low = Double(box[d]), high = Double(box[dimensions + d]), x = Double(point[d])
+                newRange += max(high, x) - min(low, x)
+                growth += max(x - high, 0) + max(low - x, 0)
+            }
+        }
+        return newRange > 0 ? growth / newRange : 0
+    }
+
+    /// Writes the box of `reference` to `low` and `high`: its cached box, its point, or the
+    /// union of its children's boxes, in one walk for all dimensions.
+    private func assembleBox(_ reference: Int32, into low: UnsafeMutablePointer<Float>, _ high: UnsafeMutablePointer<Float>,
+                             _ points: UnsafeBufferPointer<Float>) {
+        if Self.isLeaf(reference) {
+            let base = Int(leafPoint[Self.leafIndex(reference)]) * dimensions
+            for d in 0..<dimensions {
+                low[d] = points[base + d]
+                high[d] = points[base + d]
+            }
+            return
+        }
+        let n = Int(reference)
+        if let base = boxBase(n) {
+            for d in 0..<dimensions {
+                low[d] = boxMin[base + d]
+                high[d] = boxMax[base + d]
+            }
+            return
+        }
+        assembleBox(left[n], into: low, high, points)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * dimensions) { other in
+            assembleBox(right[n], into: other.baseAddress!, other.baseAddress! + dimensions, points)
+            for d in 0..<dimensions {
+                low[d] = min(low[d], other[d])
+                high[d] = max(high[d], other[dimensions + d])
+            }
+        }
     }
 
     /// The neighbourhood of `point` in this tree: the deepest node on its path that holds
@@ -354,11 +452,12 @@ public struct RandomCutTree: Sendable {
             guard !Self.isLeaf(child), mass[Int(child)] >= minimumMass else { break }
             node = child
         }
-        let n = Int(node), base = n * dimensions
+        let n = Int(node)
         var ranges = [Double](repeating: 0, count: dimensions)
         for d in 0..<dimensions {
             let x = Double(point[d])
-            ranges[d] = max(Double(boxMax[base + d]), x) - min(Double(boxMin[base + d]), x)
+            let (low, high) = range(node, d, points)
+            ranges[d] = max(Double(high), x) - min(Double(low), x)
         }
         let floor = max(ranges.reduce(0, +) / Double(dimensions) * 1e-3, .leastNormalMagnitude)
         return (Int(mass[n]), ranges.reduce(1.0) { $0 * max($1, floor) })
@@ -409,10 +508,10 @@ public struct RandomCutTree: Sendable {
         let n = Int(node)
         let child = point[Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
         if attribute(child, depth: depth + 1, point, points, &high, &low) { return true }
-        let base = n * dimensions
         var newRange = 0.0, growth = 0.0
         for d in 0..<dimensions {
-            let lowEdge = Double(boxMin[base + d]), highEdge = Double(boxMax[base + d]), x = Double(point[d])
+            let (lowBound, highBound) = range(Int32(n), d, points)
+            let lowEdge = Double(lowBound), highEdge = Double(highBound), x = Double(point[d])
             newRange += max(highEdge, x) - min(lowEdge, x)
             growth += max(x - highEdge, 0) + max(lowEdge - x, 0)
         }
@@ -421,8 +520,9 @@ public struct RandomCutTree: Sendable {
         let contribution = 1 / (Double(depth) + 1)
         for d in 0..<dimensions {
             let x = Double(point[d])
-            high[d] = max(x - Double(boxMax[base + d]), 0) / newRange * contribution + (1 - separation) * high[d]
-            low[d] = max(Double(boxMin[base + d]) - x, 0) / newRange * contribution + (1 - separation) * low[d]
+            let (lowBound, highBound) = range(Int32(n), d, points)
+            high[d] = max(x - Double(highBound), 0) / newRange * contribution + (1 - separation) * high[d]
+            low[d] = max(Double(lowBound) - x, 0) / newRange * contribution + (1 - separation) * low[d]
         }
         return false
     }
@@ -467,10 +567,10 @@ public struct RandomCutTree: Sendable {
                        _ point: UnsafeBufferPointer<Float>, _ missing: [Bool], _ points: UnsafeBufferPointer<Float>)
         -> (candidate: Int32, score: Double, inside: Bool) {
         if below.inside { return below }
-        let base = n * dimensions
         var newRange = 0.0, growth = 0.0
         for d in 0..<dimensions {
-            let low = Double(boxMin[base + d]), high = Double(boxMax[base + d])
+            let (lowBound, highBound) = range(Int32(n), d, points)
+            let low = Double(lowBound), high = Double(highBound)
             let x = missing[d] ? Double(points[Int(below.candidate) * dimensions + d]) : Double(point[d])
             newRange += max(high, x) - min(low, x)
             growth += max(x - high, 0) + max(low - x, 0)
@@ -494,7 +594,7 @@ public struct RandomCutTree: Sendable {
     /// Bytes held by this tree's node arrays (their element counts, not reserved room).
     public var memoryBytes: Int {
         cutDimension.count * 4 + cutValue.count * 4 + left.count * 4 + right.count * 4 + parent.count * 4 + mass.count * 4
-            + (boxMin.count + boxMax.count) * 4 + freeNodes.count * 4
+            + (boxMin.count + boxMax.count) * 4 + boxSlot.count * 4 + freeNodes.count * 4
             + leafPoint.count * 4 + leafMass.count * 4 + leafParent.count * 4 + freeLeaves.count * 4
     }
 
@@ -513,8 +613,9 @@ public struct RandomCutTree: Sendable {
             }
             if mass[n] != massOf(left[n]) + massOf(right[n]) { return "node \(n) mass \(mass[n]) != children's" }
             for d in 0..<dimensions {
+                guard let base = boxBase(n) else { break }
                 let (l1, h1) = range(left[n], d, points), (l2, h2) = range(right[n], d, points)
-                if boxMin[n * dimensions + d] != min(l1, l2) || boxMax[n * dimensions + d] != max(h1, h2) {
+                if boxMin[base + d] != min(l1, l2) || boxMax[base + d] != max(h1, h2) {
                     return "node \(n) box in dimension \(d) is not its children's union"
                 }
             }
@@ -536,6 +637,8 @@ public struct RandomCutTree: Sendable {
         writer.write(array: mass)
         writer.write(floats: boxMin)
         writer.write(floats: boxMax)
+        writer.write(cacheFraction)
+        writer.write(array: boxSlot)
         writer.write(array: freeNodes)
         writer.write(array: leafPoint)
         writer.write(array: leafMass)
@@ -558,6 +661,9 @@ public struct RandomCutTree: Sendable {
         mass = try reader.readArray()
         boxMin = try reader.readFloats()
         boxMax = try reader.readFloats()
+        cacheFraction = try reader.readDouble()
+        cachesAll = cacheFraction >= 1
+        boxSlot = try reader.readArray()
         freeNodes = try reader.readArray()
         leafPoint = try reader.readArray()
         leafMass = try reader.readArray()
@@ -568,7 +674,9 @@ public struct RandomCutTree: Sendable {
         totalMass = Int(try reader.read(Int64.self))
         let nodes = cutDimension.count
         guard dimensions > 0, [cutValue.count, left.count, right.count, parent.count, mass.count].allSatisfy({ $0 == nodes }),
-              boxMin.count == nodes * dimensions, boxMax.count == nodes * dimensions,
+              cacheFraction >= 0 && cacheFraction <= 1, boxMin.count == boxMax.count, boxMin.count % dimensions == 0,
+              cacheFraction < 1 ? boxSlot.count == nodes && boxSlot.allSatisfy({ $0 < boxMin.count / dimensions })
+                                : boxSlot.isEmpty && boxMin.count == nodes * dimensions,
               leafMass.count == leafPoint.count, leafParent.count == leafPoint.count else {
             throw reader.error("inconsistent tree arrays")
         }

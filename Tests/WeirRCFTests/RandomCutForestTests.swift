@@ -275,4 +275,38 @@ extension RandomCutForestTests {
         #expect(centre > 0.159 / 2 && centre < 0.159 * 2, "centre \(centre)")
         #expect(edge < centre / 3, "edge \(edge) vs centre \(centre)")
     }
+
+    /// Boxes are a cache: a forest that keeps a third of them, or none, computes the same
+    /// scores, attributions and imputations as one that keeps all, in fewer bytes.
+    @Test func boundingBoxCacheFractionChangesMemoryNotResults() throws {
+        func forest(_ fraction: Double) -> RandomCutForest {
+            var configuration = RandomCutForest.Configuration(dimensions: 8)
+            configuration.shingleSize = 8
+            configuration.seed = 81
+            configuration.numberOfTrees = 20
+            configuration.boundingBoxCacheFraction = fraction
+            return RandomCutForest(configuration)
+        }
+        let all = forest(1), third = forest(0.3), none = forest(0)
+        var series = sine(2_000, seed: 82)
+        series[1_500] += 30
+        for value in series {
+            let expected = all.scoreAndUpdate(vector: [value])
+            #expect(third.scoreAndUpdate(vector: [value]) == expected)
+            #expect(none.scoreAndUpdate(vector: [value]) == expected)
+        }
+        let probe = Array(series[1_493...1_500])
+        #expect(third.attribution(probe).high == all.attribution(probe).high)
+        #expect(none.displacementScore(probe) == all.displacementScore(probe))
+        var gap = probe
+        gap[3] = .nan
+        #expect(third.impute(gap) == all.impute(gap))
+        #expect(third.validate() == nil && none.validate() == nil, "\(third.validate() ?? none.validate() ?? "")")
+        #expect(third.memoryBytes < all.memoryBytes * 3 / 4, "\(third.memoryBytes) vs \(all.memoryBytes) bytes")
+        #expect(none.memoryBytes < third.memoryBytes)
+        let restored = try RandomCutForest(encoded: third.encoded(), name: "third")
+        #expect(restored.encoded() == third.encoded())
+        #expect(restored.configuration.boundingBoxCacheFraction == 0.3)
+        #expect(restored.scoreAndUpdate(vector: [50]) == all.scoreAndUpdate(vector: [50]))
+    }
 }

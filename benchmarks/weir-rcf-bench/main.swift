@@ -1,7 +1,7 @@
 // Release-mode throughput of Weir's random cut forest (score, then update, per point),
 // printed as JSON for benchmarks/run_rcf.py, which runs rrcf on the same series.
 //
-//   weir-rcf-bench SERIES_FILE SHINGLE [TREES] [SAMPLES]
+//   weir-rcf-bench SERIES_FILE SHINGLE [TREES] [SAMPLES] [BOX_CACHE_FRACTION]
 //   weir-rcf-bench --grades DATASET_CSV    (t,value,label: prints score and grade per line)
 import Foundation
 import WeirRCF
@@ -34,6 +34,7 @@ let series = text.split(separator: "\n").compactMap { Float($0) }
 var configuration = RandomCutForest.Configuration(dimensions: shingle)
 configuration.numberOfTrees = arguments.count > 3 ? Int(arguments[3]) ?? 50 : 50
 configuration.sampleSize = arguments.count > 4 ? Int(arguments[4]) ?? 256 : 256
+configuration.boundingBoxCacheFraction = arguments.count > 5 ? Double(arguments[5]) ?? 1 : 1
 configuration.seed = 42
 let forest = RandomCutForest(configuration)
 var window: [Float] = []
@@ -49,4 +50,4 @@ for value in series {
 }
 let elapsed = (ContinuousClock.now - start).components
 let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-print(#"{"impl":"weir","shingle":\#(shingle),"points":\#(points),"seconds":\#(seconds),"points_per_s":\#(Double(points) / seconds),"mean_score":\#(checksum / Double(points)),"forest_bytes":\#(forest.memoryBytes)}"#)
+print(#"{"impl":"weir","shingle":\#(shingle),"points":\#(points),"seconds":\#(seconds),"points_per_s":\#(Double(points) / seconds),"mean_score":\#(checksum / Double(points)),"forest_bytes":\#(forest.memoryBytes),"box_cache_fraction":\#(configuration.boundingBoxCacheFraction)}"#)

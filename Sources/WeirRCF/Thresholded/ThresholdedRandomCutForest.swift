@@ -46,6 +46,8 @@ public final class ThresholdedRandomCutForest {
         public var shingleSize = 4
         public var numberOfTrees = 50
         public var sampleSize = 256
+        /// See `RandomCutForest.Configuration.boundingBoxCacheFraction`.
+        public var boundingBoxCacheFraction = 1.0
         /// λ of the samplers (1 / (10 × sampleSize) by default).
         public var timeDecay: Double?
         public var outputAfter: Int?
@@ -83,6 +85,9 @@ public final class ThresholdedRandomCutForest {
             if shingleSize < 1 { return "shingle_size must be at least 1, got \(shingleSize)" }
             if numberOfTrees < 1 { return "num_trees must be at least 1, got \(numberOfTrees)" }
             if sampleSize < 2 { return "sample_size must be at least 2, got \(sampleSize)" }
+            if !(boundingBoxCacheFraction >= 0 && boundingBoxCacheFraction <= 1) {
+                return "bounding_box_cache_fraction must be in [0, 1], got \(boundingBoxCacheFraction)"
+            }
             if let decay = timeDecay, !(decay >= 0 && decay < 1) { return "time_decay must be in [0, 1), got \(decay)" }
             if let decay = transformDecay, !(decay > 0 && decay < 1) { return "transform_decay must be in (0, 1), got \(decay)" }
             if case .fixed(let values) = imputation, values.count != inputDimensions {
@@ -137,6 +142,7 @@ public final class ThresholdedRandomCutForest {
         forestConfiguration.timeDecay = configuration.timeDecay
         forestConfiguration.outputAfter = configuration.outputAfter
         forestConfiguration.seed = configuration.seed
+        forestConfiguration.boundingBoxCacheFraction = configuration.boundingBoxCacheFraction
         forest = RandomCutForest(forestConfiguration)
         var thresholds = configuration.thresholds
         thresholds.decay = configuration.timeDecay ?? 1 / (10 * Double(configuration.sampleSize))
@@ -449,6 +455,7 @@ public final class ThresholdedRandomCutForest {
         configuration.timeDecay = forest.configuration.timeDecay
         configuration.outputAfter = forest.configuration.outputAfter
         configuration.seed = forest.configuration.seed
+        configuration.boundingBoxCacheFraction = forest.configuration.boundingBoxCacheFraction
         if let problem = configuration.problem() { throw reader.error("invalid detector configuration: \(problem)") }
         let dims = configuration.baseDimensions
         guard forest.configuration.dimensions == dims * configuration.shingleSize,

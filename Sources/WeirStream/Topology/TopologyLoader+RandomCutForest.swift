@@ -2,7 +2,7 @@ import WeirRCF
 
 extension TopologyLoader {
     static let randomCutForestKeys = [
-        "features", "key_field", "shingle_size", "num_trees", "sample_size", "time_decay", "output_after", "seed",
+        "features", "key_field", "shingle_size", "num_trees", "sample_size", "bounding_box_cache_fraction", "time_decay", "output_after", "seed",
         "transform", "transform_decay", "scoring", "forest_mode", "imputation", "fill_values", "z_factor", "absolute_threshold",
         "initial_threshold", "ignore_near_expected", "ignore_near_expected_relative", "noise_factor",
         "attribution_every_input", "output", "max_resident_keys", "state_dir", "snapshot_interval_ms", "model", "model_version",
@@ -19,6 +19,7 @@ extension TopologyLoader {
         if let value = try body.optional("shingle_size") { detector.shingleSize = try positive(value) }
         if let value = try body.optional("num_trees") { detector.numberOfTrees = try positive(value) }
         if let value = try body.optional("sample_size") { detector.sampleSize = try positive(value) }
+        if let value = try body.optional("bounding_box_cache_fraction") { detector.boundingBoxCacheFraction = try value.double() }
         if let value = try body.optional("time_decay") { detector.timeDecay = try value.double() }
         if let value = try body.optional("output_after") { detector.outputAfter = try positive(value) }
         if let value = try body.optional("seed") { detector.seed = UInt64(truncatingIfNeeded: try value.int()) }
