@@ -72,7 +72,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirTestSupport"],
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirTestSupport"],
                     swiftSettings: strict),
     ]
 )

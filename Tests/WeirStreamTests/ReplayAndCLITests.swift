@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirCore
+import WeirMath
 import WeirKafka
 import WeirTestSupport
 @testable import WeirStream
@@ -159,6 +160,39 @@ struct ReplayAndCLITests {
         let result = try WeirProcess.run(["validate", "bad.yaml"], in: folder)
         #expect(result.status == 2)
         #expect(result.stderr.contains("bad.yaml:4: key 'delivery': expected at_least_once or exactly_once"), "\(result.stderr)")
+    }
+
+    /// A forest trained offline by `weir train rcf` seeds each key's online forest: scores
+    /// come from the first record on (an unseeded forest scores 0 until it has seen a
+    /// quarter of its sample), and a far-off point scores far above a typical one.
+    @Test func trainedForestSeedsTheStreamOperator() throws {
+        let folder = try TestPaths.scratchFolder("cli-rcf-seed")
+        var random = RandomSource(seed: 4)
+        var train = ""
+        for _ in 0..<2_000 { train += "\(random.normal()),\(random.normal())\n" }
+        _ = try write(train, to: folder, "train.csv")
+        let trained = try WeirProcess.run(["train", "rcf", "--channel", "train=train.csv", "--content-type", "train=text/csv;label_size=0",
+                                           "--hp", "feature_dim=2", "--hp", "num_trees=50", "--hp", "num_samples_per_tree=256",
+                                           "--model-dir", "model"], in: folder)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        _ = try write(#"{"k":"a","x":0.1,"y":-0.2}\#n{"k":"a","x":9,"y":9}\#n{"k":"b","x":-0.3,"y":0.4}\#n"#, to: folder, "in.jsonl")
+        _ = try write("""
+            name: seeded
+            source: {file: {path: in.jsonl}}
+            schema: {key: k, features: [x, y]}
+            operators:
+              - random_cut_forest: {shingle_size: 1, model: model/forest.rcf, model_version: rcf-batch-1}
+            sinks: [file: {path: out.jsonl}]
+            """, to: folder, "seeded.yaml")
+        let replayed = try WeirProcess.run(["replay", "seeded.yaml"], in: folder)
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        let outputs = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue! }
+        #expect(outputs.count == 3)
+        let scores = outputs.map { $0["anomaly_score"]?.doubleValue ?? 0 }
+        #expect(scores[0] > 0 && scores[2] > 0, "seeded forests score at once: \(scores)")
+        #expect(scores[1] > 3 * scores[0], "\(scores)")
+        #expect(outputs.allSatisfy { $0["model_version"] == .string("rcf-batch-1") })
     }
 
     @Test func unknownOptionIsNamed() throws {

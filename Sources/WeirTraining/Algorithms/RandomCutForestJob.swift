@@ -13,6 +13,7 @@ import WeirRCF
 /// precision, recall and F1 of that threshold, and the ROC AUC of the scores.
 public struct RandomCutForestJob: TrainingAlgorithm {
     public static let name = "randomcutforest"
+    public static let aliases = ["rcf", "random_cut_forest"]
     public static let summary = "Random Cut Forest anomaly detection (scores as SageMaker's RCF; test channel metrics)."
     public static let hyperparameters: [HyperparameterDefinition] = [
         HyperparameterDefinition("feature_dim", .integer(1...10_000)),

@@ -21,6 +21,8 @@ public struct TrainingContext {
 /// and channels, and the training itself, which writes model files into the model folder.
 public protocol TrainingAlgorithm: Sendable {
     static var name: String { get }
+    /// Other names `weir train` accepts (short forms).
+    static var aliases: [String] { get }
     static var summary: String { get }
     static var hyperparameters: [HyperparameterDefinition] { get }
     static var requiredChannels: Set<String> { get }
@@ -28,4 +30,8 @@ public protocol TrainingAlgorithm: Sendable {
 
     init(hyperparameters: Hyperparameters) throws
     func train(_ context: TrainingContext) throws
+}
+
+extension TrainingAlgorithm {
+    public static var aliases: [String] { [] }
 }

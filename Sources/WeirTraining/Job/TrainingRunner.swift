@@ -13,7 +13,8 @@ public enum TrainingRunner {
     public static var algorithms: [any TrainingAlgorithm.Type] { [RandomCutForestJob.self, StatisticsJob.self] }
 
     public static func algorithm(named name: String) throws(TrainingJobError) -> any TrainingAlgorithm.Type {
-        guard let found = algorithms.first(where: { $0.name == name.lowercased() }) else {
+        let wanted = name.lowercased()
+        guard let found = algorithms.first(where: { $0.name == wanted || $0.aliases.contains(wanted) }) else {
             throw TrainingJobError(message: "unknown algorithm '\(name)'; available: \(algorithms.map { $0.name }.joined(separator: ", "))")
         }
         return found
