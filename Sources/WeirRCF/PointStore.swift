@@ -1,38 +1,120 @@
 import WeirCore
 
+/// Read access to the stored points for the trees' hot loops: point i's values start at
+/// its location in one value buffer, where consecutive shingles overlap.
+public struct PointValues {
+    let values: UnsafeBufferPointer<Float>
+    let locations: UnsafeBufferPointer<Int32>
+
+    /// Coordinate `dimension` of stored point `point`.
+    @inline(__always)
+    subscript(point: Int32, dimension: Int) -> Float {
+        values[Int(locations[Int(point)]) + dimension]
+    }
+}
+
 /// The points a forest's trees hold, stored once in Float32 and shared by every tree that
-/// sampled them: a point is kept while at least one tree references it.
+/// sampled them: a point is kept while at least one tree references it. When points are
+/// shingles of a stream (each the previous one shifted by `shingleStep` values), a new
+/// point that continues the last one stores only its `shingleStep` new values; freed
+/// values are reclaimed by compaction, which keeps overlapping points overlapping.
 public final class PointStore {
     public let dimensions: Int
+    /// Values new in each consecutive shingle (`dimensions` when points do not overlap).
+    public let shingleStep: Int
     private(set) var values: [Float] = []
+    private var locations: [Int32] = []
     private var referenceCounts: [Int32] = []
     private var free: [Int32] = []
+    /// The last point added, which the next one may continue.
+    private var lastAdded: Int32 = -1
+    /// Values beyond which the buffer is compacted (grows with the live data).
+    private var compactionThreshold: Int
 
-    public init(dimensions: Int, capacity: Int = 0) {
+    public init(dimensions: Int, capacity: Int = 0, shingleStep: Int? = nil) {
         precondition(dimensions > 0, "points need at least one dimension")
+        let step = shingleStep ?? dimensions
+        precondition(step > 0 && step <= dimensions, "a shingle step of \(step) for points of \(dimensions) values")
         self.dimensions = dimensions
-        values.reserveCapacity(capacity * dimensions)
+        self.shingleStep = step
+        compactionThreshold = max(4096, 2 * capacity * dimensions)
+        values.reserveCapacity(capacity * step + dimensions)
         referenceCounts.reserveCapacity(capacity)
+        locations.reserveCapacity(capacity)
     }
 
     /// Bytes held by the stored values and their bookkeeping.
-    public var memoryBytes: Int { values.count * 4 + referenceCounts.count * 4 + free.count * 4 }
+    public var memoryBytes: Int { values.count * 4 + locations.count * 4 + referenceCounts.count * 4 + free.count * 4 }
 
     /// Points currently stored.
     public var count: Int { referenceCounts.count - free.count }
 
+    /// Values currently in the buffer (live, overlapping, or freed and not yet reclaimed).
+    public var storedValues: Int { values.count }
+
     /// Stores `point` with no references yet; the caller adds one per tree that keeps it.
     func add(_ point: UnsafeBufferPointer<Float>) -> Int32 {
         precondition(point.count == dimensions, "a point of \(point.count) values in a store of \(dimensions) dimensions")
-        if let index = free.popLast() {
-            let base = Int(index) * dimensions
-            for offset in 0..<dimensions { values[base + offset] = point[offset] }
-            referenceCounts[Int(index)] = 0
-            return index
+        if values.count + dimensions > compactionThreshold { compact() }
+        var location = values.count
+        if continuesLast(point) {
+            location = Int(locations[Int(lastAdded)]) + shingleStep
+            values.append(contentsOf: point[(dimensions - shingleStep)...])
+        } else {
+            values.append(contentsOf: point)
         }
-        values.append(contentsOf: point)
-        referenceCounts.append(0)
-        return Int32(referenceCounts.count - 1)
+        let index: Int32
+        if let slot = free.popLast() {
+            index = slot
+            locations[Int(slot)] = Int32(location)
+            referenceCounts[Int(slot)] = 0
+        } else {
+            index = Int32(referenceCounts.count)
+            locations.append(Int32(location))
+            referenceCounts.append(0)
+        }
+        lastAdded = index
+        return index
+    }
+
+    /// Whether `point` is the last added point shifted by one step, with that point still
+    /// stored and ending the buffer.
+    private func continuesLast(_ point: UnsafeBufferPointer<Float>) -> Bool {
+        // The last point is still stored if a tree took it (else it was freed at once).
+        guard shingleStep < dimensions, lastAdded >= 0, referenceCounts[Int(lastAdded)] > 0 else { return false }
+        let start = Int(locations[Int(lastAdded)])
+        guard start + dimensions == values.count else { return false }
+        for offset in 0..<(dimensions - shingleStep) where values[start + shingleStep + offset] != point[offset] { return false }
+        return true
+    }
+
+    /// Rewrites the buffer with only the values of stored points, in location order, so
+    /// points that overlapped still share their values.
+    private func compact() {
+        let live = (0..<Int32(referenceCounts.count)).filter { referenceCounts[Int($0)] > 0 }
+            .sorted { locations[Int($0)] < locations[Int($1)] }
+        // Free slots keep no values; location 0 until they are reused.
+        for index in locations.indices where referenceCounts[index] == 0 { locations[index] = 0 }
+        var compacted: [Float] = []
+        compacted.reserveCapacity(live.count * shingleStep + dimensions)
+        var runStart = -1, runEnd = -1, newRunStart = 0
+        for index in live {
+            let start = Int(locations[Int(index)]), end = start + dimensions
+            if start < runEnd {
+                if end > runEnd {
+                    compacted.append(contentsOf: values[runEnd..<end])
+                    runEnd = end
+                }
+            } else {
+                newRunStart = compacted.count
+                runStart = start
+                runEnd = end
+                compacted.append(contentsOf: values[start..<end])
+            }
+            locations[Int(index)] = Int32(newRunStart + (start - runStart))
+        }
+        values = compacted
+        compactionThreshold = max(4096, 2 * values.count + 2 * dimensions)
     }
 
     func retain(_ index: Int32) {
@@ -53,35 +135,41 @@ public final class PointStore {
 
     func referenceCount(_ index: Int32) -> Int32 { referenceCounts[Int(index)] }
 
-    /// The stored values (point i at i × dimensions), read directly by the trees' hot loops.
-    func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try values.withUnsafeBufferPointer(body)
-    }
-
-    /// Coordinate `dimension` of point `index`.
-    @inline(__always)
-    func coordinate(_ index: Int32, _ dimension: Int) -> Float {
-        values[Int(index) * dimensions + dimension]
+    /// The stored values, read directly by the trees' hot loops.
+    func withValues<R>(_ body: (PointValues) throws -> R) rethrows -> R {
+        try values.withUnsafeBufferPointer { buffer in
+            try locations.withUnsafeBufferPointer { try body(PointValues(values: buffer, locations: $0)) }
+        }
     }
 
     func point(_ index: Int32) -> ArraySlice<Float> {
-        values[(Int(index) * dimensions)..<(Int(index) * dimensions + dimensions)]
+        let start = Int(locations[Int(index)])
+        return values[start..<(start + dimensions)]
     }
 
     func encode(into writer: inout BinaryWriter) {
         writer.write(UInt32(dimensions))
+        writer.write(UInt32(shingleStep))
         writer.write(floats: values)
+        writer.write(array: locations)
         writer.write(array: referenceCounts)
         writer.write(array: free)
+        writer.write(lastAdded)
+        writer.write(Int64(compactionThreshold))
     }
 
     init(from reader: inout BinaryReader) throws(BinaryReader.Failure) {
         dimensions = Int(try reader.read(UInt32.self))
+        shingleStep = Int(try reader.read(UInt32.self))
         values = try reader.readFloats()
+        locations = try reader.readArray()
         referenceCounts = try reader.readArray()
         free = try reader.readArray()
-        guard dimensions > 0, values.count == referenceCounts.count * dimensions,
-              free.allSatisfy({ $0 >= 0 && Int($0) < referenceCounts.count }) else {
+        lastAdded = try reader.read()
+        compactionThreshold = Int(try reader.read(Int64.self))
+        guard dimensions > 0, shingleStep > 0, shingleStep <= dimensions, locations.count == referenceCounts.count,
+              zip(locations, referenceCounts).allSatisfy({ $1 == 0 || ($0 >= 0 && Int($0) + dimensions <= values.count) }),
+              free.allSatisfy({ $0 >= 0 && Int($0) < referenceCounts.count }), lastAdded < Int32(referenceCounts.count) else {
             throw reader.error("inconsistent point store")
         }
     }

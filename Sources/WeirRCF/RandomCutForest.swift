@@ -25,6 +25,10 @@ public final class RandomCutForest {
         public var shingleSize = 1
         /// Cyclic (rotating) internal shingles instead of oldest-first ones.
         public var cyclicShingle = false
+        /// Points given to `update` are shingles advancing by this many values (external
+        /// shingling, as the thresholded forest does): the point store then keeps only the
+        /// new values of each. Internal shingling sets it by itself.
+        public var externalShingleStep: Int?
         /// Share of tree nodes that keep their bounding box (1: all, fastest); the others
         /// assemble theirs from their children when needed, trading time for memory (boxes
         /// are most of a forest's bytes with long shingles).
@@ -54,7 +58,10 @@ public final class RandomCutForest {
         self.configuration = configuration
         var seeds = RandomSource(seed: configuration.seed)
         let decay = configuration.timeDecay ?? 1 / (10 * Double(configuration.sampleSize))
-        store = PointStore(dimensions: configuration.dimensions, capacity: configuration.sampleSize * 2)
+        let step = configuration.shingleSize > 1 && !configuration.cyclicShingle
+            ? configuration.dimensions / configuration.shingleSize : configuration.externalShingleStep
+        precondition(step.map { $0 > 0 && $0 <= configuration.dimensions } ?? true, "a shingle step must lie in 1...dimensions")
+        store = PointStore(dimensions: configuration.dimensions, capacity: configuration.sampleSize * 2, shingleStep: step)
         precondition(configuration.boundingBoxCacheFraction >= 0 && configuration.boundingBoxCacheFraction <= 1,
                      "the bounding box cache fraction lies in [0, 1]")
         trees = (0..<configuration.numberOfTrees).map { _ in
@@ -175,7 +182,7 @@ public final class RandomCutForest {
                 for index in trees.indices {
                     guard let candidate = trees[index].impute(buffer, missing: missing, points: points) else { continue }
                     for d in 0..<configuration.dimensions where missing[d] {
-                        proposals[d].append(points[Int(candidate) * configuration.dimensions + d])
+                        proposals[d].append(points[candidate, d])
                     }
                 }
             }
@@ -281,6 +288,9 @@ public final class RandomCutForest {
     /// λ of the samplers.
     public var timeDecay: Double { samplers.first?.timeDecay ?? 0 }
 
+    /// Values in the point store's buffer (overlapping shingles share theirs).
+    public var storedValues: Int { store.storedValues }
+
     /// Points stored once for all trees.
     public var storedPoints: Int { store.count }
 
@@ -330,6 +340,7 @@ public final class RandomCutForest {
             configuration.cyclicShingle = builder.cyclic
         }
         let store = try PointStore(from: &reader)
+        if shingle == nil && store.shingleStep < store.dimensions { configuration.externalShingleStep = store.shingleStep }
         var trees: [RandomCutTree] = []
         for _ in 0..<configuration.numberOfTrees { trees.append(try RandomCutTree(from: &reader)) }
         configuration.boundingBoxCacheFraction = trees.first?.cacheFraction ?? 1

@@ -79,9 +79,9 @@ public struct RandomCutTree: Sendable {
 
     /// Minimum and maximum of `reference`'s box in `dimension`.
     @inline(__always)
-    private func range(_ reference: Int32, _ dimension: Int, _ points: UnsafeBufferPointer<Float>) -> (Float, Float) {
+    private func range(_ reference: Int32, _ dimension: Int, _ points: PointValues) -> (Float, Float) {
         if Self.isLeaf(reference) {
-            let value = points[Int(leafPoint[Self.leafIndex(reference)]) * dimensions + dimension]
+            let value = points[leafPoint[Self.leafIndex(reference)], dimension]
             return (value, value)
         }
         let n = Int(reference)
@@ -94,7 +94,7 @@ public struct RandomCutTree: Sendable {
     /// The range of a node without a cached box: the union of its children's (out of line
     /// and recursive, so `range` itself stays inlinable).
     @inline(never)
-    private func assembledRange(_ n: Int, _ dimension: Int, _ points: UnsafeBufferPointer<Float>) -> (Float, Float) {
+    private func assembledRange(_ n: Int, _ dimension: Int, _ points: PointValues) -> (Float, Float) {
         let (l1, h1) = range(left[n], dimension, points), (l2, h2) = range(right[n], dimension, points)
         return (min(l1, l2), max(h1, h2))
     }
@@ -152,7 +152,7 @@ public struct RandomCutTree: Sendable {
 
     /// Inserts point `index` of `store`; returns the point the tree now references for it
     /// (an equal point already in the tree, whose leaf mass grew, or `index` itself).
-    public mutating func insert(_ index: Int32, points: UnsafeBufferPointer<Float>) -> Int32 {
+    public mutating func insert(_ index: Int32, points: PointValues) -> Int32 {
         totalMass += 1
         guard var node = root else {
             root = newLeaf(point: index, parent: Self.none)
@@ -166,7 +166,7 @@ public struct RandomCutTree: Sendable {
             rangeSums = 0
             for d in 0..<dimensions {
                 let (low, high) = range(node, d, points)
-                let x = points[Int(index) * dimensions + d]
+                let x = points[index, d]
                 rangeSums += Double(max(high, x) - min(low, x))
             }
             if Self.isLeaf(node) && rangeSums == 0 {
@@ -187,7 +187,7 @@ public struct RandomCutTree: Sendable {
             var cut: Float = 0
             for d in 0..<dimensions {
                 let (low, high) = range(node, d, points)
-                let x = points[Int(index) * dimensions + d]
+                let x = points[index, d]
                 let lower = min(low, x), upper = max(high, x)
                 let width = Double(upper - lower)
                 guard width > 0 else { continue }
@@ -197,7 +197,7 @@ public struct RandomCutTree: Sendable {
                 target -= width
             }
             let (low, high) = range(node, dimension, points)
-            let x = points[Int(index) * dimensions + dimension]
+            let x = points[index, dimension]
             let separates = (x <= cut && cut < low) || (high <= cut && cut < x)
             if separates {
                 // A new internal node above `node`, with the point as a new leaf beside it.
@@ -207,7 +207,7 @@ public struct RandomCutTree: Sendable {
                 cutDimension[Int(split)] = Int32(dimensionToUse)
                 cutValue[Int(split)] = cutToUse
                 let leaf = newLeaf(point: index, parent: split)
-                if points[Int(index) * dimensions + dimensionToUse] <= cutToUse {
+                if points[index, dimensionToUse] <= cutToUse {
                     left[Int(split)] = leaf
                     right[Int(split)] = node
                 } else {
@@ -218,7 +218,7 @@ public struct RandomCutTree: Sendable {
                 if let base = boxBase(Int(split)) {
                     for d in 0..<dimensions {
                         let (lo, hi) = range(node, d, points)
-                        let value = points[Int(index) * dimensions + d]
+                        let value = points[index, d]
                         boxMin[base + d] = min(lo, value)
                         boxMax[base + d] = max(hi, value)
                     }
@@ -233,7 +233,7 @@ public struct RandomCutTree: Sendable {
                     if growing, let base = boxBase(Int(ancestor)) {
                         growing = false
                         for d in 0..<dimensions {
-                            let value = points[Int(index) * dimensions + d]
+                            let value = points[index, d]
                             let offset = base + d
                             if value < boxMin[offset] { boxMin[offset] = value; growing = true }
                             if value > boxMax[offset] { boxMax[offset] = value; growing = true }
@@ -245,20 +245,20 @@ public struct RandomCutTree: Sendable {
             }
             // Follow the existing cut.
             let n = Int(node)
-            node = points[Int(index) * dimensions + Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+            node = points[index, Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
         }
     }
 
     /// Removes one occurrence of point `index` (by its coordinates); false if absent.
     @discardableResult
-    public mutating func delete(_ index: Int32, points: UnsafeBufferPointer<Float>) -> Bool {
+    public mutating func delete(_ index: Int32, points: PointValues) -> Bool {
         guard var node = root else { return false }
         while !Self.isLeaf(node) {
             let n = Int(node)
-            node = points[Int(index) * dimensions + Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
+            node = points[index, Int(cutDimension[n])] <= cutValue[n] ? left[n] : right[n]
         }
         let leaf = Self.leafIndex(node)
-        for d in 0..<dimensions where points[Int(leafPoint[leaf]) * dimensions + d] != points[Int(index) * dimensions + d] { return false }
+        for d in 0..<dimensions where points[leafPoint[leaf], d] != points[index, d] { return false }
         totalMass -= 1
         if leafMass[leaf] > 1 {
             leafMass[leaf] -= 1
@@ -303,7 +303,7 @@ public struct RandomCutTree: Sendable {
     /// The anomaly score of `point` in this tree (Guha et al.; the normalisation of the
     /// AWS library): a point isolated near the root scores high, one deep in a dense
     /// region low. Not modified by scoring.
-    public func anomalyScore(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>) -> Double {
+    public func anomalyScore(_ point: UnsafeBufferPointer<Float>, points: PointValues) -> Double {
         guard let root else { return 0 }
         return score(root, depth: 0, point, points).score * log2(Double(totalMass) + 1)
     }
@@ -311,7 +311,7 @@ public struct RandomCutTree: Sendable {
     /// `anomalyScore` for a tree the caller holds exclusively (an element of a mutable
     /// buffer): taking `self` in place spares the copy, and the retain and release of every
     /// array in it, that a borrowed element read through a pointer costs.
-    public mutating func anomalyScoreInPlace(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>) -> Double {
+    public mutating func anomalyScoreInPlace(_ point: UnsafeBufferPointer<Float>, points: PointValues) -> Double {
         guard let root else { return 0 }
         // log2(mass + 1): the AWS library's normalisation of a tree's score.
         return score(root, depth: 0, point, points).score * log2(Double(totalMass) + 1)
@@ -321,10 +321,10 @@ public struct RandomCutTree: Sendable {
     /// on the way up (then no ancestor can separate it either). Recursive rather than
     /// keeping a path, so the tree is read in place and nothing is allocated.
     private func score(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>,
-                       _ points: UnsafeBufferPointer<Float>) -> (score: Double, inside: Bool) {
+                       _ points: PointValues) -> (score: Double, inside: Bool) {
         if Self.isLeaf(node) {
             let leaf = Self.leafIndex(node)
-            for d in 0..<dimensions where points[Int(leafPoint[leaf]) * dimensions + d] != point[d] {
+            for d in 0..<dimensions where points[leafPoint[leaf], d] != point[d] {
                 return (1 / (Double(depth) + 1), false)
             }
             // Seen before: damped by the leaf's share of the tree, deeper for duplicates.
@@ -348,16 +348,16 @@ public struct RandomCutTree: Sendable {
     /// again. A point equal to a stored one displaces the rest of its leaf's parent,
     /// shared among its copies. Unlike the expected-depth score this grows with the size of
     /// the cluster an outlier stands apart from (rrcf's CoDisp scale).
-    public func displacement(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>) -> Double {
+    public func displacement(_ point: UnsafeBufferPointer<Float>, points: PointValues) -> Double {
         guard let root else { return 0 }
         return displace(root, point, points).value
     }
 
-    private func displace(_ node: Int32, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>)
+    private func displace(_ node: Int32, _ point: UnsafeBufferPointer<Float>, _ points: PointValues)
         -> (value: Double, inside: Bool, seenMass: Int32) {
         if Self.isLeaf(node) {
             let leaf = Self.leafIndex(node)
-            for d in 0..<dimensions where points[Int(leafPoint[leaf]) * dimensions + d] != point[d] {
+            for d in 0..<dimensions where points[leafPoint[leaf], d] != point[d] {
                 return (Double(leafMass[leaf]), false, 0)
             }
             return (0, true, leafMass[leaf])
@@ -378,7 +378,7 @@ public struct RandomCutTree: Sendable {
     /// The probability that a random cut of the box of node `n` grown to hold `point`
     /// separates the point (0 when the point lies inside the box).
     @inline(__always)
-    private func separationProbability(_ n: Int, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>) -> Double {
+    private func separationProbability(_ n: Int, _ point: UnsafeBufferPointer<Float>, _ points: PointValues) -> Double {
         var newRange = 0.0, growth = 0.0
         let base = cachesAll ? n * dimensions : Int(boxSlot[n]) * dimensions
         if base >= 0 {
@@ -396,7 +396,7 @@ public struct RandomCutTree: Sendable {
     /// `separationProbability` for a node without a cached box (kept out of line, so the
     /// cached path stays small enough to inline).
     @inline(never)
-    private func separationProbabilityAssembling(_ n: Int, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>) -> Double {
+    private func separationProbabilityAssembling(_ n: Int, _ point: UnsafeBufferPointer<Float>, _ points: PointValues) -> Double {
         var newRange = 0.0, growth = 0.0
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * dimensions) { box in
             assembleBox(Int32(n), into: box.baseAddress!, box.baseAddress! + dimensions, points)
@@ -412,12 +412,12 @@ public struct RandomCutTree: Sendable {
     /// Writes the box of `reference` to `low` and `high`: its cached box, its point, or the
     /// union of its children's boxes, in one walk for all dimensions.
     private func assembleBox(_ reference: Int32, into low: UnsafeMutablePointer<Float>, _ high: UnsafeMutablePointer<Float>,
-                             _ points: UnsafeBufferPointer<Float>) {
+                             _ points: PointValues) {
         if Self.isLeaf(reference) {
-            let base = Int(leafPoint[Self.leafIndex(reference)]) * dimensions
+            let stored = leafPoint[Self.leafIndex(reference)]
             for d in 0..<dimensions {
-                low[d] = points[base + d]
-                high[d] = points[base + d]
+                low[d] = points[stored, d]
+                high[d] = points[stored, d]
             }
             return
         }
@@ -443,7 +443,7 @@ public struct RandomCutTree: Sendable {
     /// at least `minimumMass` points, as that node's mass and the volume of its box grown
     /// to hold the point (a k-nearest-neighbour ball, shaped by the cuts). A range of zero
     /// counts as a thousandth of the box's mean range, so flat data keeps a volume.
-    public func neighbourhood(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>,
+    public func neighbourhood(_ point: UnsafeBufferPointer<Float>, points: PointValues,
                               minimumMass: Int) -> (mass: Int, volume: Double) {
         guard var node = root, !Self.isLeaf(node) else { return (totalMass, 0) }
         while true {
@@ -466,7 +466,7 @@ public struct RandomCutTree: Sendable {
     /// The score split by dimension and direction (`high`: the point lies above the data
     /// in that dimension, `low`: below); the 2 × dimensions parts sum to `anomalyScore`.
     /// A point already in the tree spreads its score evenly (no direction to tell).
-    public func attribution(_ point: UnsafeBufferPointer<Float>, points: UnsafeBufferPointer<Float>, into high: inout [Double], _ low: inout [Double]) {
+    public func attribution(_ point: UnsafeBufferPointer<Float>, points: PointValues, into high: inout [Double], _ low: inout [Double]) {
         guard let root else { return }
         var partsHigh = [Double](repeating: 0, count: dimensions), partsLow = partsHigh
         _ = attribute(root, depth: 0, point, points, &partsHigh, &partsLow)
@@ -478,13 +478,13 @@ public struct RandomCutTree: Sendable {
     }
 
     /// Fills the attribution below `node`; true once the point lies inside a box.
-    private func attribute(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>, _ points: UnsafeBufferPointer<Float>,
+    private func attribute(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>, _ points: PointValues,
                            _ high: inout [Double], _ low: inout [Double]) -> Bool {
         if Self.isLeaf(node) {
             let leaf = Self.leafIndex(node)
             var gapSum = 0.0
             for d in 0..<dimensions {
-                let y = Double(points[Int(leafPoint[leaf]) * dimensions + d]), x = Double(point[d])
+                let y = Double(points[leafPoint[leaf], d]), x = Double(point[d])
                 high[d] = max(x - y, 0)
                 low[d] = max(y - x, 0)
                 gapSum += high[d] + low[d]
@@ -531,7 +531,7 @@ public struct RandomCutTree: Sendable {
     /// completes it: at cuts on a missing coordinate both sides are searched, and the
     /// completion (the point with the candidate's values filled in) with the lowest
     /// anomaly score in this tree wins. Returns the candidate's index in the point store.
-    public func impute(_ point: UnsafeBufferPointer<Float>, missing: [Bool], points: UnsafeBufferPointer<Float>) -> Int32? {
+    public func impute(_ point: UnsafeBufferPointer<Float>, missing: [Bool], points: PointValues) -> Int32? {
         guard let root else { return nil }
         return complete(root, depth: 0, point, missing, points).candidate
     }
@@ -539,11 +539,11 @@ public struct RandomCutTree: Sendable {
     /// The best completion below `node`: its candidate leaf point, and the score of the
     /// completed point computed as `score` does (with whether it lay inside a box).
     private func complete(_ node: Int32, depth: Int, _ point: UnsafeBufferPointer<Float>, _ missing: [Bool],
-                          _ points: UnsafeBufferPointer<Float>) -> (candidate: Int32, score: Double, inside: Bool) {
+                          _ points: PointValues) -> (candidate: Int32, score: Double, inside: Bool) {
         if Self.isLeaf(node) {
             let leaf = Self.leafIndex(node)
             let candidate = leafPoint[leaf]
-            for d in 0..<dimensions where !missing[d] && points[Int(candidate) * dimensions + d] != point[d] {
+            for d in 0..<dimensions where !missing[d] && points[candidate, d] != point[d] {
                 return (candidate, 1 / (Double(depth) + 1), false)
             }
             let count = Double(leafMass[leaf])
@@ -564,14 +564,14 @@ public struct RandomCutTree: Sendable {
 
     /// Folds node `n` into a completion's score, as `score` folds an ancestor.
     private func mixed(_ below: (candidate: Int32, score: Double, inside: Bool), node n: Int, depth: Int,
-                       _ point: UnsafeBufferPointer<Float>, _ missing: [Bool], _ points: UnsafeBufferPointer<Float>)
+                       _ point: UnsafeBufferPointer<Float>, _ missing: [Bool], _ points: PointValues)
         -> (candidate: Int32, score: Double, inside: Bool) {
         if below.inside { return below }
         var newRange = 0.0, growth = 0.0
         for d in 0..<dimensions {
             let (lowBound, highBound) = range(Int32(n), d, points)
             let low = Double(lowBound), high = Double(highBound)
-            let x = missing[d] ? Double(points[Int(below.candidate) * dimensions + d]) : Double(point[d])
+            let x = missing[d] ? Double(points[below.candidate, d]) : Double(point[d])
             newRange += max(high, x) - min(low, x)
             growth += max(x - high, 0) + max(low - x, 0)
         }
@@ -600,7 +600,7 @@ public struct RandomCutTree: Sendable {
 
     /// Checks the structure (for tests): masses add up, boxes are the union of their
     /// children's, parent links agree, and every point lies on its side of every cut.
-    public func validate(points: UnsafeBufferPointer<Float>) -> String? {
+    public func validate(points: PointValues) -> String? {
         guard let root else { return totalMass == 0 ? nil : "empty tree with mass \(totalMass)" }
         if massOf(root) != totalMass { return "root mass \(massOf(root)) != total \(totalMass)" }
         var stack: [Int32] = [root]

@@ -35,6 +35,8 @@ var configuration = RandomCutForest.Configuration(dimensions: shingle)
 configuration.numberOfTrees = arguments.count > 3 ? Int(arguments[3]) ?? 50 : 50
 configuration.sampleSize = arguments.count > 4 ? Int(arguments[4]) ?? 256 : 256
 configuration.boundingBoxCacheFraction = arguments.count > 5 ? Double(arguments[5]) ?? 1 : 1
+// The points are consecutive shingles: the point store keeps one new value per point.
+configuration.externalShingleStep = 1
 configuration.seed = 42
 let forest = RandomCutForest(configuration)
 var window: [Float] = []

@@ -143,6 +143,8 @@ public final class ThresholdedRandomCutForest {
         forestConfiguration.outputAfter = configuration.outputAfter
         forestConfiguration.seed = configuration.seed
         forestConfiguration.boundingBoxCacheFraction = configuration.boundingBoxCacheFraction
+        // Consecutive updates are consecutive shingles: store only each one's new slot.
+        forestConfiguration.externalShingleStep = configuration.shingleSize > 1 ? configuration.baseDimensions : nil
         forest = RandomCutForest(forestConfiguration)
         var thresholds = configuration.thresholds
         thresholds.decay = configuration.timeDecay ?? 1 / (10 * Double(configuration.sampleSize))
