@@ -117,6 +117,13 @@ public final class PointStore {
         compactionThreshold = max(4096, 2 * values.count + 2 * dimensions)
     }
 
+    /// Whether every referenced point's values are finite.
+    var liveValuesAreFinite: Bool {
+        referenceCounts.indices.allSatisfy { index in
+            referenceCounts[index] == 0 || point(Int32(index)).allSatisfy(\.isFinite)
+        }
+    }
+
     func retain(_ index: Int32) {
         referenceCounts[Int(index)] += 1
     }

@@ -103,9 +103,10 @@ public final class RandomCutForest {
     public var isReady: Bool { updates >= Int64(outputAfter) }
 
     /// The anomaly score of `point` against the current samples (0 until ready).
+    /// A point with a NaN or infinite value scores 0 (it cannot be placed; see `impute`).
     public func score(_ point: [Float]) -> Double {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
-        guard isReady else { return 0 }
+        guard isReady, point.allSatisfy(\.isFinite) else { return 0 }
         return point.withUnsafeBufferPointer { buffer in
             var total = 0.0
             // Through the array's buffer, so each tree is read in place: a copy of the
@@ -124,7 +125,7 @@ public final class RandomCutForest {
     /// than the normalised expected-depth score. 0 until ready.
     public func displacementScore(_ point: [Float]) -> Double {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
-        guard isReady else { return 0 }
+        guard isReady, point.allSatisfy(\.isFinite) else { return 0 }
         return point.withUnsafeBufferPointer { buffer in
             store.withValues { points in
                 trees.indices.reduce(0.0) { $0 + trees[$1].displacement(buffer, points: points) } / Double(trees.count)
@@ -139,7 +140,7 @@ public final class RandomCutForest {
     /// Near the data's own density in dense regions, near 0 far from it. 0 until ready.
     public func density(_ point: [Float], neighbours: Int = 32) -> Double {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
-        guard isReady else { return 0 }
+        guard isReady, point.allSatisfy(\.isFinite) else { return 0 }
         return point.withUnsafeBufferPointer { buffer in
             store.withValues { points in
                 var total = 0.0
@@ -159,7 +160,7 @@ public final class RandomCutForest {
     public func attribution(_ point: [Float]) -> (high: [Double], low: [Double]) {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
         var high = [Double](repeating: 0, count: configuration.dimensions), low = high
-        guard isReady else { return (high, low) }
+        guard isReady, point.allSatisfy(\.isFinite) else { return (high, low) }
         point.withUnsafeBufferPointer { buffer in
             store.withValues { points in
                 for index in trees.indices { trees[index].attribution(buffer, points: points, into: &high, &low) }
@@ -238,8 +239,11 @@ public final class RandomCutForest {
     }
 
     /// Offers `point` to every tree's sampler and updates the trees that take it.
+    /// A point with a NaN or infinite value is not learned (no random cut can place it);
+    /// fill missing values first (`impute`, or the thresholded forest's imputation).
     public func update(_ point: [Float]) {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
+        guard point.allSatisfy(\.isFinite) else { return }
         let sequence = updates
         updates += 1
         let index = point.withUnsafeBufferPointer { store.add($0) }
@@ -287,6 +291,9 @@ public final class RandomCutForest {
 
     /// λ of the samplers.
     public var timeDecay: Double { samplers.first?.timeDecay ?? 0 }
+
+    /// Whether every stored point's values are finite (a snapshot check).
+    public var hasFiniteValues: Bool { store.liveValuesAreFinite }
 
     /// Values in the point store's buffer (overlapping shingles share theirs).
     public var storedValues: Int { store.storedValues }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeirFormats
 import WeirMath
+import WeirRegistry
 import WeirTraining
 
 /// `weir train ALGO`: a training job with SageMaker's hyperparameter names, channels and
@@ -39,6 +40,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads for training (default: OPENBLAS_NUM_THREADS, else every core).")
     var blasThreads: Int?
 
+    @Option(help: "Publish the trained model to the registry under this name (as the next version).")
+    var publish: String?
+
+    @Option(help: "The registry folder for --publish (default: $WEIR_REGISTRY or .weir-registry).")
+    var registry: String = ProcessInfo.processInfo.environment["WEIR_REGISTRY"] ?? ".weir-registry"
+
+    @Option(help: "With --publish: the model's input features, comma-separated (else positional).")
+    var features: String?
+
+    @Option(help: "With --publish: the stage (staging, production or shadow).")
+    var stage = "staging"
+
     @Flag(help: "Read the job from SageMaker's container layout.")
     var sagemaker = false
 
@@ -52,7 +65,13 @@ struct TrainCommand: ParsableCommand {
         }
         do {
             let spec = try jobSpec()
-            try TrainingRunner.run(algorithm, spec: spec)
+            var metrics: [String: Double] = [:]
+            let reporter = MetricsReporter(host: spec.currentHost) { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                if let parsed = Self.qualityMetric(line) { metrics[parsed.name] = parsed.value }
+            }
+            try TrainingRunner.run(algorithm, spec: spec, metrics: reporter)
+            if let publish { try publishModel(publish, spec: spec, metrics: metrics) }
         } catch let error as ValidationError {
             throw error
         } catch let error as HyperparameterError {
@@ -65,6 +84,42 @@ struct TrainCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// `channel metric` and value of a `#quality_metric:` line, e.g. ("test:f1", 0.9).
+    static func qualityMetric(_ line: String) -> (name: String, value: Double)? {
+        guard line.hasPrefix("#quality_metric:"), let equals = line.lastIndex(of: "="), let value = Double(line[line.index(after: equals)...]),
+              let comma = line.lastIndex(of: ",") else { return nil }
+        let words = line[line.index(after: comma)..<equals].split(separator: " ").filter { !$0.hasPrefix("<") }
+        guard words.count >= 2 else { return nil }
+        return ("\(words[0]):\(words[1...].joined(separator: "_"))", value)
+    }
+
+    /// Puts the trained model into the registry with its hyperparameters, metrics and a
+    /// fingerprint of the train channel.
+    func publishModel(_ name: String, spec: TrainingJobSpec, metrics: [String: Double]) throws {
+        let type = try TrainingRunner.algorithm(named: algorithm)
+        guard let file = type.snapshotFile else { throw ValidationError("\(type.name) models cannot be published yet") }
+        guard let target = ModelRegistry.Stage(rawValue: stage) else { throw ValidationError("--stage: expected staging, production or shadow") }
+        let path = spec.modelDirectory + "/" + file
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("the job wrote no \(path)") }
+        let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let dataFiles = spec.channels["train"].map { channel in Self.files(under: channel.path) } ?? []
+        let envelope = try ModelsCommand.envelope(name: name, algorithm: type.name, payload: [UInt8](data), features: names,
+                                                  dataFiles: dataFiles, trainingJob: "weir train \(type.name)",
+                                                  hyperparameters: spec.hyperparameters, metrics: metrics)
+        let version = try ModelRegistry(directory: registry).publish(envelope, stage: target, actor: "weir train") {
+            try SnapshotValidator.validate($0, features: names)
+        }
+        print("published \(version.label) (\(version.stage.rawValue)) to \(registry)")
+    }
+
+    /// A channel's files in a stable order (a file, or the files of a folder).
+    static func files(under path: String) -> [String] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else { return [path] }
+        return ((try? FileManager.default.subpathsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
+            .filter { var folder: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &folder) && !folder.boolValue }
     }
 
     static func pairs(_ values: [String], option: String) throws -> [(String, String)] {

@@ -13,7 +13,8 @@ struct Weir: AsyncParsableCommand {
         abstract: "Weir: a streaming anomaly and time-series engine on Kafka.",
         version: "weir \(version) (librdkafka \(KafkaLibrary.version))",
         subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CaptureCommand.self,
-                      ProduceCommand.self, ConvertCommand.self, InspectCommand.self, TrainCommand.self, PredictCommand.self]
+                      ProduceCommand.self, ConvertCommand.self, InspectCommand.self, TrainCommand.self, PredictCommand.self,
+                      ModelsCommand.self]
     )
 }
 

@@ -337,4 +337,23 @@ extension RandomCutForestTests {
         #expect(restored.configuration.externalShingleStep == 1)
         for point in points.suffix(200) { #expect(restored.scoreAndUpdate(point) == copied.scoreAndUpdate(point)) }
     }
+
+    /// NaN and infinities cannot be placed by a random cut: the forest neither learns nor
+    /// scores them (it crashed on them before), and the thresholded forest fills them in.
+    @Test func nonFiniteValuesAreNeitherLearnedNorScored() {
+        var configuration = RandomCutForest.Configuration(dimensions: 2)
+        configuration.seed = 5
+        let forest = RandomCutForest(configuration)
+        for step in 0..<500 { forest.update([Float(step % 7), Float(step % 5)]) }
+        let before = forest.updates
+        forest.update([.nan, 1])
+        forest.update([.infinity, 1])
+        #expect(forest.updates == before)
+        #expect(forest.score([-.infinity, 0]) == 0 && forest.displacementScore([.nan, 0]) == 0)
+        #expect(forest.validate() == nil)
+        let detector = ThresholdedRandomCutForest(ThresholdedRandomCutForest.Configuration(inputDimensions: 1))
+        for step in 0..<400 { _ = detector.process([Double(step % 9)]) }
+        let result = detector.process([.infinity])
+        #expect(result.imputed && result.score.isFinite)
+    }
 }

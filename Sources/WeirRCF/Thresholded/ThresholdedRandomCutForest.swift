@@ -179,7 +179,8 @@ public final class ThresholdedRandomCutForest {
 
     private var baseDimensions: Int { configuration.baseDimensions }
 
-    /// Processes one input (NaN marks a missing value) and says whether it is anomalous.
+    /// Processes one input (NaN or an infinity marks a missing value) and says whether it
+    /// is anomalous.
     /// `timestamp` is required by the time-augmented and streaming-impute modes.
     public func process(_ values: [Double], timestamp: Int64? = nil) -> AnomalyDescriptor {
         precondition(values.count == configuration.inputDimensions,
@@ -209,7 +210,7 @@ public final class ThresholdedRandomCutForest {
         case .zero: return Array(repeating: 0, count: configuration.inputDimensions)
         case .fixed(let values): return values
         case .linear:
-            return (0..<next.count).map { next[$0].isNaN ? last[$0] : last[$0] + (next[$0] - last[$0]) * fraction }
+            return (0..<next.count).map { !next[$0].isFinite ? last[$0] : last[$0] + (next[$0] - last[$0]) * fraction }
         case .forest: return Array(repeating: .nan, count: configuration.inputDimensions)
         }
     }
@@ -220,7 +221,8 @@ public final class ThresholdedRandomCutForest {
         inputs += 1
         let interval = observeTime(timestamp)
         var values = raw
-        let missing = values.map(\.isNaN)
+        // Infinite values are as unusable as missing ones: both are filled in.
+        let missing = values.map { !$0.isFinite }
         let imputed = missing.contains(true)
         if imputed { values = fillMissing(values, missing: missing, interval: interval) }
         let (inputBase, offset, scale) = transformer.forward(values)

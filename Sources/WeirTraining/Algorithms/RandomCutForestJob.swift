@@ -14,6 +14,7 @@ import WeirRCF
 public struct RandomCutForestJob: TrainingAlgorithm {
     public static let name = "randomcutforest"
     public static let aliases = ["rcf", "random_cut_forest"]
+    public static let snapshotFile: String? = "forest.rcf"
     public static let summary = "Random Cut Forest anomaly detection (scores as SageMaker's RCF; test channel metrics)."
     public static let hyperparameters: [HyperparameterDefinition] = [
         HyperparameterDefinition("feature_dim", .integer(1...10_000)),

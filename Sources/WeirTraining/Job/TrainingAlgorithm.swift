@@ -23,6 +23,8 @@ public protocol TrainingAlgorithm: Sendable {
     static var name: String { get }
     /// Other names `weir train` accepts (short forms).
     static var aliases: [String] { get }
+    /// The file in the model folder that is the model's snapshot payload, if publishable.
+    static var snapshotFile: String? { get }
     static var summary: String { get }
     static var hyperparameters: [HyperparameterDefinition] { get }
     static var requiredChannels: Set<String> { get }
@@ -34,4 +36,5 @@ public protocol TrainingAlgorithm: Sendable {
 
 extension TrainingAlgorithm {
     public static var aliases: [String] { [] }
+    public static var snapshotFile: String? { nil }
 }

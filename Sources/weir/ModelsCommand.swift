@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import WeirCore
+import WeirRegistry
+
+/// `weir models ...`: the model registry from the command line.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List, publish, promote, roll back, compare and delete model versions in the registry.",
+        subcommands: [List.self, Show.self, Publish.self, Promote.self, Rollback.self, Diff.self, Delete.self]
+    )
+
+    /// Where the registry lives: --registry, else WEIR_REGISTRY, else ./.weir-registry.
+    struct RegistryOptions: ParsableArguments {
+        @Option(help: "The registry folder (default: $WEIR_REGISTRY or .weir-registry).")
+        var registry: String = ProcessInfo.processInfo.environment["WEIR_REGISTRY"] ?? ".weir-registry"
+
+        func open() throws -> ModelRegistry { try ModelRegistry(directory: registry) }
+    }
+
+    static func fail(_ error: Error) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        return ExitCode(2)
+    }
+
+    static func describe(_ version: ModelRegistry.Version) -> JSONValue {
+        .object(JSONObject([
+            ("name", .string(version.name)), ("version", .number(Double(version.version))), ("stage", .string(version.stage.rawValue)),
+            ("algorithm", .string(version.algorithm)), ("feature_schema", .string(version.featureSchemaHash)),
+            ("hyperparameters", .object(JSONObject(version.hyperparameters.keys.sorted().map { ($0, JSONValue.string(version.hyperparameters[$0]!)) }))),
+            ("metrics", .object(JSONObject(version.metrics.keys.sorted().map { ($0, JSONValue.number(version.metrics[$0]!)) }))),
+            ("data_fingerprint", .string(version.dataFingerprint)), ("training_job", .string(version.trainingJob)),
+            ("created_at", .number(Double(version.createdAt))), ("published_at", .number(Double(version.publishedAt))),
+            ("payload_bytes", .number(Double(version.payloadBytes))),
+        ]))
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One line per version: name, version, stage, algorithm, publication time.")
+        @OptionGroup var options: RegistryOptions
+        @Argument(help: "Only this model.") var name: String?
+
+        func run() throws {
+            do {
+                for version in try options.open().versions(of: name) {
+                    let published = Date(timeIntervalSince1970: Double(version.publishedAt) / 1000).ISO8601Format()
+                    print("\(version.name)\tv\(version.version)\t\(version.stage.rawValue)\t\(version.algorithm)\t\(published)")
+                }
+            } catch { throw ModelsCommand.fail(error) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A version (or every version) of a model as JSON, with the model's audit log.")
+        @OptionGroup var options: RegistryOptions
+        @Argument var name: String
+        @Argument var version: Int?
+
+        func run() throws {
+            do {
+                let registry = try options.open()
+                let versions = try registry.versions(of: name).filter { version == nil || $0.version == version }
+                guard !versions.isEmpty else { throw SnapshotError(input: name, "no such model or version") }
+                for entry in versions { print(JSONWriter.string(of: ModelsCommand.describe(entry))) }
+                for entry in try registry.auditLog(of: name) {
+                    let at = Date(timeIntervalSince1970: Double(entry.at) / 1000).ISO8601Format()
+                    print("audit\t\(at)\tv\(entry.version)\t\(entry.action)\t\(entry.fromStage.isEmpty ? "-" : entry.fromStage) -> \(entry.toStage)\t\(entry.actor)\t\(entry.reason)")
+                }
+            } catch { throw ModelsCommand.fail(error) }
+        }
+    }
+
+    struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish a model file (e.g. a forest.rcf from weir train) as the next version of NAME.")
+        @OptionGroup var options: RegistryOptions
+        @Argument var name: String
+        @Option(help: "The model file.") var file: String
+        @Option(help: "Its algorithm (SageMaker name).") var algorithm = "randomcutforest"
+        @Option(help: "Its input features, in order, comma-separated (else positional).") var features: String?
+        @Option(help: "Stage: staging, production or shadow.") var stage = "staging"
+        @Option(help: "Recorded as the training job.") var trainingJob = ""
+
+        func run() throws {
+            do {
+                guard let target = ModelRegistry.Stage(rawValue: stage) else { throw SnapshotError(input: stage, "expected staging, production or shadow") }
+                guard let data = FileManager.default.contents(atPath: file) else { throw SnapshotError(input: file, "cannot read the model file") }
+                let payload = [UInt8](data)
+                let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                let envelope = try ModelsCommand.envelope(name: name, algorithm: algorithm, payload: payload, features: names,
+                                                          dataFiles: [], trainingJob: trainingJob)
+                let version = try options.open().publish(envelope, stage: target, actor: "weir models publish") {
+                    try SnapshotValidator.validate($0, features: names)
+                }
+                print("published \(version.label) (\(version.stage.rawValue))")
+            } catch { throw ModelsCommand.fail(error) }
+        }
+    }
+
+    /// An envelope around a model file: positional feature names when none are given.
+    static func envelope(name: String, algorithm: String, payload: [UInt8], features: [String]?, dataFiles: [String],
+                         trainingJob: String, hyperparameters: [String: String] = [:], metrics: [String: Double] = [:]) throws
+        -> SnapshotEnvelope {
+        var inputs = features?.count ?? 0
+        if features == nil, algorithm == "randomcutforest" {
+            inputs = try RandomCutForestInputs.count(payload, name: name)
+        }
+        return SnapshotEnvelope(algorithm: algorithm, modelName: name,
+                                featureSchemaHash: SnapshotEnvelope.schemaHash(of: features ?? SnapshotValidator.positionalFeatures(inputs)),
+                                hyperparameters: hyperparameters, dataFingerprint: try SnapshotEnvelope.fingerprint(files: dataFiles),
+                                trainingJob: trainingJob, metrics: metrics, payload: payload)
+    }
+
+    struct Promote: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move a version to a stage (production archives the serving version).")
+        @OptionGroup var options: RegistryOptions
+        @Argument var name: String
+        @Argument var version: Int
+        @Option(help: "staging, production, shadow or archived.") var stage = "production"
+        @Option(help: "Why, for the audit log.") var reason = ""
+
+        func run() throws {
+            do {
+                guard let target = ModelRegistry.Stage(rawValue: stage) else { throw SnapshotError(input: stage, "expected staging, production, shadow or archived") }
+                try options.open().promote(name, version: version, to: target, actor: "weir models promote", reason: reason)
+                print("\(name):v\(version) -> \(target.rawValue)")
+            } catch { throw ModelsCommand.fail(error) }
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put the previous production version back in production.")
+        @OptionGroup var options: RegistryOptions
+        @Argument var name: String
+        @Option(help: "Why, for the audit log.") var reason = "rollback"
+
+        func run() throws {
+            do {
+                let version = try options.open().rollback(name, actor: "weir models rollback", reason: reason)
+                print("rolled back to \(version.label)")
+            } catch { throw ModelsCommand.fail(error) }
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "How two versions differ: stage, schema, data, hyperparameters, metrics.")
+        @OptionGroup var options: RegistryOptions
+        @Argument var name: String
+        @Argument var first: Int
+        @Argument var second: Int
+
+        func run() throws {
+            do {
+                let lines = try options.open().diff(name, first, second)
+                print(lines.isEmpty ? "no differences" : lines.joined(separator: "\n"))
+            } catch { throw ModelsCommand.fail(error) }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a version that is not in production.")
+        @OptionGroup var options: RegistryOptions
+        @Argument var name: String
+        @Argument var version: Int
+
+        func run() throws {
+            do {
+                try options.open().delete(name, version: version, actor: "weir models delete")
+                print("deleted \(name):v\(version)")
+            } catch { throw ModelsCommand.fail(error) }
+        }
+    }
+}
