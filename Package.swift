@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirRCF", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirTestSupport"],
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirRCF", "WeirRegistry", "WeirTestSupport"],
                     swiftSettings: strict),
     ]
 )

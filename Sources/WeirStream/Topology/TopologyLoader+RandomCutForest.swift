@@ -1,4 +1,5 @@
 import WeirRCF
+import WeirRegistry
 
 extension TopologyLoader {
     static let randomCutForestKeys = [
@@ -67,10 +68,30 @@ extension TopologyLoader {
         if let value = try body.optional("max_resident_keys") { spec.maxResidentKeys = try positive(value) }
         spec.stateDirectory = try body.optional("state_dir")?.string()
         if let value = try body.optional("snapshot_interval_ms") { spec.snapshotIntervalMs = try positive(value) }
-        spec.seedModel = try body.optional("model")?.string()
+        if let model = try body.optional("model") {
+            if case .scalar = model.node {
+                spec.seedModel = try model.string()
+            } else {
+                spec.registryModel = try parseRegistryModel(model)
+            }
+        }
         if let value = try body.optional("model_version") { spec.modelVersion = try value.string() }
         if let problem = spec.detector.problem() { throw body.error(problem) }
         return spec
+    }
+
+    /// `model: {registry: DIR, name: NAME, stage: production, reload_interval_ms: 1000, on_reload: replace}`.
+    static func parseRegistryModel(_ cursor: YAMLCursor) throws(TopologyError) -> RegistryModelReference {
+        try cursor.allowOnly(["registry", "name", "stage", "reload_interval_ms", "on_reload"])
+        var reference = RegistryModelReference(directory: try cursor.optional("registry")?.string() ?? ".weir-registry",
+                                               name: try cursor.required("name").string())
+        if let value = try cursor.optional("stage") { reference.stage = try choice(value, ModelRegistry.Stage.self) }
+        if let value = try cursor.optional("reload_interval_ms") {
+            reference.reloadIntervalMs = try value.int()
+            if reference.reloadIntervalMs < 0 { throw value.error("expected 0 or more milliseconds") }
+        }
+        if let value = try cursor.optional("on_reload") { reference.policy = try choice(value, RegistryModelReference.ReloadPolicy.self) }
+        return reference
     }
 
     private static func positive(_ cursor: YAMLCursor) throws(TopologyError) -> Int {

@@ -36,7 +36,14 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         var detector: ThresholdedRandomCutForest
         var lastUsed: Int64
         var dirty: Bool
+        /// The registry version that seeded the forest (0: none).
+        var seedVersion: Int = 0
     }
+
+    /// The model the registry serves, when the topology names one.
+    private var source: RegistryModelSource?
+    /// Model versions the registry refused (the served one stayed).
+    public var modelRejections: Int { source?.rejections ?? 0 }
 
     /// `featureNames` are the schema's features when the spec reads no fields itself.
     public init(_ spec: RandomCutForestOperatorSpec, featureNames: [String]) {
@@ -46,6 +53,11 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     }
 
     public func open() throws {
+        if let reference = spec.registryModel {
+            let source = try RegistryModelSource(reference, features: featureNames)
+            source.check()
+            self.source = source
+        }
         guard let path = spec.seedModel else { return }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RecordError(.process, field: nil, "cannot read the seed model \(path)")
@@ -78,11 +90,13 @@ public final class RandomCutForestOperator: KeyedStateOperator {
             }
             learnedThrough[stateKey] = nil
         }
-        let detector = try detector(for: stateKey)
+        _ = source?.poll()
+        let (detector, seedVersion) = try detector(for: stateKey)
         changedKeys[stateKey.partition, default: []].insert(key)
         let result = detector.process(values, timestamp: scored.timestamp)
+        let modelVersion = seedVersion > 0 ? "\(source?.reference.name ?? ""):v\(seedVersion)" : spec.modelVersion
         switch spec.output {
-        case .weir: writeWeir(result, into: &scored.fields)
+        case .weir: writeWeir(result, modelVersion: modelVersion, into: &scored.fields)
         case .kinesis: writeKinesis(result, into: &scored.fields)
         }
         output.append(scored)
@@ -111,38 +125,79 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         return values
     }
 
-    private func detector(for key: StateKey) throws(RecordError) -> ThresholdedRandomCutForest {
+    /// The key's forest and the registry version that seeded it: resident, read back from
+    /// the state directory, or new (seeded by the served model, the seed file, or empty).
+    /// Under the `replace` policy a forest seeded by another version than the served one
+    /// is replaced first.
+    private func detector(for key: StateKey) throws(RecordError) -> (ThresholdedRandomCutForest, Int) {
         clock += 1
-        if var entry = resident[key] {
+        var existing = resident[key]
+        if existing == nil { existing = try restoredFromStore(key) }
+        if var entry = existing {
             entry.lastUsed = clock
             entry.dirty = true
+            if let served = source?.served, source?.reference.policy == .replace, entry.seedVersion != served.version {
+                entry.detector = try seeded(by: served.forest, label: served.label)
+                entry.seedVersion = served.version
+            }
             resident[key] = entry
-            return entry.detector
+            return (entry.detector, entry.seedVersion)
         }
-        let detector: ThresholdedRandomCutForest
-        if let bytes = store?.load(partition: key.partition, key: key.key) {
-            do {
-                detector = try ThresholdedRandomCutForest(encoded: bytes, name: store!.file(partition: key.partition, key: key.key))
-            } catch {
-                throw RecordError(.process, "cannot restore the forest of key '\(key.key)': \(error)")
-            }
-            restoredCount += 1
+        var entry: Resident
+        if let served = source?.served {
+            entry = Resident(detector: try seeded(by: served.forest, label: served.label), lastUsed: clock, dirty: true,
+                             seedVersion: served.version)
         } else if let seed {
-            do {
-                detector = try ThresholdedRandomCutForest(spec.detector, seededWith: seed)
-            } catch {
-                throw RecordError(.process, "cannot seed a forest from \(spec.seedModel ?? ""): \(error)")
-            }
-            createdCount += 1
+            entry = Resident(detector: try seeded(by: seed, label: spec.seedModel ?? ""), lastUsed: clock, dirty: true)
         } else {
             var configuration = spec.detector
             // Each key its own random stream, the same on every run.
             configuration.seed = configuration.seed &+ UInt64(truncatingIfNeeded: Self.stableHash(key.key))
-            detector = ThresholdedRandomCutForest(configuration)
-            createdCount += 1
+            entry = Resident(detector: ThresholdedRandomCutForest(configuration), lastUsed: clock, dirty: true)
         }
-        resident[key] = Resident(detector: detector, lastUsed: clock, dirty: true)
-        return detector
+        createdCount += 1
+        resident[key] = entry
+        return (entry.detector, entry.seedVersion)
+    }
+
+    private func seeded(by forest: RandomCutForest, label: String) throws(RecordError) -> ThresholdedRandomCutForest {
+        do {
+            return try ThresholdedRandomCutForest(spec.detector, seededWith: forest)
+        } catch {
+            throw RecordError(.process, "cannot seed a forest from \(label): \(error)")
+        }
+    }
+
+    private func restoredFromStore(_ key: StateKey) throws(RecordError) -> Resident? {
+        guard let store, let bytes = store.load(partition: key.partition, key: key.key) else { return nil }
+        do {
+            let (detector, seedVersion) = try Self.decodeState(bytes, name: store.file(partition: key.partition, key: key.key))
+            restoredCount += 1
+            return Resident(detector: detector, lastUsed: clock, dirty: false, seedVersion: seedVersion)
+        } catch {
+            throw RecordError(.process, "cannot restore the forest of key '\(key.key)': \(error)")
+        }
+    }
+
+    static let stateMagic = Array("WRCO".utf8)
+
+    /// A key's saved state: the seeding version, then the detector's own bytes.
+    static func encodeState(_ entry: Resident) -> [UInt8] {
+        var writer = BinaryWriter(capacity: entry.detector.forest.memoryBytes + 4096)
+        writer.append(raw: stateMagic)
+        writer.write(UInt8(1))
+        writer.write(Int64(entry.seedVersion))
+        writer.append(raw: entry.detector.encoded())
+        return writer.bytes
+    }
+
+    static func decodeState(_ bytes: [UInt8], name: String) throws -> (ThresholdedRandomCutForest, Int) {
+        var reader = BinaryReader(bytes, name: name)
+        guard bytes.count > 13, try reader.readBytes(count: 4) == stateMagic else { throw reader.error("not a random_cut_forest key state (bad magic)") }
+        let version: UInt8 = try reader.read()
+        guard version == 1 else { throw reader.error("unknown key state version \(version); expected 1") }
+        let seedVersion = Int(try reader.read(Int64.self))
+        return (try ThresholdedRandomCutForest(encoded: Array(bytes[13...]), name: name), seedVersion)
     }
 
     /// FNV-1a of the key's bytes: stable across processes, unlike `Hasher`.
@@ -159,7 +214,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         for (key, entry) in victims {
             if entry.dirty, let store {
                 do {
-                    try store.save(entry.detector.encoded(), partition: key.partition, key: key.key)
+                    try store.save(Self.encodeState(entry), partition: key.partition, key: key.key)
                 } catch {
                     // Keep the forest rather than lose it; the next eviction tries again.
                     logger.error("cannot save an evicted forest", metadata: ["key": "\(key.key)", "error": "\(error)"])
@@ -175,7 +230,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     public func checkpoint() throws {
         guard let store else { return }
         for (key, entry) in resident where entry.dirty {
-            try store.save(entry.detector.encoded(), partition: key.partition, key: key.key)
+            try store.save(Self.encodeState(entry), partition: key.partition, key: key.key)
             resident[key]?.dirty = false
         }
     }
@@ -192,7 +247,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     }
 
     public func snapshot(partition: PartitionID, key: String) throws -> [UInt8]? {
-        if let entry = resident[StateKey(partition: partition, key: key)] { return entry.detector.encoded() }
+        if let entry = resident[StateKey(partition: partition, key: key)] { return Self.encodeState(entry) }
         return store?.load(partition: partition, key: key)
     }
 
@@ -200,14 +255,14 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     /// so taking over many keys does not fill memory; without one it stays resident.
     public func restore(partition: PartitionID, key: String, nextOffset: Int64, from bytes: [UInt8]) throws {
         let stateKey = StateKey(partition: partition, key: key)
-        let detector = try ThresholdedRandomCutForest(encoded: bytes, name: "changelog state of '\(key)' in \(partition)")
+        let (detector, seedVersion) = try Self.decodeState(bytes, name: "changelog state of '\(key)' in \(partition)")
         learnedThrough[stateKey] = nextOffset
         if let store {
             try store.save(bytes, partition: partition, key: key)
             resident[stateKey] = nil
         } else {
             clock += 1
-            resident[stateKey] = Resident(detector: detector, lastUsed: clock, dirty: false)
+            resident[stateKey] = Resident(detector: detector, lastUsed: clock, dirty: false, seedVersion: seedVersion)
             if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
         }
     }
@@ -218,7 +273,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         changedKeys[partition] = nil
     }
 
-    private func writeWeir(_ result: AnomalyDescriptor, into fields: inout JSONObject) {
+    private func writeWeir(_ result: AnomalyDescriptor, modelVersion: String, into fields: inout JSONObject) {
         fields.set("anomaly_score", .number(result.score))
         fields.set("anomaly_grade", .number(result.grade))
         fields.set("anomaly_threshold", .number(result.threshold))
@@ -235,7 +290,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
             })))
         }
         if result.imputed { fields.set("imputed", .bool(true)) }
-        fields.set("model_version", .string(spec.modelVersion))
+        fields.set("model_version", .string(modelVersion))
     }
 
     /// Kinesis Data Analytics' shape: the score, and the explanation as JSON text.

@@ -25,6 +25,8 @@ public struct RandomCutForestOperatorSpec: Sendable, Equatable {
     public var stateDirectory: String?
     /// A forest from `weir train randomcutforest` (its `forest.rcf`) that seeds each new key.
     public var seedModel: String?
+    /// A model in the registry whose served version seeds the forests and is hot-reloaded.
+    public var registryModel: RegistryModelReference?
     /// How often forests that changed are snapshotted to the Kafka changelog (also at
     /// hand-offs and shutdown); a new owner relearns the records since the last snapshot.
     public var snapshotIntervalMs = 60_000

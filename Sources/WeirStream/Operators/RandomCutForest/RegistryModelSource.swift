@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import Metrics
+import WeirRCF
+import WeirRegistry
+
+/// Where a stream operator takes its model from in the registry, and what it does when a
+/// new version arrives.
+public struct RegistryModelReference: Sendable, Equatable {
+    /// What a key's forest does when a new version is served.
+    public enum ReloadPolicy: String, Sendable, CaseIterable {
+        /// Every key's forest is replaced by the new snapshot at its next record (its
+        /// thresholder starts afresh): all outputs come from the new version.
+        case replace
+        /// Keys keep the forests they have (seeded by an earlier version, then learning
+        /// online); keys seen for the first time start from the new version.
+        case keepOnline = "keep_online"
+    }
+
+    public var directory: String
+    public var name: String
+    public var stage = ModelRegistry.Stage.production
+    /// How often the registry is asked for a change (0: before every record).
+    public var reloadIntervalMs = 1000
+    public var policy = ReloadPolicy.replace
+
+    public init(directory: String, name: String) {
+        self.directory = directory
+        self.name = name
+    }
+}
+
+/// Follows one model in the registry: polls the stage's version and the model's
+/// generation (one small SQLite read), and when they change loads, checks and decodes
+/// the new snapshot before anything uses it. A snapshot that fails (damaged, wrong
+/// schema, non-finite) is refused with a logged reason and a metric; the version being
+/// served stays. Any change the registry records is explicit (a promotion or a rollback),
+/// so an older version arriving that way is served too.
+final class RegistryModelSource {
+    struct Served {
+        var version: Int
+        var label: String
+        var forest: RandomCutForest
+    }
+
+    let reference: RegistryModelReference
+    let features: [String]
+    private let registry: ModelRegistry
+    private let logger = Logger(label: "weir.registry")
+    private var generation = -1
+    private var nextCheck = ContinuousClock.now
+    private(set) var served: Served?
+    private(set) var rejections = 0
+    private let reloaded: Counter
+    private let rejected: Counter
+
+    init(_ reference: RegistryModelReference, features: [String]) throws {
+        self.reference = reference
+        self.features = features
+        registry = try ModelRegistry(directory: reference.directory)
+        reloaded = Counter(label: "weir_model_reloads_total", dimensions: [("model", reference.name)])
+        rejected = Counter(label: "weir_model_rejections_total", dimensions: [("model", reference.name)])
+    }
+
+    /// Checks the registry if the interval has passed; true when a new version is served.
+    func poll() -> Bool {
+        if reference.reloadIntervalMs > 0 {
+            let now = ContinuousClock.now
+            guard now >= nextCheck else { return false }
+            nextCheck = now + .milliseconds(reference.reloadIntervalMs)
+        }
+        return check()
+    }
+
+    /// Reads the registry now; true when a new version is served.
+    @discardableResult
+    func check() -> Bool {
+        let current: (version: ModelRegistry.Version?, generation: Int)
+        do {
+            current = try registry.current(reference.name, stage: reference.stage)
+        } catch {
+            logger.warning("cannot read the registry", metadata: ["model": "\(reference.name)", "error": "\(error)"])
+            return false
+        }
+        guard current.generation != generation else { return false }
+        generation = current.generation
+        guard let version = current.version, version.version != served?.version else { return false }
+        do {
+            let envelope = try registry.load(reference.name, version: version.version)
+            try SnapshotValidator.validate(envelope, features: features)
+            let forest = try RandomCutForest(encoded: envelope.payload, name: version.label)
+            served = Served(version: version.version, label: version.label, forest: forest)
+            reloaded.increment()
+            logger.info("serving a new model version", metadata: ["model": "\(version.label)"])
+            return true
+        } catch {
+            rejections += 1
+            rejected.increment()
+            logger.error("refused a model version; the current one keeps serving",
+                         metadata: ["model": "\(version.label)", "serving": "\(served?.label ?? "none")", "reason": "\(error)"])
+            return false
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import WeirCore
+import WeirMath
+import WeirRCF
+import WeirRegistry
+import WeirStream
+import WeirTestSupport
+
+/// The random cut forest operator serving a model from the registry: new versions swap in
+/// between two records, refused ones leave the served version in place, and explicit
+/// changes (even to an older version) are followed.
+struct ModelHotReloadTests {
+    static func payload(center: Float, seed: UInt64) -> [UInt8] {
+        var configuration = RandomCutForest.Configuration(dimensions: 2)
+        configuration.numberOfTrees = 20
+        configuration.sampleSize = 64
+        configuration.seed = seed
+        let forest = RandomCutForest(configuration)
+        var random = RandomSource(seed: seed)
+        for _ in 0..<500 { forest.update([center + Float(random.normal()), center + Float(random.normal())]) }
+        return forest.encoded()
+    }
+
+    static func publish(_ registry: ModelRegistry, center: Float, seed: UInt64, features: [String] = ["cpu", "latency"]) throws -> Int {
+        try registry.publish(SnapshotEnvelope(algorithm: "randomcutforest", modelName: "m",
+                                              featureSchemaHash: SnapshotEnvelope.schemaHash(of: features),
+                                              payload: payload(center: center, seed: seed))).version
+    }
+
+    static func processor(registry: String, policy: String) throws -> RecordProcessor {
+        let spec = try TopologyLoader.parse("""
+            name: hot-reload
+            source: {file: {path: in.jsonl}}
+            schema: {key: host, features: [cpu, latency]}
+            operators:
+              - random_cut_forest:
+                  shingle_size: 1
+                  model: {registry: "\(registry)", name: m, reload_interval_ms: 0, on_reload: \(policy)}
+            sinks: [stdout: {}]
+            """, file: "hot-reload.yaml")
+        let processor = RecordProcessor(spec: spec)
+        try processor.open()
+        return processor
+    }
+
+    /// Scores `count` records of `host` and returns their model versions.
+    static func run(_ processor: RecordProcessor, host: String = "a", count: Int, from offset: inout Int) throws -> [String] {
+        var random = RandomSource(seed: UInt64(offset))
+        var events: [Event] = []
+        for _ in 0..<count {
+            let line = #"{"host":"\#(host)","cpu":\#(random.normal()),"latency":\#(random.normal())}"#
+            try processor.transform(RawRecord(key: nil, value: Array(line.utf8), origin: RecordOrigin(topic: "t", partition: 0, offset: Int64(offset))),
+                                    into: &events)
+            offset += 1
+        }
+        #expect(events.count == count, "one output per input")
+        return events.map { $0.fields["model_version"]?.stringValue ?? "?" }
+    }
+
+    @Test func versionsSwapBetweenRecordsAndRefusedVersionsKeepTheServedOne() throws {
+        let folder = try TestPaths.scratchFolder("hot-reload")
+        let registry = try ModelRegistry(directory: folder.path)
+        let first = try Self.publish(registry, center: 0, seed: 1)
+        try registry.promote("m", version: first, to: .production)
+        let processor = try Self.processor(registry: folder.path, policy: "replace")
+        let rcf = try #require(processor.operators.first as? RandomCutForestOperator)
+        var offset = 0
+        #expect(Set(try Self.run(processor, count: 50, from: &offset)) == ["m:v1"])
+
+        let second = try Self.publish(registry, center: 0, seed: 2)
+        try registry.promote("m", version: second, to: .production)
+        // The very next record is scored by v2, and no later one by v1.
+        #expect(Set(try Self.run(processor, count: 50, from: &offset)) == ["m:v2"])
+
+        // Refused: a snapshot trained on other features, and one whose file was damaged.
+        let other = try Self.publish(registry, center: 0, seed: 3, features: ["x", "y"])
+        try registry.promote("m", version: other, to: .production)
+        #expect(Set(try Self.run(processor, count: 20, from: &offset)) == ["m:v2"])
+        let damaged = try Self.publish(registry, center: 0, seed: 4)
+        let file = folder.appendingPathComponent("payloads/m/\(damaged).snap")
+        let bytes = try Data(contentsOf: file)
+        try bytes.prefix(bytes.count / 2).write(to: file)
+        try registry.promote("m", version: damaged, to: .production)
+        #expect(Set(try Self.run(processor, count: 20, from: &offset)) == ["m:v2"])
+        #expect(rcf.modelRejections == 2)
+
+        // An explicit change to an older version is followed.
+        try registry.promote("m", version: first, to: .production)
+        #expect(Set(try Self.run(processor, count: 20, from: &offset)) == ["m:v1"])
+    }
+
+    @Test func keepOnlinePolicyLeavesExistingKeysOnTheirVersion() throws {
+        let folder = try TestPaths.scratchFolder("hot-reload-keep")
+        let registry = try ModelRegistry(directory: folder.path)
+        try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 1), to: .production)
+        let processor = try Self.processor(registry: folder.path, policy: "keep_online")
+        var offset = 0
+        #expect(Set(try Self.run(processor, host: "a", count: 30, from: &offset)) == ["m:v1"])
+        try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 2), to: .production)
+        #expect(Set(try Self.run(processor, host: "a", count: 30, from: &offset)) == ["m:v1"])
+        #expect(Set(try Self.run(processor, host: "b", count: 30, from: &offset)) == ["m:v2"])
+    }
+}
