@@ -43,6 +43,18 @@ public final class PointStore {
         locations.reserveCapacity(capacity)
     }
 
+    /// A store with the same contents (its arrays shared until either side changes).
+    func copy() -> PointStore {
+        let twin = PointStore(dimensions: dimensions, shingleStep: shingleStep)
+        twin.values = values
+        twin.locations = locations
+        twin.referenceCounts = referenceCounts
+        twin.free = free
+        twin.lastAdded = lastAdded
+        twin.compactionThreshold = compactionThreshold
+        return twin
+    }
+
     /// Bytes held by the stored values and their bookkeeping.
     public var memoryBytes: Int { values.count * 4 + locations.count * 4 + referenceCounts.count * 4 + free.count * 4 }
 

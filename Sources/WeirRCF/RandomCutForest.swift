@@ -275,6 +275,14 @@ public final class RandomCutForest {
         return result
     }
 
+    /// An independent copy that shares storage until either side changes (the arrays are
+    /// copy-on-write), so seeding many keys from one trained forest is cheap.
+    public func copy() -> RandomCutForest {
+        let twin = RandomCutForest(configuration: configuration, store: store.copy(), trees: trees, samplers: samplers, updates: updates)
+        twin.shingle = shingle
+        return twin
+    }
+
     /// Structural checks of every tree and of the point references (for tests).
     public func validate() -> String? {
         for (index, tree) in trees.enumerated() {

@@ -157,7 +157,7 @@ public final class ThresholdedRandomCutForest {
     /// the forest's dimensions must be the configuration's base dimensions times its
     /// shingle size, and it must not shingle internally. The forest keeps learning.
     public convenience init(_ configuration: Configuration, seededWith forest: RandomCutForest) throws(BinaryReader.Failure) {
-        let copy = try RandomCutForest(encoded: forest.encoded(), name: "seed forest")
+        let copy = forest.copy()
         guard copy.configuration.dimensions == configuration.baseDimensions * configuration.shingleSize, copy.shingle == nil else {
             throw BinaryReader(Array(), name: "seed forest").error(
                 "the forest has \(copy.configuration.dimensions) dimensions\(copy.shingle == nil ? "" : " and shingles internally"); "

@@ -21,7 +21,7 @@ public struct RegistryModelReference: Sendable, Equatable {
     public var name: String
     public var stage = ModelRegistry.Stage.production
     /// How often the registry is asked for a change (0: before every record).
-    public var reloadIntervalMs = 1000
+    public var reloadIntervalMs = 250
     public var policy = ReloadPolicy.replace
 
     public init(directory: String, name: String) {
