@@ -82,6 +82,10 @@ final class RegistryModelSource {
             logger.warning("cannot read the registry", metadata: ["model": "\(reference.name)", "error": "\(error)"])
             return false
         }
+        if generation == -1 && current.version == nil {
+            logger.warning("the registry serves no version of this model yet; forests start empty until one is promoted",
+                           metadata: ["model": "\(reference.name)", "stage": "\(reference.stage.rawValue)", "registry": "\(reference.directory)"])
+        }
         guard current.generation != generation else { return false }
         generation = current.generation
         guard let version = current.version, version.version != served?.version else { return false }
