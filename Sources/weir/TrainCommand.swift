@@ -28,6 +28,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("input-mode"), help: "A channel's input mode: name=File|Pipe.")
     var inputModes: [String] = []
 
+    @Option(name: .customLong("record-wrapper"), help: "A channel's RecordWrapperType: name=None|RecordIO (JSON lines framed as RecordIO).")
+    var recordWrappers: [String] = []
+
     @Option(name: .customLong("hp"), help: "A hyperparameter: name=value. Repeatable; wins over --hyperparameters.")
     var hyperparameterPairs: [String] = []
 
@@ -144,11 +147,16 @@ struct TrainCommand: ParsableCommand {
         for (name, value) in try Self.pairs(hyperparameterPairs, option: "hp") { spec.hyperparameters[name] = value }
         let types = Dictionary(try Self.pairs(contentTypes, option: "content-type"), uniquingKeysWith: { $1 })
         let modes = Dictionary(try Self.pairs(inputModes, option: "input-mode"), uniquingKeysWith: { $1 })
+        let wrappers = Dictionary(try Self.pairs(recordWrappers, option: "record-wrapper"), uniquingKeysWith: { $1 })
         for (name, path) in try Self.pairs(channels, option: "channel") {
             guard let mode = ChannelConfig.InputMode(rawValue: (modes[name] ?? "File").capitalized) else {
                 throw ValidationError("--input-mode \(name)=\(modes[name] ?? ""): expected File or Pipe")
             }
-            spec.channels[name] = TrainingChannel(config: ChannelConfig(name: name, contentType: types[name], inputMode: mode), path: path)
+            guard let wrapper = ChannelConfig.RecordWrapper(rawValue: wrappers[name] ?? "None") else {
+                throw ValidationError("--record-wrapper \(name)=\(wrappers[name] ?? ""): expected None or RecordIO")
+            }
+            spec.channels[name] = TrainingChannel(config: ChannelConfig(name: name, contentType: types[name], inputMode: mode,
+                                                                        recordWrapper: wrapper), path: path)
         }
         return spec
     }

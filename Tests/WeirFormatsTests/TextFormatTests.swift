@@ -135,6 +135,32 @@ extension TextFormatTests {
         #expect(count == 3_000)
     }
 
+    /// A header whose quoted names hold line breaks ends at the first break outside quotes,
+    /// in the parallel reader as in the sequential one, and later lines keep their numbers.
+    @Test func quotedMultiLineHeaderIsOneRecord() throws {
+        let text = "label,\"cpu\nload\",\"mem\r\nused\"\n" + (0..<400).map { "\($0 % 2),\($0),\($0 * 2)" }.joined(separator: "\n") + "\n1,x,3\n"
+        let path = try write(text, "multiline-header.csv")
+        func readAll(_ next: () throws -> DataRow?) -> (rows: [[Double]], error: String) {
+            var rows: [[Double]] = []
+            do {
+                while let row = try next() { rows.append(row.features.denseValues) }
+                return (rows, "none")
+            } catch {
+                return (rows, "\(error)")
+            }
+        }
+        let sequential = try CSVDataReader(path: path, options: .init(hasHeader: true))
+        let parallel = ParallelCSVReader(try ByteInput(path: path), options: .init(hasHeader: true), workers: 2, blockSize: 256)
+        let expected = readAll { try sequential.next() }
+        let got = readAll { try parallel.next() }
+        // Header lines 1-3, rows on lines 4-403, the bad row on line 404 (its column named
+        // by the quoted header, line break included).
+        #expect(expected.rows == (0..<400).map { [Double($0), Double($0 * 2)] })
+        #expect(expected.error == "\(path): line 404: field 2 (cpu\nload): expected a number, found 'x'", "\(expected.error)")
+        #expect(got.error == expected.error)
+        #expect(got.rows == Array(expected.rows.prefix(got.rows.count)))
+    }
+
     @Test func parallelCSVReportsTheSameErrorsAsTheSequentialReader() throws {
         let rows = (1...5_000).map { $0 == 4_321 ? "1,x2,3" : ($0 == 4_500 ? "1,2" : "1,2,3") }
         let path = try write(rows.joined(separator: "\n") + "\n", "parallel-bad.csv")

@@ -25,6 +25,34 @@ struct ChannelTests {
         #expect(throws: FormatError.self) { try TrainingChannel(config: ChannelConfig(name: "train"), path: base + "/missing").files() }
     }
 
+    /// `RecordWrapperType: RecordIO`: an augmented manifest's JSON lines arrive as RecordIO
+    /// records; each is one row, and a record that is not JSON is named by its byte offset.
+    @Test func recordIOWrappedAugmentedManifestReadsOneRowPerRecord() throws {
+        let base = try folder("channel-recordio-wrapped")
+        let path = base + "/manifest.rec"
+        let writer = try RecordIOWriter(path: path)
+        for index in 0..<5 { try writer.append(Array(#"{"source-ref":"s3://b/\#(index)","features":[\#(index),1.5],"label":\#(index % 2)}"#.utf8)) }
+        try writer.close()
+        let channel = TrainingChannel(config: ChannelConfig(name: "train", contentType: "application/jsonlines", recordWrapper: .recordIO), path: path)
+        var rows: [DataRow] = []
+        try channel.forEachRow(epoch: 0) { rows.append($0) }
+        #expect(rows.map(\.features.denseValues) == (0..<5).map { [Double($0), 1.5] })
+        #expect(rows.map(\.label) == (0..<5).map { [Double($0 % 2)] })
+        let bad = base + "/bad.rec"
+        let badWriter = try RecordIOWriter(path: bad)
+        try badWriter.append(Array(#"{"features":[1]}"#.utf8))
+        try badWriter.append(Array("not json".utf8))
+        try badWriter.close()
+        let badChannel = TrainingChannel(config: ChannelConfig(name: "train", contentType: "application/jsonlines", recordWrapper: .recordIO), path: bad)
+        do {
+            try badChannel.forEachRow(epoch: 0) { _ in }
+            Issue.record("expected an error")
+        } catch {
+            // The second record starts after the first one's 8-byte header and padded payload.
+            #expect(String(describing: error).contains("\(bad): byte 24"), "\(error)")
+        }
+    }
+
     @Test func shuffleBufferPermutesWithBoundedMemoryAndBatcherGroups() {
         var buffer = ShuffleBuffer<Int>(capacity: 16, seed: 3)
         var out: [Int] = []

@@ -189,17 +189,34 @@ public final class ParallelCSVReader {
         /// more input is needed to see it whole.
         private func takeHeader(_ carry: inout [UInt8], line: inout Int64, atEnd: Bool) -> Result<Void, FormatError>? {
             while true {
-                guard let newline = carry.firstIndex(of: 0x0A) ?? (atEnd ? carry.count : nil) else { return nil }
-                let record = Array(carry[..<newline]).filter { $0 != 0x0D }
+                // The header ends at the first line break outside quotes: a quoted name may
+                // hold line breaks of its own.
+                var inside = false, breaks: Int64 = 0
+                var end: Int?
+                for index in carry.indices {
+                    let byte = carry[index]
+                    if byte == UInt8(ascii: "\"") {
+                        inside.toggle()
+                    } else if byte == 0x0A {
+                        if !inside {
+                            end = index
+                            break
+                        }
+                        breaks += 1
+                    }
+                }
+                guard let newline = end ?? (atEnd ? carry.count : nil) else { return nil }
+                var record = Array(carry[..<newline])
+                if record.last == 0x0D { record.removeLast() }
                 carry.removeFirst(min(newline + 1, carry.count))
-                line += 1
+                line += 1 + breaks
                 if record.isEmpty {
                     if carry.isEmpty && atEnd { return .success(()) }
                     continue
                 }
                 do {
                     let fields = try record.withUnsafeBufferPointer { (bytes) throws(FormatError) in
-                        try CSVRecordParser.fields(bytes, delimiter: options.delimiter, input: input.name, line: line - 1)
+                        try CSVRecordParser.fields(bytes, delimiter: options.delimiter, input: input.name, line: line - 1 - breaks)
                     }
                     condition.lock()
                     header = fields.map { String(decoding: $0, as: UTF8.self) }

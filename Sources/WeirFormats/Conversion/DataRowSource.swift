@@ -1,3 +1,5 @@
+import WeirCore
+
 /// Reads `DataRow`s from any supported format, remembering where the last row came from
 /// (a byte offset for RecordIO, a line for text formats) for tools and error messages.
 public final class DataRowSource {
@@ -9,6 +11,9 @@ public final class DataRowSource {
         /// JSON lines: attribute names of an augmented manifest.
         public var featuresAttribute = "features"
         public var labelAttribute = "label"
+        /// JSON lines arriving as RecordIO records (SageMaker's `RecordWrapperType: RecordIO`,
+        /// as augmented manifests use it in Pipe mode): one JSON object per record.
+        public var recordIOWrapped = false
 
         public init() {}
     }
@@ -18,6 +23,7 @@ public final class DataRowSource {
         case libsvm(LibSVMReader)
         case recordIO(RecordIOReader)
         case jsonLines(JSONLinesDataReader)
+        case wrappedJSON(RecordIOReader, JSONRowDecoder)
     }
 
     public let path: String
@@ -33,6 +39,9 @@ public final class DataRowSource {
         case .csv: reader = .csv(try ParallelCSVReader(path: path, options: options.csv))
         case .libsvm: reader = .libsvm(try LibSVMReader(path: path, dimension: options.dimension))
         case .recordIO: reader = .recordIO(try RecordIOReader(path: path))
+        case .jsonLines where options.recordIOWrapped:
+            reader = .wrappedJSON(try RecordIOReader(path: path),
+                                  JSONRowDecoder(featuresAttribute: options.featuresAttribute, labelAttribute: options.labelAttribute))
         case .jsonLines:
             reader = .jsonLines(try JSONLinesDataReader(path: path, featuresAttribute: options.featuresAttribute,
                                                         labelAttribute: options.labelAttribute))
@@ -57,6 +66,16 @@ public final class DataRowSource {
             let row = try jsonLines.next()
             position = .line(jsonLines.line)
             return row
+        case .wrappedJSON(let recordIO, let decoder):
+            guard let (payload, offset) = try recordIO.next() else { return nil }
+            position = .byte(offset)
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(payload)
+            } catch {
+                throw FormatError(input: path, .byte(offset), "the RecordIO record holds no JSON object: \(error)")
+            }
+            return try decoder.row(value) { field, message in FormatError(input: path, .byte(offset), field: field, message) }
         }
     }
 }

@@ -77,6 +77,7 @@ public struct TrainingChannel: Sendable {
         if let contentType = config.contentType, let csv = CSVDataReader.Options.fromContentType(contentType) {
             options.csv = csv
         }
+        options.recordIOWrapped = config.recordWrapper == .recordIO
         return options
     }
 

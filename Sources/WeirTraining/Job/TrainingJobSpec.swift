@@ -38,8 +38,13 @@ public struct TrainingJobSpec: Sendable {
                 }
                 let mode = settings["TrainingInputMode"]?.stringValue.flatMap(ChannelConfig.InputMode.init(rawValue:)) ?? .file
                 let distribution = settings["S3DistributionType"]?.stringValue.flatMap(ChannelConfig.Distribution.init(rawValue:)) ?? .fullyReplicated
+                let wrapperName = settings["RecordWrapperType"]?.stringValue ?? "None"
+                guard let wrapper = ChannelConfig.RecordWrapper(rawValue: wrapperName) else {
+                    throw FormatError(input: config + "/inputdataconfig.json", .none, field: "\(field.key).RecordWrapperType",
+                                      "expected None or RecordIO, found '\(wrapperName)'")
+                }
                 let channelConfig = ChannelConfig(name: field.key, contentType: settings["ContentType"]?.stringValue,
-                                                  inputMode: mode, distribution: distribution)
+                                                  inputMode: mode, distribution: distribution, recordWrapper: wrapper)
                 channels[field.key] = TrainingChannel(config: channelConfig, path: root + "/input/data/" + field.key)
             }
         }
