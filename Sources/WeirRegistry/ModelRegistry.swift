@@ -130,28 +130,35 @@ public final class ModelRegistry: Sendable {
     /// watchers follow.
     public func promote(_ name: String, version: Int, to stage: Stage, actor: String = "weir", reason: String = "",
                         action: String = "promote") throws {
-        try pool.write { db in
-            guard let current = try self.version(db, name, version) else { throw SnapshotError(input: "\(name):v\(version)", "no such model version") }
-            guard current.stage != stage else { return }
-            if stage == .production { try demoteProduction(db, name: name, actor: actor, reason: "replaced by v\(version)") }
-            try db.execute(sql: "UPDATE versions SET stage = ? WHERE name = ? AND version = ?", arguments: [stage.rawValue, name, version])
-            try audit(db, name: name, version: version, from: current.stage.rawValue, to: stage.rawValue, action: action, reason: reason, actor: actor)
-        }
+        try pool.write { db in try promote(db, name, version: version, to: stage, actor: actor, reason: reason, action: action) }
     }
 
-    /// Restores the version that was in production before the current one.
+    private func promote(_ db: Database, _ name: String, version: Int, to stage: Stage, actor: String, reason: String, action: String) throws {
+        guard let current = try self.version(db, name, version) else { throw SnapshotError(input: "\(name):v\(version)", "no such model version") }
+        guard current.stage != stage else { return }
+        if stage == .production { try demoteProduction(db, name: name, actor: actor, reason: "replaced by v\(version)") }
+        try db.execute(sql: "UPDATE versions SET stage = ? WHERE name = ? AND version = ?", arguments: [stage.rawValue, name, version])
+        try audit(db, name: name, version: version, from: current.stage.rawValue, to: stage.rawValue, action: action, reason: reason, actor: actor)
+    }
+
+    /// Restores the version that was in production before the current one, in one
+    /// transaction. With `ifServing`, only while that version is still in production: of
+    /// several processes whose guardrails fire on the same version, one rolls back.
+    /// Returns the restored version, or nil when `ifServing` no longer held.
     @discardableResult
-    public func rollback(_ name: String, actor: String = "weir", reason: String = "rollback") throws -> Version {
-        let target = try pool.read { db -> Int? in
+    public func rollback(_ name: String, actor: String = "weir", reason: String = "rollback", ifServing expected: Int? = nil) throws -> Version? {
+        try pool.write { db -> Version? in
             let current = try Int.fetchOne(db, sql: "SELECT version FROM versions WHERE name = ? AND stage = 'production'", arguments: [name])
-            return try Int.fetchOne(db, sql: """
+            if let expected, current != expected { return nil }
+            let target = try Int.fetchOne(db, sql: """
                 SELECT version FROM audit WHERE name = ? AND from_stage = 'production' AND version IS NOT ?
+                  AND version IN (SELECT version FROM versions WHERE name = ?)
                 ORDER BY id DESC LIMIT 1
-                """, arguments: [name, current])
+                """, arguments: [name, current, name])
+            guard let target else { throw SnapshotError(input: name, "no earlier production version to roll back to") }
+            try promote(db, name, version: target, to: .production, actor: actor, reason: reason, action: "rollback")
+            return try self.version(db, name, target)
         }
-        guard let target else { throw SnapshotError(input: name, "no earlier production version to roll back to") }
-        try promote(name, version: target, to: .production, actor: actor, reason: reason, action: "rollback")
-        return try version(name, target)!
     }
 
     /// Removes a version that is not in production, with its payload file.

@@ -137,8 +137,9 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let version = try options.open().rollback(name, actor: "weir models rollback", reason: reason)
-                print("rolled back to \(version.label)")
+                if let version = try options.open().rollback(name, actor: "weir models rollback", reason: reason) {
+                    print("rolled back to \(version.label)")
+                }
             } catch { throw ModelsCommand.fail(error) }
         }
     }

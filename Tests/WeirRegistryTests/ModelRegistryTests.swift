@@ -102,7 +102,8 @@ struct ModelRegistryTests {
         let third = try registry.current("m")
         #expect(first.version?.version == 1 && third.version?.version == 3 && third.generation > first.generation)
         #expect(try registry.version("m", 1)?.stage == .archived)
-        #expect(try registry.rollback("m").version == 1)
+        #expect(try registry.rollback("m", ifServing: 1) == nil, "v3 serves, so a guardrail on v1 does nothing")
+        #expect(try registry.rollback("m")?.version == 1)
         #expect(try registry.current("m").version?.version == 1)
         #expect(try registry.version("m", 3)?.stage == .archived)
         #expect(throws: (any Error).self) { try registry.delete("m", version: 1) }

@@ -28,7 +28,7 @@ struct ModelHotReloadTests {
                                               payload: payload(center: center, seed: seed))).version
     }
 
-    static func processor(registry: String, policy: String) throws -> RecordProcessor {
+    static func processor(registry: String, policy: String, baking: String = "") throws -> RecordProcessor {
         let spec = try TopologyLoader.parse("""
             name: hot-reload
             source: {file: {path: in.jsonl}}
@@ -36,7 +36,7 @@ struct ModelHotReloadTests {
             operators:
               - random_cut_forest:
                   shingle_size: 1
-                  model: {registry: "\(registry)", name: m, reload_interval_ms: 0, on_reload: \(policy)}
+                  model: {registry: "\(registry)", name: m, reload_interval_ms: 0, on_reload: \(policy)\(baking)}
             sinks: [stdout: {}]
             """, file: "hot-reload.yaml")
         let processor = RecordProcessor(spec: spec)
@@ -45,11 +45,12 @@ struct ModelHotReloadTests {
     }
 
     /// Scores `count` records of `host` and returns their model versions.
-    static func run(_ processor: RecordProcessor, host: String = "a", count: Int, from offset: inout Int) throws -> [String] {
+    static func run(_ processor: RecordProcessor, host: String = "a", hosts: Int = 1, count: Int, from offset: inout Int) throws -> [String] {
         var random = RandomSource(seed: UInt64(offset))
         var events: [Event] = []
-        for _ in 0..<count {
-            let line = #"{"host":"\#(host)","cpu":\#(random.normal()),"latency":\#(random.normal())}"#
+        for index in 0..<count {
+            let name = hosts == 1 ? host : "\(host)\(index % hosts)"
+            let line = #"{"host":"\#(name)","cpu":\#(random.normal()),"latency":\#(random.normal())}"#
             try processor.transform(RawRecord(key: nil, value: Array(line.utf8), origin: RecordOrigin(topic: "t", partition: 0, offset: Int64(offset))),
                                     into: &events)
             offset += 1
@@ -100,5 +101,34 @@ struct ModelHotReloadTests {
         try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 2), to: .production)
         #expect(Set(try Self.run(processor, host: "a", count: 30, from: &offset)) == ["m:v1"])
         #expect(Set(try Self.run(processor, host: "b", count: 30, from: &offset)) == ["m:v2"])
+    }
+
+    /// Blue/green: a new version that grades most records anomalous while baking is rolled
+    /// back in the registry (audited with its reason) and the stream returns to the old
+    /// one; a sound version bakes without alarm.
+    @Test func guardrailRollsBackAVersionThatRaisesTheAnomalyRate() throws {
+        let folder = try TestPaths.scratchFolder("hot-reload-guardrail")
+        let registry = try ModelRegistry(directory: folder.path)
+        try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 1), to: .production)
+        let processor = try Self.processor(registry: folder.path, policy: "replace",
+                                           baking: ", baking: {duration_ms: 600000, max_anomaly_rate: 0.2, min_records: 50}")
+        let rcf = try #require(processor.operators.first as? RandomCutForestOperator)
+        var offset = 0
+        #expect(Set(try Self.run(processor, hosts: 10, count: 100, from: &offset)) == ["m:v1"])
+
+        // v2 learned data around 10: the stream's records around 0 all look anomalous to it.
+        try registry.promote("m", version: try Self.publish(registry, center: 10, seed: 2), to: .production)
+        let versions = try Self.run(processor, hosts: 10, count: 200, from: &offset)
+        #expect(versions.first == "m:v2")
+        #expect(versions.last == "m:v1", "rolled back to v1")
+        #expect(rcf.guardrailRollbacks == 1)
+        #expect(try registry.current("m").version?.version == 1)
+        let rollback = try #require(try registry.auditLog(of: "m").last)
+        #expect(rollback.action == "rollback" && rollback.actor == "weir guardrail" && rollback.reason.contains("anomaly rate"), "\(rollback)")
+
+        // A sound v3 bakes through.
+        try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 3), to: .production)
+        #expect(Set(try Self.run(processor, hosts: 10, count: 200, from: &offset)) == ["m:v3"])
+        #expect(rcf.guardrailRollbacks == 1)
     }
 }

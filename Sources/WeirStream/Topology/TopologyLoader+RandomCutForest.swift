@@ -82,7 +82,7 @@ extension TopologyLoader {
 
     /// `model: {registry: DIR, name: NAME, stage: production, reload_interval_ms: 1000, on_reload: replace}`.
     static func parseRegistryModel(_ cursor: YAMLCursor) throws(TopologyError) -> RegistryModelReference {
-        try cursor.allowOnly(["registry", "name", "stage", "reload_interval_ms", "on_reload"])
+        try cursor.allowOnly(["registry", "name", "stage", "reload_interval_ms", "on_reload", "baking"])
         var reference = RegistryModelReference(directory: try cursor.optional("registry")?.string() ?? ".weir-registry",
                                                name: try cursor.required("name").string())
         if let value = try cursor.optional("stage") { reference.stage = try choice(value, ModelRegistry.Stage.self) }
@@ -91,6 +91,17 @@ extension TopologyLoader {
             if reference.reloadIntervalMs < 0 { throw value.error("expected 0 or more milliseconds") }
         }
         if let value = try cursor.optional("on_reload") { reference.policy = try choice(value, RegistryModelReference.ReloadPolicy.self) }
+        if let body = try cursor.optional("baking") {
+            try body.allowOnly(["duration_ms", "max_anomaly_rate", "min_records"])
+            var baking = RegistryModelReference.Baking()
+            if let value = try body.optional("duration_ms") { baking.durationMs = try positive(value) }
+            if let value = try body.optional("min_records") { baking.minRecords = try positive(value) }
+            if let value = try body.optional("max_anomaly_rate") {
+                baking.maxAnomalyRate = try value.double()
+                guard baking.maxAnomalyRate >= 0 && baking.maxAnomalyRate <= 1 else { throw value.error("expected a rate in [0, 1]") }
+            }
+            reference.baking = baking
+        }
         return reference
     }
 

@@ -44,6 +44,8 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     private var source: RegistryModelSource?
     /// Model versions the registry refused (the served one stayed).
     public var modelRejections: Int { source?.rejections ?? 0 }
+    /// New versions this process's guardrail rolled back.
+    public var guardrailRollbacks: Int { source?.rollbacks ?? 0 }
 
     /// `featureNames` are the schema's features when the spec reads no fields itself.
     public init(_ spec: RandomCutForestOperatorSpec, featureNames: [String]) {
@@ -94,6 +96,10 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         let (detector, seedVersion) = try detector(for: stateKey)
         changedKeys[stateKey.partition, default: []].insert(key)
         let result = detector.process(values, timestamp: scored.timestamp)
+        if seedVersion > 0 && seedVersion == source?.served?.version {
+            // Above the threshold, before the run logic folds a lasting anomaly into one report.
+            source?.observe(anomaly: result.ready && result.score >= result.threshold)
+        }
         let modelVersion = seedVersion > 0 ? "\(source?.reference.name ?? ""):v\(seedVersion)" : spec.modelVersion
         switch spec.output {
         case .weir: writeWeir(result, modelVersion: modelVersion, into: &scored.fields)

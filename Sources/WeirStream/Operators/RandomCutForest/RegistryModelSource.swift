@@ -23,6 +23,21 @@ public struct RegistryModelReference: Sendable, Equatable {
     /// How often the registry is asked for a change (0: before every record).
     public var reloadIntervalMs = 250
     public var policy = ReloadPolicy.replace
+    /// Blue/green guardrail for new versions; nil serves them without watching.
+    public var baking: Baking?
+
+    /// While a newly served version bakes, the share of records scoring above their
+    /// threshold (counted before a lasting anomaly is folded into one report) must stay
+    /// within bounds; otherwise the previous version is restored in the registry (the
+    /// rollback is audited, and every process serving the model follows it).
+    public struct Baking: Sendable, Equatable {
+        public var durationMs = 60_000
+        public var maxAnomalyRate = 0.05
+        /// Records to see before the rate is judged.
+        public var minRecords = 200
+
+        public init() {}
+    }
 
     public init(directory: String, name: String) {
         self.directory = directory
@@ -51,8 +66,23 @@ final class RegistryModelSource {
     private var nextCheck = ContinuousClock.now
     private(set) var served: Served?
     private(set) var rejections = 0
+    private(set) var rollbacks = 0
     private let reloaded: Counter
     private let rejected: Counter
+    private let rolledBack: Counter
+
+    struct BakingState {
+        var version: Int
+        var label: String
+        var until: ContinuousClock.Instant
+        var records = 0
+        var anomalies = 0
+    }
+
+    private var baking: BakingState?
+    /// A version restored by this process's guardrail is not baked again.
+
+    private var restoredByGuardrail: Int?
 
     init(_ reference: RegistryModelReference, features: [String]) throws {
         self.reference = reference
@@ -60,6 +90,7 @@ final class RegistryModelSource {
         registry = try ModelRegistry(directory: reference.directory)
         reloaded = Counter(label: "weir_model_reloads_total", dimensions: [("model", reference.name)])
         rejected = Counter(label: "weir_model_rejections_total", dimensions: [("model", reference.name)])
+        rolledBack = Counter(label: "weir_model_guardrail_rollbacks_total", dimensions: [("model", reference.name)])
     }
 
     /// Checks the registry if the interval has passed; true when a new version is served.
@@ -93,7 +124,13 @@ final class RegistryModelSource {
             let envelope = try registry.load(reference.name, version: version.version)
             try SnapshotValidator.validate(envelope, features: features)
             let forest = try RandomCutForest(encoded: envelope.payload, name: version.label)
+            let replacing = served != nil
             served = Served(version: version.version, label: version.label, forest: forest)
+            if let rules = reference.baking, replacing, restoredByGuardrail != version.version {
+                baking = BakingState(version: version.version, label: version.label, until: ContinuousClock.now + .milliseconds(rules.durationMs))
+            } else {
+                baking = nil
+            }
             reloaded.increment()
             logger.info("serving a new model version", metadata: ["model": "\(version.label)"])
             return true
@@ -104,5 +141,34 @@ final class RegistryModelSource {
                          metadata: ["model": "\(version.label)", "serving": "\(served?.label ?? "none")", "reason": "\(error)"])
             return false
         }
+    }
+
+    /// Counts one scored record against a baking version; rolls back when its anomaly
+    /// rate leaves the bounds.
+    func observe(anomaly: Bool) {
+        guard var state = baking, let rules = reference.baking else { return }
+        if ContinuousClock.now >= state.until {
+            logger.info("new model version baked without alarms", metadata: ["model": "\(state.label)", "records": "\(state.records)"])
+            baking = nil
+            return
+        }
+        state.records += 1
+        if anomaly { state.anomalies += 1 }
+        baking = state
+        let rate = Double(state.anomalies) / Double(state.records)
+        guard state.records >= rules.minRecords, rate > rules.maxAnomalyRate else { return }
+        baking = nil
+        let reason = "guardrail: anomaly rate \(rate) above \(rules.maxAnomalyRate) over \(state.records) records while \(state.label) baked"
+        do {
+            if let restored = try registry.rollback(reference.name, actor: "weir guardrail", reason: reason, ifServing: state.version) {
+                restoredByGuardrail = restored.version
+                rollbacks += 1
+                rolledBack.increment()
+                logger.error("rolled back a new model version", metadata: ["from": "\(state.label)", "to": "\(restored.label)", "reason": "\(reason)"])
+            }
+        } catch {
+            logger.error("guardrail could not roll back", metadata: ["model": "\(state.label)", "error": "\(error)"])
+        }
+        check()
     }
 }
