@@ -21,4 +21,14 @@ extension Array where Element == RecordHeader {
     public func last(named name: String) -> RecordHeader? {
         self.last { $0.name == name }
     }
+
+    /// The `weir.variant` header's text: nil for primary events, `shadow` for a shadow
+    /// model's outputs. Sinks take the events of their own variant only.
+    public var variant: String? {
+        isEmpty ? nil : last(named: RecordHeader.variantName)?.text
+    }
+}
+
+extension RecordHeader {
+    public static let variantName = "weir.variant"
 }

@@ -23,6 +23,8 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     let consumer: KafkaConsumer
     let producer: KafkaProducer?
     let sinks: [any EventSink]
+    /// Per sink, the variant of events it takes (see `TopologySpec.sinkVariants`).
+    let sinkVariants: [String?]
     let deadLetter: (any EventSink)?
     let changelog: StateChangelog?
     let metrics: PipelineMetrics
@@ -105,6 +107,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
 
         sinks = try spec.sinks.map { try SinkFactory.make($0, producer: producer) }
+        sinkVariants = spec.sinks.indices.map { spec.sinkVariants.indices.contains($0) ? spec.sinkVariants[$0] : nil }
         deadLetter = try spec.deadLetter.map { try SinkFactory.make($0, producer: producer) }
         let listenerBox = RebalanceForwarder()
         consumer = try KafkaConsumer(configuration: merged, listener: listenerBox, logger: logger)
@@ -221,7 +224,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         let token = Self.token(slot: slot, offset: message.offset)
         for var output in outputs {
             if spec.delivery == .exactlyOnce { output.headers.append(RecordHeader(TransactionLog.header, transactionID)) }
-            for (sink, counter) in zip(sinks, outCounters) {
+            let variant = output.headers.variant
+            for (index, (sink, counter)) in zip(sinks, outCounters).enumerated()
+                where sinkVariants[index] == variant {
                 do {
                     try write(output, to: sink, slot: slot, token: token)
                     stats.recordsOut += 1

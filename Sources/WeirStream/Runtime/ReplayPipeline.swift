@@ -9,6 +9,8 @@ import WeirKafka
 /// Needs no broker unless a sink is a Kafka topic.
 public final class ReplayPipeline {
     public let spec: TopologySpec
+    /// Per sink, the variant of events it takes (see `TopologySpec.sinkVariants`).
+    let sinkVariants: [String?]
     let file: FileSourceSpec
     let logger: Logger
     let processor: RecordProcessor
@@ -43,6 +45,7 @@ public final class ReplayPipeline {
         }
         self.producer = producer
         sinks = try spec.sinks.map { try SinkFactory.make($0, producer: producer) }
+        sinkVariants = spec.sinks.indices.map { spec.sinkVariants.indices.contains($0) ? spec.sinkVariants[$0] : nil }
         deadLetter = try spec.deadLetter.map { try SinkFactory.make($0, producer: producer) }
         producer?.deliveryHandler = { [unowned self] report in
             if let error = report.error, self.failure == nil { self.failure = .delivery(error) }
@@ -108,7 +111,9 @@ public final class ReplayPipeline {
                 for _ in 0..<batch.items[itemIndex].eventCount {
                     let output = RecordProcessor.message(for: batch.events[eventIndex])
                     eventIndex += 1
-                    for (sink, counter) in zip(sinks, recordsOutCounters) {
+                    let variant = output.headers.variant
+                    for (index, (sink, counter)) in zip(sinks, recordsOutCounters).enumerated()
+                        where sinkVariants[index] == variant {
                         if try write(output, to: sink, for: batch.items[itemIndex].record) { counter.increment() }
                     }
                 }

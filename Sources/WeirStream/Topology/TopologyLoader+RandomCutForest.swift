@@ -6,7 +6,7 @@ extension TopologyLoader {
         "features", "key_field", "shingle_size", "num_trees", "sample_size", "bounding_box_cache_fraction", "time_decay", "output_after", "seed",
         "transform", "transform_decay", "scoring", "forest_mode", "imputation", "fill_values", "z_factor", "absolute_threshold",
         "initial_threshold", "ignore_near_expected", "ignore_near_expected_relative", "noise_factor",
-        "attribution_every_input", "output", "max_resident_keys", "state_dir", "snapshot_interval_ms", "model", "model_version",
+        "attribution_every_input", "output", "max_resident_keys", "state_dir", "snapshot_interval_ms", "shadow", "model", "model_version",
     ]
 
     /// A `random_cut_forest` operator: forest and thresholder settings under the names the
@@ -76,15 +76,23 @@ extension TopologyLoader {
             }
         }
         if let value = try body.optional("model_version") { spec.modelVersion = try value.string() }
+        if let shadow = try body.optional("shadow") {
+            guard case .mapping = shadow.node else { throw shadow.error("expected {registry, name, stage, reload_interval_ms}") }
+            var reference = try parseRegistryModel(shadow, defaultStage: .shadow)
+            reference.policy = .replace
+            spec.shadowModel = reference
+        }
         if let problem = spec.detector.problem() { throw body.error(problem) }
         return spec
     }
 
     /// `model: {registry: DIR, name: NAME, stage: production, reload_interval_ms: 1000, on_reload: replace}`.
-    static func parseRegistryModel(_ cursor: YAMLCursor) throws(TopologyError) -> RegistryModelReference {
+    static func parseRegistryModel(_ cursor: YAMLCursor, defaultStage: ModelRegistry.Stage = .production) throws(TopologyError)
+        -> RegistryModelReference {
         try cursor.allowOnly(["registry", "name", "stage", "reload_interval_ms", "on_reload", "baking"])
         var reference = RegistryModelReference(directory: try cursor.optional("registry")?.string() ?? ".weir-registry",
                                                name: try cursor.required("name").string())
+        reference.stage = defaultStage
         if let value = try cursor.optional("stage") { reference.stage = try choice(value, ModelRegistry.Stage.self) }
         if let value = try cursor.optional("reload_interval_ms") {
             reference.reloadIntervalMs = try value.int()

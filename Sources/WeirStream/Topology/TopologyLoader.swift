@@ -52,12 +52,18 @@ public enum TopologyLoader {
         }
         let sinksCursor = try top.required("sinks")
         var sinks: [SinkSpec] = []
-        for element in try sinksCursor.elements() { sinks.append(try parseSink(element)) }
+        var sinkVariants: [String?] = []
+        for element in try sinksCursor.elements() {
+            let (_, body) = try element.singleEntry()
+            sinkVariants.append(try body.optional("variant")?.string())
+            sinks.append(try parseSink(element, allowing: ["variant"]))
+        }
         if sinks.isEmpty { throw sinksCursor.error("expected at least one sink") }
         let deadLetter = try top.optional("dead_letter").map { cursor throws(TopologyError) in try parseSink(cursor) }
 
         var spec = TopologySpec(name: name, source: source, decode: decode, schema: schema, operators: operators,
                                 sinks: sinks, deadLetter: deadLetter, delivery: delivery, kafka: kafka)
+        spec.sinkVariants = sinkVariants
         if let map = try top.optional("kafka_consumer") {
             for (key, value) in try map.stringMap() { spec.kafkaConsumer[key] = value }
         }
@@ -237,17 +243,18 @@ public enum TopologyLoader {
         }
     }
 
-    static func parseSink(_ cursor: YAMLCursor) throws(TopologyError) -> SinkSpec {
+    /// A sink; `extra` keys are allowed beside its own (a sink's `variant`).
+    static func parseSink(_ cursor: YAMLCursor, allowing extra: [String] = []) throws(TopologyError) -> SinkSpec {
         let (kind, body) = try cursor.singleEntry()
         switch kind {
         case "kafka":
-            try body.allowOnly(["topic"])
+            try body.allowOnly(["topic"] + extra)
             return .kafka(topic: try body.required("topic").string())
         case "file":
-            try body.allowOnly(["path"])
+            try body.allowOnly(["path"] + extra)
             return .file(path: try body.required("path").string())
         case "stdout":
-            try body.allowOnly([])
+            try body.allowOnly(extra)
             return .stdout
         default:
             throw cursor.error("unknown sink kind '\(kind)'; expected kafka, file or stdout")

@@ -11,6 +11,9 @@ public struct TopologySpec: Sendable, Equatable {
     public var schema: SchemaSpec?
     public var operators: [OperatorSpec]
     public var sinks: [SinkSpec]
+    /// Per sink, the variant of events it takes (`shadow` for a shadow model's outputs);
+    /// nil (or a missing entry) takes the primary events.
+    public var sinkVariants: [String?] = []
     public var deadLetter: SinkSpec?
     public var delivery: DeliveryGuarantee
     /// librdkafka properties applied to every client of this topology.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import WeirCore
 import WeirRCF
 
@@ -44,6 +45,26 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     private var source: RegistryModelSource?
     /// Model versions the registry refused (the served one stayed).
     public var modelRejections: Int { source?.rejections ?? 0 }
+    /// The shadow model, its per-key forests (memory only: a shadow is an experiment), and
+    /// how it compares with the primary model.
+    private var shadowSource: RegistryModelSource?
+    private var shadowResident: [StateKey: Resident] = [:]
+    public private(set) var shadowComparison = ShadowComparison()
+    private let shadowRecords = Counter(label: "weir_shadow_records_total")
+    private let shadowAgreements = Counter(label: "weir_shadow_agreements_total")
+    private let shadowLatency = Timer(label: "weir_shadow_scoring_seconds")
+
+    /// Running comparison of shadow and primary results.
+    public struct ShadowComparison: Sendable, Equatable {
+        public var records = 0
+        /// Records both models call anomalous, or both normal.
+        public var agreements = 0
+        public var absoluteScoreDifference = 0.0
+        public var shadowNanoseconds: UInt64 = 0
+        public var agreementRate: Double { records > 0 ? Double(agreements) / Double(records) : 0 }
+        public var meanAbsoluteScoreDifference: Double { records > 0 ? absoluteScoreDifference / Double(records) : 0 }
+    }
+
     /// New versions this process's guardrail rolled back.
     public var guardrailRollbacks: Int { source?.rollbacks ?? 0 }
 
@@ -60,6 +81,11 @@ public final class RandomCutForestOperator: KeyedStateOperator {
             source.check()
             self.source = source
         }
+        if let reference = spec.shadowModel {
+            let shadow = try RegistryModelSource(reference, features: featureNames)
+            shadow.check()
+            shadowSource = shadow
+        }
         guard let path = spec.seedModel else { return }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RecordError(.process, field: nil, "cannot read the seed model \(path)")
@@ -73,6 +99,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
         var scored = consume event
         let values = try inputValues(of: scored)
+        let input = shadowSource == nil ? nil : scored
         let key: String
         if let field = spec.keyField {
             switch scored.fields[field] {
@@ -105,6 +132,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         case .weir: writeWeir(result, modelVersion: modelVersion, into: &scored.fields)
         case .kinesis: writeKinesis(result, into: &scored.fields)
         }
+        if let input { shadowScore(input, values: values, key: stateKey, primary: result, primaryVersion: modelVersion, into: &output) }
         output.append(scored)
         if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
     }
@@ -206,6 +234,51 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         return (try ThresholdedRandomCutForest(encoded: Array(bytes[13...]), name: name), seedVersion)
     }
 
+    /// Scores `input` with the shadow model's forest for `key` and appends the shadow event
+    /// (variant `shadow`): its own results, the primary ones beside them.
+    private func shadowScore(_ input: Event, values: [Double], key: StateKey, primary: AnomalyDescriptor, primaryVersion: String,
+                             into output: inout [Event]) {
+        guard let shadowSource else { return }
+        _ = shadowSource.poll()
+        guard let served = shadowSource.served else { return }
+        let started = ContinuousClock.now
+        var entry = shadowResident[key]
+        if entry == nil || entry?.seedVersion != served.version {
+            guard let detector = try? ThresholdedRandomCutForest(spec.detector, seededWith: served.forest) else { return }
+            entry = Resident(detector: detector, lastUsed: 0, dirty: false, seedVersion: served.version)
+        }
+        clock += 1
+        entry!.lastUsed = clock
+        shadowResident[key] = entry
+        if shadowResident.count > spec.maxResidentKeys,
+           let oldest = shadowResident.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
+            shadowResident[oldest] = nil
+        }
+        let result = entry!.detector.process(values, timestamp: input.timestamp)
+        let elapsed = (ContinuousClock.now - started).components
+        let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
+        shadowComparison.records += 1
+        shadowComparison.absoluteScoreDifference += abs(result.score - primary.score)
+        shadowComparison.shadowNanoseconds += nanoseconds
+        shadowRecords.increment()
+        shadowLatency.recordNanoseconds(Int64(nanoseconds))
+        if result.isAnomaly == primary.isAnomaly {
+            shadowComparison.agreements += 1
+            shadowAgreements.increment()
+        }
+        var shadow = input
+        let label = served.label
+        switch spec.output {
+        case .weir: writeWeir(result, modelVersion: label, into: &shadow.fields)
+        case .kinesis: writeKinesis(result, into: &shadow.fields)
+        }
+        shadow.fields.set("primary_model_version", .string(primaryVersion))
+        shadow.fields.set("primary_anomaly_score", .number(primary.score))
+        shadow.fields.set("primary_anomaly_grade", .number(primary.grade))
+        shadow.headers.append(RecordHeader(RecordHeader.variantName, "shadow"))
+        output.append(shadow)
+    }
+
     /// FNV-1a of the key's bytes: stable across processes, unlike `Hasher`.
     static func stableHash(_ text: String) -> UInt64 {
         text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
@@ -275,6 +348,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
 
     public func drop(partition: PartitionID) {
         for key in resident.keys where key.partition == partition { resident[key] = nil }
+        for key in shadowResident.keys where key.partition == partition { shadowResident[key] = nil }
         for key in learnedThrough.keys where key.partition == partition { learnedThrough[key] = nil }
         changedKeys[partition] = nil
     }

@@ -27,6 +27,9 @@ public struct RandomCutForestOperatorSpec: Sendable, Equatable {
     public var seedModel: String?
     /// A model in the registry whose served version seeds the forests and is hot-reloaded.
     public var registryModel: RegistryModelReference?
+    /// A shadow model (the `shadow` stage by default) that scores every record next to the
+    /// primary one; its outputs are events of variant `shadow`, for sinks marked so.
+    public var shadowModel: RegistryModelReference?
     /// How often forests that changed are snapshotted to the Kafka changelog (also at
     /// hand-offs and shutdown); a new owner relearns the records since the last snapshot.
     public var snapshotIntervalMs = 60_000
