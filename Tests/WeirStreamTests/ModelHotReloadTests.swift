@@ -186,4 +186,21 @@ struct ModelHotReloadTests {
         #expect(rcf.shadowComparison.agreementRate > 0.9, "\(rcf.shadowComparison)")
         #expect(rcf.shadowComparison.meanAbsoluteScoreDifference < 0.5, "\(rcf.shadowComparison)")
     }
+
+    /// A version slower than the latency bound while baking is rolled back too.
+    @Test func guardrailRollsBackAVersionOverTheLatencyBound() throws {
+        let folder = try TestPaths.scratchFolder("hot-reload-latency")
+        let registry = try ModelRegistry(directory: folder.path)
+        try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 1), to: .production)
+        // No forest scores a record in a nanosecond: every new version breaks this bound.
+        let processor = try Self.processor(registry: folder.path, policy: "replace",
+                                           baking: ", baking: {max_anomaly_rate: 1, min_records: 20, max_mean_latency_ms: 0.000001}")
+        var offset = 0
+        _ = try Self.run(processor, hosts: 4, count: 20, from: &offset)
+        try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 2), to: .production)
+        let versions = try Self.run(processor, hosts: 4, count: 60, from: &offset)
+        #expect(versions.first == "m:v2" && versions.last == "m:v1", "\(Set(versions))")
+        let rollback = try #require(try registry.auditLog(of: "m").last)
+        #expect(rollback.action == "rollback" && rollback.reason.contains("mean scoring time"), "\(rollback)")
+    }
 }

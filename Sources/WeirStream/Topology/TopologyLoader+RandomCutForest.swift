@@ -100,10 +100,11 @@ extension TopologyLoader {
         }
         if let value = try cursor.optional("on_reload") { reference.policy = try choice(value, RegistryModelReference.ReloadPolicy.self) }
         if let body = try cursor.optional("baking") {
-            try body.allowOnly(["duration_ms", "max_anomaly_rate", "min_records"])
+            try body.allowOnly(["duration_ms", "max_anomaly_rate", "min_records", "max_mean_latency_ms"])
             var baking = RegistryModelReference.Baking()
             if let value = try body.optional("duration_ms") { baking.durationMs = try positive(value) }
             if let value = try body.optional("min_records") { baking.minRecords = try positive(value) }
+            if let value = try body.optional("max_mean_latency_ms") { baking.maxMeanLatencyMs = try value.double() }
             if let value = try body.optional("max_anomaly_rate") {
                 baking.maxAnomalyRate = try value.double()
                 guard baking.maxAnomalyRate >= 0 && baking.maxAnomalyRate <= 1 else { throw value.error("expected a rate in [0, 1]") }

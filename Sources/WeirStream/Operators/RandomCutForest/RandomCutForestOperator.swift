@@ -61,6 +61,8 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         public var agreements = 0
         public var absoluteScoreDifference = 0.0
         public var shadowNanoseconds: UInt64 = 0
+        /// Records the shadow could not score (its forest does not fit the detector).
+        public var errors = 0
         public var agreementRate: Double { records > 0 ? Double(agreements) / Double(records) : 0 }
         public var meanAbsoluteScoreDifference: Double { records > 0 ? absoluteScoreDifference / Double(records) : 0 }
     }
@@ -122,10 +124,13 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         _ = source?.poll()
         let (detector, seedVersion) = try detector(for: stateKey)
         changedKeys[stateKey.partition, default: []].insert(key)
+        let scoringStarted = source == nil ? nil : ContinuousClock.now
         let result = detector.process(values, timestamp: scored.timestamp)
         if seedVersion > 0 && seedVersion == source?.served?.version {
             // Above the threshold, before the run logic folds a lasting anomaly into one report.
-            source?.observe(anomaly: result.ready && result.score >= result.threshold)
+            let elapsed = scoringStarted.map { (ContinuousClock.now - $0).components }
+            let nanoseconds = elapsed.map { UInt64($0.seconds) * 1_000_000_000 + UInt64($0.attoseconds / 1_000_000_000) } ?? 0
+            source?.observe(anomaly: result.ready && result.score >= result.threshold, nanoseconds: nanoseconds)
         }
         let modelVersion = seedVersion > 0 ? "\(source?.reference.name ?? ""):v\(seedVersion)" : spec.modelVersion
         switch spec.output {
@@ -244,7 +249,10 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         let started = ContinuousClock.now
         var entry = shadowResident[key]
         if entry == nil || entry?.seedVersion != served.version {
-            guard let detector = try? ThresholdedRandomCutForest(spec.detector, seededWith: served.forest) else { return }
+            guard let detector = try? ThresholdedRandomCutForest(spec.detector, seededWith: served.forest) else {
+                shadowComparison.errors += 1
+                return
+            }
             entry = Resident(detector: detector, lastUsed: 0, dirty: false, seedVersion: served.version)
         }
         clock += 1

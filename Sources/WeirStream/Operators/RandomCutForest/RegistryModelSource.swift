@@ -35,6 +35,8 @@ public struct RegistryModelReference: Sendable, Equatable {
         public var maxAnomalyRate = 0.05
         /// Records to see before the rate is judged.
         public var minRecords = 200
+        /// Mean scoring time per record beyond which the version is rolled back (nil: not watched).
+        public var maxMeanLatencyMs: Double?
 
         public init() {}
     }
@@ -77,6 +79,7 @@ final class RegistryModelSource {
         var until: ContinuousClock.Instant
         var records = 0
         var anomalies = 0
+        var nanoseconds: UInt64 = 0
     }
 
     private var baking: BakingState?
@@ -145,7 +148,7 @@ final class RegistryModelSource {
 
     /// Counts one scored record against a baking version; rolls back when its anomaly
     /// rate leaves the bounds.
-    func observe(anomaly: Bool) {
+    func observe(anomaly: Bool, nanoseconds: UInt64 = 0) {
         guard var state = baking, let rules = reference.baking else { return }
         if ContinuousClock.now >= state.until {
             logger.info("new model version baked without alarms", metadata: ["model": "\(state.label)", "records": "\(state.records)"])
@@ -153,12 +156,21 @@ final class RegistryModelSource {
             return
         }
         state.records += 1
+        state.nanoseconds += nanoseconds
         if anomaly { state.anomalies += 1 }
         baking = state
+        guard state.records >= rules.minRecords else { return }
         let rate = Double(state.anomalies) / Double(state.records)
-        guard state.records >= rules.minRecords, rate > rules.maxAnomalyRate else { return }
+        let meanMs = Double(state.nanoseconds) / Double(state.records) / 1e6
+        let reason: String
+        if rate > rules.maxAnomalyRate {
+            reason = "guardrail: anomaly rate \(rate) above \(rules.maxAnomalyRate) over \(state.records) records while \(state.label) baked"
+        } else if let bound = rules.maxMeanLatencyMs, meanMs > bound {
+            reason = "guardrail: mean scoring time \(meanMs) ms above \(bound) ms over \(state.records) records while \(state.label) baked"
+        } else {
+            return
+        }
         baking = nil
-        let reason = "guardrail: anomaly rate \(rate) above \(rules.maxAnomalyRate) over \(state.records) records while \(state.label) baked"
         do {
             if let restored = try registry.rollback(reference.name, actor: "weir guardrail", reason: reason, ifServing: state.version) {
                 restoredByGuardrail = restored.version
