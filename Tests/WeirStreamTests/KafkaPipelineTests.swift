@@ -67,6 +67,31 @@ struct KafkaPipelineTests {
         #expect(again.recordsIn == 0)
     }
 
+    /// The idle timeout counts from the last record handled: an operator that spends longer
+    /// than the timeout on one burst of buffered records must not stop the pipeline early
+    /// (it did: the clock started at the burst's first record).
+    @Test func slowBurstsDoNotLookIdle() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("metrics", partitions: 1)
+        try cluster.createTopic("scored", partitions: 1)
+        let records = (0..<3_000).map { index -> (key: String?, value: [UInt8]) in
+            ("h\(index % 3)", Array(#"{"host":"h\#(index % 3)","v":\#(Double(index % 17))}"#.utf8))
+        }
+        try produce(records, to: "metrics", bootstrap: cluster.bootstrapServers)
+        // 100 trees of 512 samples: a burst of 1,000 records takes well over the 0.5 s timeout
+        // in a debug build, and still seconds in release.
+        let stats = try await runKafkaTopology("""
+            source: {kafka: {topic: metrics, group: slow}}
+            schema: {key: host, features: [v]}
+            operators:
+              - random_cut_forest: {shingle_size: 8, num_trees: 200, sample_size: 1024, attribution_every_input: true}
+            sinks: [kafka: {topic: scored}]
+            kafka_consumer:
+            \(testGroupSettings)
+            """, bootstrap: cluster.bootstrapServers, idleSeconds: 3)
+        #expect(stats.recordsIn == 3_000)
+    }
+
     @Test func keyedStateFollowsItsPartitionToTheNextInstance() async throws {
         let cluster = try MockCluster(brokers: 1)
         for topic in ["events", "counted"] { try cluster.createTopic(topic, partitions: 2) }

@@ -143,6 +143,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                     handle(next)
                     burst += 1
                 }
+                // Idle time counts from the last record handled, not the first of a burst:
+                // slow operators can spend longer than the idle timeout on one burst.
+                lastInput = ContinuousClock.now
             }
             producer?.poll(timeoutMs: 0)
             applyBackpressure()

@@ -354,8 +354,13 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         }
     }
 
+    /// Forgets a partition's forests; with a state directory the changed ones are saved
+    /// first, so the directory stays current (the changelog has them too).
     public func drop(partition: PartitionID) {
-        for key in resident.keys where key.partition == partition { resident[key] = nil }
+        for (key, entry) in resident where key.partition == partition {
+            if entry.dirty, let store { try? store.save(Self.encodeState(entry), partition: key.partition, key: key.key) }
+            resident[key] = nil
+        }
         for key in shadowResident.keys where key.partition == partition { shadowResident[key] = nil }
         for key in learnedThrough.keys where key.partition == partition { learnedThrough[key] = nil }
         changedKeys[partition] = nil
