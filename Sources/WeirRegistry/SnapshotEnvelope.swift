@@ -43,26 +43,24 @@ public struct SnapshotEnvelope: Sendable, Equatable {
     /// The schema hash of an ordered list of feature names (FNV-1a 64 of the names joined
     /// by a NUL, in hex): two models agree on their input when their hashes match.
     public static func schemaHash(of features: [String]) -> String {
-        let bytes = Array(features.joined(separator: "\u{0}").utf8)
-        let hash = bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        var hasher = FNV1a()
+        hasher.add(features.joined(separator: "\u{0}").utf8)
+        return hasher.hex
     }
 
     /// A fingerprint of training data: FNV-1a 64 over the bytes of the given files, in order.
     public static func fingerprint(files: [String]) throws -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hasher = FNV1a()
         for file in files {
             guard let handle = FileHandle(forReadingAtPath: file) else {
                 throw SnapshotError(input: file, "cannot read the training data to fingerprint it")
             }
             defer { try? handle.close() }
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                for byte in chunk { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                hasher.add(chunk)
             }
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hasher.hex
     }
 
     public func encoded() -> [UInt8] {

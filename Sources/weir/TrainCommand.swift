@@ -107,7 +107,7 @@ struct TrainCommand: ParsableCommand {
         let path = spec.modelDirectory + "/" + file
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("the job wrote no \(path)") }
         let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let dataFiles = spec.channels["train"].map { channel in Self.files(under: channel.path) } ?? []
+        let dataFiles = try spec.channels["train"]?.files(hostIndex: 0, hostCount: 1) ?? []
         let envelope = try ModelsCommand.envelope(name: name, algorithm: type.name, payload: [UInt8](data), features: names,
                                                   dataFiles: dataFiles, trainingJob: "weir train \(type.name)",
                                                   hyperparameters: spec.hyperparameters, metrics: metrics)
@@ -115,14 +115,6 @@ struct TrainCommand: ParsableCommand {
             try SnapshotValidator.validate($0, features: names)
         }
         print("published \(version.label) (\(version.stage.rawValue)) to \(registry)")
-    }
-
-    /// A channel's files in a stable order (a file, or the files of a folder).
-    static func files(under path: String) -> [String] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else { return [path] }
-        return ((try? FileManager.default.subpathsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
-            .filter { var folder: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &folder) && !folder.boolValue }
     }
 
     static func pairs(_ values: [String], option: String) throws -> [(String, String)] {

@@ -5,8 +5,8 @@ import WeirRCF
 import WeirTestSupport
 
 /// Detection quality on the labelled streams in datasets/anomaly (see its generate.py):
-/// the ROC AUC of raw forest scores against the labels. The thresholded detector (grades)
-/// will add its own checks; these keep the scores themselves honest.
+/// the ROC AUC of raw forest scores against the labels, which keeps the scores themselves
+/// honest (the thresholded detector's grades are checked in ThresholdedDatasetTests).
 struct LabelledDatasetTests {
     func load(_ name: String) throws -> [(value: Float?, label: Bool)] {
         let path = TestPaths.repository.appendingPathComponent("datasets/anomaly/\(name)").path

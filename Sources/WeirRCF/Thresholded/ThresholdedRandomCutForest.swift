@@ -232,7 +232,7 @@ public final class ThresholdedRandomCutForest {
                                            threshold: thresholder.threshold, imputed: imputed, ready: false)
         var slot = Slot(base: base, corrected: base, values: values, offset: offset, scale: scale)
         if history.count == configuration.shingleSize - 1 {
-            let scoringPoint = history.flatMap(\.corrected) + base
+            let scoringPoint = shingle(corrected: true, ending: base)
             if scoring && forest.isReady {
                 descriptor.ready = true
                 descriptor.score = configuration.scoring == .displacement
@@ -244,7 +244,7 @@ public final class ThresholdedRandomCutForest {
                 }
                 thresholder.update(descriptor.score)
             }
-            forest.update(history.flatMap(\.base) + base)
+            forest.update(shingle(corrected: false, ending: base))
         }
         transformer.update(values)
         history.append(slot)
@@ -275,6 +275,16 @@ public final class ThresholdedRandomCutForest {
             for index in history.indices { history[index].corrected = history[index].base }
         }
         if descriptor.score <= runPeak + thresholder.deviation { descriptor.grade = 0 }
+    }
+
+    /// The history's slots (as corrected, or as seen) followed by `last`, in one
+    /// allocation: this runs twice per input.
+    private func shingle(corrected: Bool, ending last: [Float]) -> [Float] {
+        var point: [Float] = []
+        point.reserveCapacity((history.count + 1) * baseDimensions)
+        for slot in history { point.append(contentsOf: corrected ? slot.corrected : slot.base) }
+        point.append(contentsOf: last)
+        return point
     }
 
     /// Tracks the usual interval between timestamps; returns this input's interval relative
@@ -311,7 +321,7 @@ public final class ThresholdedRandomCutForest {
                 for d in 0..<values.count where missing[d] { result[d] = transformer.previousValues[d] }
                 return result
             }
-            let completed = forest.impute(history.flatMap(\.corrected) + slotBase)
+            let completed = forest.impute(shingle(corrected: true, ending: slotBase))
             let start = (configuration.shingleSize - 1) * baseDimensions
             for d in 0..<values.count where missing[d] { result[d] = Double(completed[start + d]) * scale[d] + offset[d] }
         }

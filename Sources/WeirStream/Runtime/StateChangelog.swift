@@ -27,12 +27,6 @@ public struct StateChangelog {
         Array("\(operatorIndex)|\(partition.partition)|\(partition.topic)".utf8)
     }
 
-    static func parseKey(_ key: [UInt8]) -> (Int, PartitionID)? {
-        let parts = String(decoding: key, as: UTF8.self).split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let index = Int(parts[0]), let partition = Int32(parts[1]) else { return nil }
-        return (index, PartitionID(topic: String(parts[2]), partition: partition))
-    }
-
     public static func encode(nextOffset: Int64, state: [UInt8]) -> [UInt8] {
         var writer = BinaryWriter(capacity: state.count + 16)
         writer.append(raw: magic)

@@ -14,7 +14,7 @@ public struct DetectorStateDirectory: Sendable {
 
     /// The file of one key: the partition as a folder, the key in hexadecimal (any bytes).
     public func file(partition: PartitionID, key: String) -> String {
-        let name = key.utf8.isEmpty ? "_" : key.utf8.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let name = key.utf8.isEmpty ? "_" : key.utf8.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         return "\(path)/\(partition.topic)-\(partition.partition)/\(name).trcf"
     }
 

@@ -128,8 +128,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         let result = detector.process(values, timestamp: scored.timestamp)
         if seedVersion > 0 && seedVersion == source?.served?.version {
             // Above the threshold, before the run logic folds a lasting anomaly into one report.
-            let elapsed = scoringStarted.map { (ContinuousClock.now - $0).components }
-            let nanoseconds = elapsed.map { UInt64($0.seconds) * 1_000_000_000 + UInt64($0.attoseconds / 1_000_000_000) } ?? 0
+            let nanoseconds = scoringStarted.map { Self.nanoseconds(since: $0) } ?? 0
             source?.observe(anomaly: result.ready && result.score >= result.threshold, nanoseconds: nanoseconds)
         }
         let modelVersion = seedVersion > 0 ? "\(source?.reference.name ?? ""):v\(seedVersion)" : spec.modelVersion
@@ -191,7 +190,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         } else {
             var configuration = spec.detector
             // Each key its own random stream, the same on every run.
-            configuration.seed = configuration.seed &+ UInt64(truncatingIfNeeded: Self.stableHash(key.key))
+            configuration.seed = configuration.seed &+ FNV1a.hash(key.key.utf8)
             entry = Resident(detector: ThresholdedRandomCutForest(configuration), lastUsed: clock, dirty: true)
         }
         createdCount += 1
@@ -258,13 +257,12 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         clock += 1
         entry!.lastUsed = clock
         shadowResident[key] = entry
-        if shadowResident.count > spec.maxResidentKeys,
-           let oldest = shadowResident.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
-            shadowResident[oldest] = nil
+        if shadowResident.count > spec.maxResidentKeys {
+            // Shadow forests are not kept anywhere: the least recently used go.
+            for victim in leastRecentlyUsed(shadowResident) { shadowResident[victim] = nil }
         }
         let result = entry!.detector.process(values, timestamp: input.timestamp)
-        let elapsed = (ContinuousClock.now - started).components
-        let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
+        let nanoseconds = Self.nanoseconds(since: started)
         shadowComparison.records += 1
         shadowComparison.absoluteScoreDifference += abs(result.score - primary.score)
         shadowComparison.shadowNanoseconds += nanoseconds
@@ -287,18 +285,24 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         output.append(shadow)
     }
 
-    /// FNV-1a of the key's bytes: stable across processes, unlike `Hasher`.
-    static func stableHash(_ text: String) -> UInt64 {
-        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    static func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {
+        let elapsed = (ContinuousClock.now - start).components
+        return UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
     }
 
-    /// Evicts the least recently used tenth of the resident forests (at least one), saving
-    /// the changed ones; sorting once per batch keeps eviction cheap per record.
+    /// The keys to evict from `table` once it holds more than `maxResidentKeys`: the least
+    /// recently used tenth (at least the excess), found with one sort per batch so eviction
+    /// stays cheap per record.
+
+    private func leastRecentlyUsed(_ table: [StateKey: Resident]) -> [StateKey] {
+        let batch = max(table.count - spec.maxResidentKeys, spec.maxResidentKeys / 10, 1)
+        return table.sorted { $0.value.lastUsed < $1.value.lastUsed }.prefix(batch).map(\.key)
+    }
+
+    /// Evicts the least recently used resident forests, saving the changed ones.
     private func evictLeastRecentlyUsed() {
-        let excess = resident.count - spec.maxResidentKeys
-        let batch = max(excess, spec.maxResidentKeys / 10, 1)
-        let victims = resident.sorted { $0.value.lastUsed < $1.value.lastUsed }.prefix(batch)
-        for (key, entry) in victims {
+        for key in leastRecentlyUsed(resident) {
+            guard let entry = resident[key] else { continue }
             if entry.dirty, let store {
                 do {
                     try store.save(Self.encodeState(entry), partition: key.partition, key: key.key)
