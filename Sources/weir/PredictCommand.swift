@@ -48,7 +48,8 @@ struct PredictCommand: ParsableCommand {
         }
         do {
             let predictor = try Predictors.load(modelDirectory: model)
-            let count = try BatchInference.run(predictor: predictor, input: input, contentType: type, accept: responseType, output: output)
+            let count = try BatchInference.run(predictor: predictor, input: input, contentType: type, accept: responseType, output: output,
+                                               verbose: BatchInference.isVerbose(accept: accept))
             FileHandle.standardError.write(Data("predicted \(count) records with \(Swift.type(of: predictor).algorithm)\n".utf8))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -8,7 +8,11 @@ extension BinaryWriter {
 
     public mutating func write(floats: [Float]) {
         write(UInt32(floats.count))
+        #if _endian(little)
+        floats.withUnsafeBytes { append(raw: $0) }
+        #else
         for value in floats { write(value.bitPattern) }
+        #endif
     }
 
     public mutating func write(doubles: [Double]) {
@@ -30,7 +34,21 @@ extension BinaryReader {
     }
 
     public mutating func readFloats() throws(Failure) -> [Float] {
-        try readArray(of: UInt32.self).map { Float(bitPattern: $0) }
+        #if _endian(little)
+        let count = Int(try read(UInt32.self))
+        guard count <= remaining / 4 else {
+            throw error("array of \(count) Float values is longer than the \(remaining) bytes left")
+        }
+        let raw = try readBytes(count: count * 4)
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            raw.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+            }
+            initialized = count
+        }
+        #else
+        return try readArray(of: UInt32.self).map { Float(bitPattern: $0) }
+        #endif
     }
 
     public mutating func readDoubles() throws(Failure) -> [Double] {

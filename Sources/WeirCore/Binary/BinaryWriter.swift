@@ -38,4 +38,8 @@ public struct BinaryWriter: Sendable {
     public mutating func append(raw: [UInt8]) {
         bytes.append(contentsOf: raw)
     }
+
+    public mutating func append(raw: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: raw)
+    }
 }

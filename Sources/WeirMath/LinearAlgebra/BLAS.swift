@@ -21,6 +21,16 @@ public enum BLAS {
                     alpha, a, Int32(k), b, Int32(n), beta, &c, Int32(n))
     }
 
+    /// `C = alpha * op(A) * op(B) + beta * C` on row-major buffers that the caller owns,
+    /// for hot loops that keep their matrices in preallocated storage. `op(A)` is m x k,
+    /// `op(B)` is k x n; `lda`, `ldb`, `ldc` are the row strides of the stored matrices.
+    public static func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// Dot product of two equally long vectors.
     public static func dot(_ x: [Float], _ y: [Float]) -> Float {
         precondition(x.count == y.count, "dot: lengths differ")

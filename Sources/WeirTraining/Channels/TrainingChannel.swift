@@ -102,4 +102,22 @@ public struct TrainingChannel: Sendable {
         }
         return count
     }
+
+    /// Calls `body` with every record of one epoch as text fields (CSV only: IP Insights'
+    /// `entity,address` pairs), with the file and 1-based line for error messages.
+    @discardableResult
+    public func forEachTextRecord(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1,
+                                  _ body: ([ArraySlice<UInt8>], String, Int64) throws -> Void) throws -> Int {
+        let sources = config.inputMode == .pipe ? [pipePath(epoch: epoch)] : try files(hostIndex: hostIndex, hostCount: hostCount)
+        var count = 0
+        for file in sources {
+            let format = try self.format(of: config.inputMode == .pipe && config.contentType == nil ? path : file)
+            guard format == .csv else {
+                throw FormatError(input: file, .none, field: "channel \(config.name)", "expected CSV (text/csv), found \(format)")
+            }
+            let reader = try CSVTextReader(path: file)
+            while try reader.next({ fields in try body(fields, file, reader.line) }) { count += 1 }
+        }
+        return count
+    }
 }

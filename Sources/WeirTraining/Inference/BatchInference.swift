@@ -23,9 +23,100 @@ public enum BatchInference {
         }
     }
 
+    /// Whether an `Accept` header asks for verbose responses (`verbose=True`).
+    public static func isVerbose(accept: String) -> Bool {
+        accept.split(separator: ";").dropFirst().contains { parameter in
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces().lowercased() }
+            return pair.count == 2 && pair[0] == "verbose" && ["true", "1", "yes"].contains(pair[1])
+        }
+    }
+
     /// Predicts every record of `input` (in `contentType`) and writes the response to `output`.
     /// Returns the number of records.
     public static func run(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
+                           output: String, verbose: Bool = false) throws -> Int {
+        guard type(of: predictor).takesText else {
+            return try runNumeric(predictor: predictor, input: input, contentType: contentType, accept: accept, output: output)
+        }
+        var responses: [JSONObject] = []
+        let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        var count = 0
+        func handle(_ fields: [String]) throws {
+            let response = try predictor.predict(text: fields, verbose: verbose)
+            if accept == .json { responses.append(response) } else { try sink.write(response) }
+            count += 1
+        }
+        switch mediaType {
+        case "text/csv", "csv":
+            let reader = try CSVTextReader(path: input == "-" ? "/dev/stdin" : input)
+            while try reader.next({ fields in
+                do {
+                    try handle(fields.map { String(decoding: $0, as: UTF8.self) })
+                } catch let error as FormatError where error.input == "request" {
+                    throw FormatError(input: input, .line(reader.line), field: error.field, error.message)
+                }
+            }) {}
+        case "application/json", "application/jsonlines", "application/json-lines", "application/x-jsonlines":
+            let instances: [(JSONValue, FormatError.Position)]
+            if mediaType == "application/json" {
+                guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
+                    throw FormatError(input: input, .none, "cannot read the request body")
+                }
+                let document: JSONValue
+                do { document = try JSONParser.parse(Array(data)) } catch {
+                    throw FormatError(input: input, .byte(Int64(error.offset)), "invalid JSON: \(error.reason)")
+                }
+                guard case .object(let object) = document, case .array(let items)? = object["instances"] else {
+                    throw FormatError(input: input, .none, field: "instances", "expected {\"instances\": [...]}")
+                }
+                instances = items.enumerated().map { ($0.element, .record(Int64($0.offset + 1))) }
+            } else {
+                guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
+                    throw FormatError(input: input, .none, "cannot read the request body")
+                }
+                var parsed: [(JSONValue, FormatError.Position)] = []
+                for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+                where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+                    do { parsed.append((try JSONParser.parse(Array(line)), .line(Int64(index + 1)))) } catch {
+                        throw FormatError(input: input, .line(Int64(index + 1)), "invalid JSON: \(error.reason)")
+                    }
+                }
+                instances = parsed
+            }
+            for (instance, location) in instances {
+                guard let fields = textFields(instance) else {
+                    throw FormatError(input: input, location, field: "features",
+                                      "expected {\"features\": [entity, ip]} or {\"data\": {\"features\": {\"values\": [entity, ip]}}}")
+                }
+                do { try handle(fields) } catch let error as FormatError where error.input == "request" {
+                    throw FormatError(input: input, location, field: error.field, error.message)
+                }
+            }
+        default:
+            throw FormatError(input: input, .none, "\(type(of: predictor).algorithm) takes text/csv, application/json or application/jsonlines, not '\(contentType)'")
+        }
+        if accept == .json { try sink.writeDocument(responses) }
+        try sink.close()
+        return count
+    }
+
+    /// The string fields of a JSON instance: `{"features": [...]}` or `{"data": {"features": {"values": [...]}}}`.
+    static func textFields(_ instance: JSONValue) -> [String]? {
+        guard case .object(let object) = instance else { return nil }
+        var features = object["features"]
+        if features == nil, case .object(let data)? = object["data"] { features = data["features"] }
+        if case .object(let tensor)? = features { features = tensor["values"] }
+        guard case .array(let items)? = features else { return nil }
+        var fields: [String] = []
+        for item in items {
+            guard case .string(let text) = item else { return nil }
+            fields.append(text)
+        }
+        return fields
+    }
+
+    static func runNumeric(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
                            output: String) throws -> Int {
         var responses: [JSONObject] = []
         let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)

@@ -7,13 +7,26 @@ import WeirFormats
 public protocol BatchPredictor {
     static var algorithm: String { get }
     static var responseArrayKey: String { get }
+    /// Whether requests carry text fields (IP Insights' entity and address) rather than numbers.
+    static var takesText: Bool { get }
     init(modelDirectory: String) throws
     func predict(_ row: DataRow) throws -> JSONObject
+    /// The response for one record of text fields; `verbose` (`Accept: ...; verbose=True`)
+    /// asks for the model's intermediate values too.
+    func predict(text fields: [String], verbose: Bool) throws -> JSONObject
+}
+
+extension BatchPredictor {
+    public static var takesText: Bool { false }
+
+    public func predict(text fields: [String], verbose: Bool) throws -> JSONObject {
+        throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")
+    }
 }
 
 /// Finds the predictor for a model folder from its `model.json`.
 public enum Predictors {
-    public static var all: [any BatchPredictor.Type] { [RandomCutForestPredictor.self] }
+    public static var all: [any BatchPredictor.Type] { [RandomCutForestPredictor.self, IPInsightsPredictor.self] }
 
     public static func load(modelDirectory: String) throws -> any BatchPredictor {
         let path = modelDirectory + "/model.json"
