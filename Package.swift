@@ -41,14 +41,14 @@ let package = Package(
         .target(name: "WeirIPInsights", dependencies: ["WeirMath", "WeirCore"],
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "WeirRegistry",
-                dependencies: ["WeirCore", "WeirRCF", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["WeirCore", "WeirRCF", "WeirIPInsights", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "WeirKafka",
                 dependencies: ["CRdKafka", "WeirCore", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "WeirStream",
                 dependencies: [
-                    "WeirCore", "WeirKafka", "WeirRCF", "WeirRegistry",
+                    "WeirCore", "WeirKafka", "WeirRCF", "WeirIPInsights", "WeirRegistry",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "Metrics", package: "swift-metrics"),
                     .product(name: "Prometheus", package: "swift-prometheus"),
@@ -57,7 +57,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "weir",
                           dependencies: [
-                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirTraining", "WeirMath", "WeirRegistry", "WeirRCF",
+                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirTraining", "WeirMath", "WeirRegistry", "WeirRCF", "WeirIPInsights",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirRCF", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirRCF", "WeirRegistry", "WeirTestSupport"],
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirRCF", "WeirIPInsights", "WeirRegistry", "WeirTestSupport"],
                     swiftSettings: strict),
     ]
 )

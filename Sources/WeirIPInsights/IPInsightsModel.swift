@@ -93,6 +93,12 @@ public struct IPInsightsModel: Sendable {
     }
 
     public func wasTrained(on entity: EntityKey) -> Bool { entityFilter.contains(entity) }
+
+    /// Whether every weight is finite (a diverged training run is not served).
+    public var hasFiniteValues: Bool {
+        entityEmbeddings.allSatisfy(\.isFinite) && ipEmbeddings.allSatisfy(\.isFinite)
+            && layerWeights.allSatisfy { $0.allSatisfy(\.isFinite) } && layerBiases.allSatisfy { $0.allSatisfy(\.isFinite) }
+    }
 }
 
 extension IPInsightsModel {

@@ -1,4 +1,5 @@
 import WeirCore
+import WeirIPInsights
 import WeirRCF
 
 /// The algorithm-specific checks a snapshot passes before the registry takes it or a
@@ -6,7 +7,7 @@ import WeirRCF
 /// and its inputs match what the consumer feeds it.
 public enum SnapshotValidator {
     /// Algorithms whose payloads this build can check and serve.
-    public static let knownAlgorithms = ["randomcutforest"]
+    public static let knownAlgorithms = ["randomcutforest", "ipinsights"]
 
     /// Decodes and checks the payload; `features` (when given) are the consumer's input
     /// names, which must hash to the snapshot's schema or, for a model published without
@@ -20,6 +21,9 @@ public enum SnapshotValidator {
             if let features {
                 try checkSchema(envelope, features: features, inputs: forest.configuration.dimensions)
             }
+        case "ipinsights":
+            let model = try IPInsightsModel(encoded: envelope.payload, name: name)
+            guard model.hasFiniteValues else { throw SnapshotError(input: name, "the model holds non-finite values") }
         default:
             throw SnapshotError(input: name, "unknown algorithm '\(envelope.algorithm)'; this build serves \(knownAlgorithms.joined(separator: ", "))")
         }

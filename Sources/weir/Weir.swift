@@ -14,7 +14,7 @@ struct Weir: AsyncParsableCommand {
         version: "weir \(version) (librdkafka \(KafkaLibrary.version))",
         subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CaptureCommand.self,
                       ProduceCommand.self, ConvertCommand.self, InspectCommand.self, TrainCommand.self, PredictCommand.self,
-                      ModelsCommand.self]
+                      ModelsCommand.self, GenerateCommand.self]
     )
 }
 

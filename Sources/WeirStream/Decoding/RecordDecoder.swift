@@ -14,6 +14,7 @@ public enum RecordDecoders {
         case .json: return JSONRecordDecoder()
         case .csv: return CSVRecordDecoder(columns: spec.columns, header: spec.header, delimiter: spec.delimiter)
         case .raw: return RawBytesDecoder()
+        case .accessLog: return AccessLogDecoder()
         }
     }
 }

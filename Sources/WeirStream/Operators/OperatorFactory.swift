@@ -11,6 +11,7 @@ public enum OperatorFactory {
             case .keyBy(let field): return KeyByOperator(field: field)
             case .countByKey(let field): return CountByKeyOperator(outputField: field)
             case .randomCutForest(let spec): return RandomCutForestOperator(spec, featureNames: featureNames)
+            case .ipInsights(let spec): return IPInsightsOperator(spec)
             }
         }
     }

@@ -120,7 +120,7 @@ extension TopologyLoader {
         return value
     }
 
-    private static func choice<T: RawRepresentable & CaseIterable>(_ cursor: YAMLCursor, _: T.Type) throws(TopologyError) -> T
+    static func choice<T: RawRepresentable & CaseIterable>(_ cursor: YAMLCursor, _: T.Type) throws(TopologyError) -> T
         where T.RawValue == String {
         let text = try cursor.string()
         guard let value = T(rawValue: text) else {

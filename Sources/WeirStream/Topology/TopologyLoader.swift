@@ -162,7 +162,7 @@ public enum TopologyLoader {
         if let formatCursor = try cursor.optional("format") {
             let text = try formatCursor.string()
             guard let format = DecodeSpec.Format(rawValue: text) else {
-                throw formatCursor.error("expected json, csv or raw, found '\(text)'")
+                throw formatCursor.error("expected json, csv, access_log or raw, found '\(text)'")
             }
             spec.format = format
         }
@@ -238,8 +238,10 @@ public enum TopologyLoader {
             return .countByKey(outputField: try body.optional("output_field")?.string() ?? "count")
         case "random_cut_forest":
             return .randomCutForest(try parseRandomCutForest(body, schemaFeatures: schemaFeatures))
+        case "ip_insights":
+            return .ipInsights(try parseIPInsights(body))
         default:
-            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key or random_cut_forest")
+            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key, random_cut_forest or ip_insights")
         }
     }
 

@@ -129,7 +129,11 @@ public enum ReplayPace: Sendable, Equatable, CustomStringConvertible {
 }
 
 public struct DecodeSpec: Sendable, Equatable {
-    public enum Format: String, Sendable, Equatable { case json, csv, raw }
+    public enum Format: String, Sendable, Equatable {
+        case json, csv, raw
+        /// Apache/nginx Common or Combined Log Format lines.
+        case accessLog = "access_log"
+    }
     public var format: Format
     /// CSV column names; when empty and `header` is true, the first line names them.
     public var columns: [String]
@@ -175,6 +179,7 @@ public enum OperatorSpec: Sendable, Equatable {
     case keyBy(field: String)
     case countByKey(outputField: String)
     case randomCutForest(RandomCutForestOperatorSpec)
+    case ipInsights(IPInsightsOperatorSpec)
 
     public static func == (lhs: OperatorSpec, rhs: OperatorSpec) -> Bool {
         switch (lhs, rhs) {
@@ -184,6 +189,7 @@ public enum OperatorSpec: Sendable, Equatable {
         case (.keyBy(let a), .keyBy(let b)): return a == b
         case (.countByKey(let a), .countByKey(let b)): return a == b
         case (.randomCutForest(let a), .randomCutForest(let b)): return a == b
+        case (.ipInsights(let a), .ipInsights(let b)): return a == b
         default: return false
         }
     }

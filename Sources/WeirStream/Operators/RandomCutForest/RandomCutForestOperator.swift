@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import WeirCore
 import WeirRCF
+import WeirRegistry
 
 /// Scores each event with the thresholded random cut forest of its key (per input
 /// partition, so a key's forest sees its records in order) and writes the score, grade,
@@ -42,12 +43,12 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     }
 
     /// The model the registry serves, when the topology names one.
-    private var source: RegistryModelSource?
+    private var source: RegistryModelSource<RandomCutForest>?
     /// Model versions the registry refused (the served one stayed).
     public var modelRejections: Int { source?.rejections ?? 0 }
     /// The shadow model, its per-key forests (memory only: a shadow is an experiment), and
     /// how it compares with the primary model.
-    private var shadowSource: RegistryModelSource?
+    private var shadowSource: RegistryModelSource<RandomCutForest>?
     private var shadowResident: [StateKey: Resident] = [:]
     public private(set) var shadowComparison = ShadowComparison()
     private let shadowRecords = Counter(label: "weir_shadow_records_total")
@@ -71,6 +72,10 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     public var guardrailRollbacks: Int { source?.rollbacks ?? 0 }
 
     /// `featureNames` are the schema's features when the spec reads no fields itself.
+    static func decodeForest(_ envelope: SnapshotEnvelope, label: String) throws -> RandomCutForest {
+        try RandomCutForest(encoded: envelope.payload, name: label)
+    }
+
     public init(_ spec: RandomCutForestOperatorSpec, featureNames: [String]) {
         self.spec = spec
         self.featureNames = spec.features.isEmpty ? featureNames : spec.features
@@ -79,12 +84,12 @@ public final class RandomCutForestOperator: KeyedStateOperator {
 
     public func open() throws {
         if let reference = spec.registryModel {
-            let source = try RegistryModelSource(reference, features: featureNames)
+            let source = try RegistryModelSource(reference, features: featureNames, decode: Self.decodeForest)
             source.check()
             self.source = source
         }
         if let reference = spec.shadowModel {
-            let shadow = try RegistryModelSource(reference, features: featureNames)
+            let shadow = try RegistryModelSource(reference, features: featureNames, decode: Self.decodeForest)
             shadow.check()
             shadowSource = shadow
         }
@@ -175,7 +180,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
             entry.lastUsed = clock
             entry.dirty = true
             if let served = source?.served, source?.reference.policy == .replace, entry.seedVersion != served.version {
-                entry.detector = try seeded(by: served.forest, label: served.label)
+                entry.detector = try seeded(by: served.model, label: served.label)
                 entry.seedVersion = served.version
             }
             resident[key] = entry
@@ -183,7 +188,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         }
         var entry: Resident
         if let served = source?.served {
-            entry = Resident(detector: try seeded(by: served.forest, label: served.label), lastUsed: clock, dirty: true,
+            entry = Resident(detector: try seeded(by: served.model, label: served.label), lastUsed: clock, dirty: true,
                              seedVersion: served.version)
         } else if let seed {
             entry = Resident(detector: try seeded(by: seed, label: spec.seedModel ?? ""), lastUsed: clock, dirty: true)
@@ -248,7 +253,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         let started = ContinuousClock.now
         var entry = shadowResident[key]
         if entry == nil || entry?.seedVersion != served.version {
-            guard let detector = try? ThresholdedRandomCutForest(spec.detector, seededWith: served.forest) else {
+            guard let detector = try? ThresholdedRandomCutForest(spec.detector, seededWith: served.model) else {
                 shadowComparison.errors += 1
                 return
             }

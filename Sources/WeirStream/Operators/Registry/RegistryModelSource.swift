@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Metrics
-import WeirRCF
 import WeirRegistry
 
 /// Where a stream operator takes its model from in the registry, and what it does when a
@@ -52,16 +51,18 @@ public struct RegistryModelReference: Sendable, Equatable {
 /// the new snapshot before anything uses it. A snapshot that fails (damaged, wrong
 /// schema, non-finite) is refused with a logged reason and a metric; the version being
 /// served stays. Any change the registry records is explicit (a promotion or a rollback),
-/// so an older version arriving that way is served too.
-final class RegistryModelSource {
+/// so an older version arriving that way is served too. `Model` is what the operator
+/// serves (a forest, an IP Insights scorer), made by `decode` from a checked snapshot.
+final class RegistryModelSource<Model> {
     struct Served {
         var version: Int
         var label: String
-        var forest: RandomCutForest
+        var model: Model
     }
 
     let reference: RegistryModelReference
-    let features: [String]
+    let features: [String]?
+    private let decode: (SnapshotEnvelope, String) throws -> Model
     private let registry: ModelRegistry
     private let logger = Logger(label: "weir.registry")
     private var generation = -1
@@ -87,9 +88,10 @@ final class RegistryModelSource {
 
     private var restoredByGuardrail: Int?
 
-    init(_ reference: RegistryModelReference, features: [String]) throws {
+    init(_ reference: RegistryModelReference, features: [String]?, decode: @escaping (SnapshotEnvelope, String) throws -> Model) throws {
         self.reference = reference
         self.features = features
+        self.decode = decode
         registry = try ModelRegistry(directory: reference.directory)
         reloaded = Counter(label: "weir_model_reloads_total", dimensions: [("model", reference.name)])
         rejected = Counter(label: "weir_model_rejections_total", dimensions: [("model", reference.name)])
@@ -117,7 +119,7 @@ final class RegistryModelSource {
             return false
         }
         if generation == -1 && current.version == nil {
-            logger.warning("the registry serves no version of this model yet; forests start empty until one is promoted",
+            logger.warning("the registry serves no version of this model yet",
                            metadata: ["model": "\(reference.name)", "stage": "\(reference.stage.rawValue)", "registry": "\(reference.directory)"])
         }
         guard current.generation != generation else { return false }
@@ -126,9 +128,9 @@ final class RegistryModelSource {
         do {
             let envelope = try registry.load(reference.name, version: version.version)
             try SnapshotValidator.validate(envelope, features: features)
-            let forest = try RandomCutForest(encoded: envelope.payload, name: version.label)
+            let model = try decode(envelope, version.label)
             let replacing = served != nil
-            served = Served(version: version.version, label: version.label, forest: forest)
+            served = Served(version: version.version, label: version.label, model: model)
             if let rules = reference.baking, replacing, restoredByGuardrail != version.version {
                 baking = BakingState(version: version.version, label: version.label, until: ContinuousClock.now + .milliseconds(rules.durationMs))
             } else {

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import Metrics
+import WeirCore
+import WeirIPInsights
+import WeirRegistry
+
+/// Scores each login event's (entity, address) with an IP Insights model and adds:
+/// `ip_insights_score` (the dot product; low = unusual), `ip_insights_normal_share` (the
+/// share of normal logins scoring lower, from the model's calibration), `fraud` (score
+/// below the threshold), `known_entity` and `model_version`. A flagged event is also
+/// emitted as an alert copy (variant `alert_variant`, with `alert_reason`). Entities the
+/// model never saw follow `unseen_entity`. The model is swapped between two records when
+/// its file changes or the registry serves a new version: no record is lost or scored
+/// twice, and a model that fails to load leaves the current one serving.
+public final class IPInsightsOperator: StreamOperator {
+    public let name = "ip_insights"
+    let spec: IPInsightsOperatorSpec
+    private let logger = Logger(label: "weir.ip_insights")
+    private var scorer: IPInsightsScorer?
+    private var threshold = -Double.infinity
+    private var modelVersion = ""
+    private var registrySource: RegistryModelSource<IPInsightsScorer>?
+    private var fileStamp: (Date, Int)?
+    private var nextFileCheck = ContinuousClock.now
+    private let scored = Counter(label: "weir_ip_insights_scored_total")
+    private let flagged = Counter(label: "weir_ip_insights_alerts_total")
+    private let unseen = Counter(label: "weir_ip_insights_unseen_entities_total")
+
+    public init(_ spec: IPInsightsOperatorSpec) {
+        self.spec = spec
+    }
+
+    static func modelFile(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return (path as NSString).appendingPathComponent("ipinsights.model")
+        }
+        return path
+    }
+
+    public func open() throws {
+        switch spec.model {
+        case .file(let path):
+            try loadFile(Self.modelFile(path))
+        case .registry(let reference):
+            let source = try RegistryModelSource(reference, features: nil) { envelope, label in
+                guard envelope.algorithm == "ipinsights" else {
+                    throw SnapshotError(input: label, "is a \(envelope.algorithm) model, not ipinsights")
+                }
+                return IPInsightsScorer(model: try IPInsightsModel(encoded: envelope.payload, name: label))
+            }
+            registrySource = source
+            if source.check(), let served = source.served { install(served.model, version: served.label) }
+        }
+    }
+
+    private func loadFile(_ file: String) throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        let stamp = ((attributes[.modificationDate] as? Date) ?? Date.distantPast, (attributes[.size] as? Int) ?? 0)
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw SnapshotError(input: file, "cannot read the IP Insights model")
+        }
+        let model = try IPInsightsModel(encoded: Array(data), name: file)
+        guard model.hasFiniteValues else { throw SnapshotError(input: file, "the model holds non-finite values") }
+        fileStamp = stamp
+        install(IPInsightsScorer(model: model), version: "\(file)@\(Int(stamp.0.timeIntervalSince1970))")
+    }
+
+    private func install(_ newScorer: IPInsightsScorer, version: String) {
+        let model = newScorer.model
+        if let fixed = spec.threshold {
+            threshold = fixed
+        } else if let calibration = model.calibration {
+            threshold = calibration.threshold(falsePositiveRate: spec.falsePositiveRate ?? model.falsePositiveRate)
+        } else {
+            threshold = -Double.infinity
+            logger.warning("the model carries no calibration and no threshold is set: nothing will be flagged", metadata: ["model": "\(version)"])
+        }
+        scorer = newScorer
+        modelVersion = version
+        logger.info("serving an IP Insights model", metadata: ["model": "\(version)", "threshold": "\(threshold)"])
+    }
+
+    /// Swaps in a newer model when one is due; failures keep the current one.
+    private func reloadIfDue() {
+        if let source = registrySource {
+            if source.poll(), let served = source.served { install(served.model, version: served.label) }
+            return
+        }
+        guard case .file(let path) = spec.model else { return }
+        let now = ContinuousClock.now
+        guard now >= nextFileCheck else { return }
+        nextFileCheck = now + .milliseconds(spec.reloadIntervalMs)
+        let file = Self.modelFile(path)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else { return }
+        let stamp = ((attributes[.modificationDate] as? Date) ?? Date.distantPast, (attributes[.size] as? Int) ?? 0)
+        guard let current = fileStamp, stamp.0 != current.0 || stamp.1 != current.1 else { return }
+        do {
+            try loadFile(file)
+        } catch {
+            fileStamp = stamp // do not retry the same broken file on every record
+            logger.error("refused a new model file; the current model keeps serving", metadata: ["file": "\(file)", "reason": "\(error)"])
+        }
+    }
+
+    public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
+        var event = consume event
+        reloadIfDue()
+        guard let scorer else {
+            throw RecordError(.process, "no IP Insights model is served yet (the registry has no version in its stage)")
+        }
+        let entity: String
+        switch event.fields[spec.entityField] {
+        case .string(let text)? where !text.isEmpty: entity = text
+        case .number(let number)?: entity = JSONWriter.string(of: .number(number))
+        default: throw RecordError(.process, field: spec.entityField, "expected the entity (a non-empty string)")
+        }
+        guard case .string(let addressText)? = event.fields[spec.ipField], let address = IPAddress(addressText) else {
+            let found = event.fields[spec.ipField].map { JSONWriter.string(of: $0) } ?? "nothing"
+            throw RecordError(.process, field: spec.ipField, "expected an IPv4 or IPv6 address, found \(found.prefix(60))")
+        }
+        let model = scorer.model
+        let key = EntityKey(entity)
+        let known = model.wasTrained(on: key)
+        event.fields.set("known_entity", .bool(known))
+        event.fields.set("model_version", .string(modelVersion))
+        if !known && spec.unseenEntity != .score {
+            unseen.increment()
+            switch spec.unseenEntity {
+            case .deadLetter:
+                throw RecordError(.process, field: spec.entityField, "entity '\(entity.prefix(60))' was not in the model's training data")
+            case .alert:
+                output.append(event)
+                emitAlert(event, reason: "unseen_entity", into: &output)
+            default:
+                output.append(event)
+            }
+            return
+        }
+        let score = Double(scorer.score(entityRow: model.entityRow(key), address: address))
+        let fraud = score < threshold
+        scored.increment()
+        event.fields.set("ip_insights_score", .number(score))
+        if let calibration = model.calibration {
+            event.fields.set("ip_insights_normal_share", .number(calibration.normalShareBelow(score)))
+        }
+        event.fields.set("fraud", .bool(fraud))
+        registrySource?.observe(anomaly: fraud)
+        output.append(event)
+        if fraud {
+            flagged.increment()
+            emitAlert(event, reason: "unusual_ip_for_entity", into: &output)
+        }
+    }
+
+    private func emitAlert(_ event: Event, reason: String, into output: inout [Event]) {
+        guard let variant = spec.alertVariant else { return }
+        var alert = event
+        alert.fields.set("alert_reason", .string(reason))
+        alert.headers.append(RecordHeader(RecordHeader.variantName, variant))
+        output.append(alert)
+    }
+}
