@@ -69,6 +69,8 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "weir-rcf-bench", dependencies: ["WeirRCF"], path: "benchmarks/weir-rcf-bench",
                           swiftSettings: strict),
+        .executableTarget(name: "weir-ipinsights-bench", dependencies: ["WeirIPInsights", "WeirMath"],
+                          path: "benchmarks/weir-ipinsights-bench", swiftSettings: strict),
         .executableTarget(name: "weir-reload-bench", dependencies: ["WeirStream", "WeirRegistry", "WeirRCF", "WeirMath", "WeirCore"],
                           path: "benchmarks/weir-reload-bench", swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
