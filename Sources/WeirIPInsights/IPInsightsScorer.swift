@@ -64,16 +64,35 @@ public final class IPInsightsScorer {
         }
     }
 
-    /// The score of one pair.
+    /// The score of one pair (the stream operator's path: no batch to fill).
     public func score(entityRow: Int32, address: IPAddress) -> Float {
-        var result: Float = 0
-        withUnsafePointer(to: entityRow) { row in
-            withUnsafePointer(to: address) { pointer in
-                score(entityRows: UnsafeBufferPointer(start: row, count: 1),
-                      addresses: UnsafeBufferPointer(start: pointer, count: 1), into: &result)
+        guard model.configuration.encoderLayers <= 1 else {
+            var result: Float = 0
+            withUnsafePointer(to: entityRow) { row in
+                withUnsafePointer(to: address) { pointer in
+                    score(entityRows: UnsafeBufferPointer(start: row, count: 1),
+                          addresses: UnsafeBufferPointer(start: pointer, count: 1), into: &result)
+                }
+            }
+            return result
+        }
+        let d = dimension
+        return rows.withUnsafeMutableBufferPointer { rowBuffer in
+            buckets.rows(of: address, into: rowBuffer.baseAddress!)
+            return foldedTable.withUnsafeBufferPointer { table in
+                model.entityEmbeddings.withUnsafeBufferPointer { entities in
+                    firstBias.withUnsafeBufferPointer { bias in
+                        // score = e . (b + sum of rows) = e . b + sum of (e . row)
+                        let entity = entities.baseAddress! + Int(entityRow) * d
+                        var total = VectorKernels.dot(entity, bias.baseAddress!, count: d)
+                        for level in 0..<IPPrefixBuckets.levels {
+                            total += VectorKernels.dot(entity, table.baseAddress! + Int(rowBuffer[level]) * d, count: d)
+                        }
+                        return total
+                    }
+                }
             }
         }
-        return result
     }
 
     /// The encoded address (`ip_embedding` in verbose responses).

@@ -53,10 +53,22 @@ public final class ModelRegistry: Sendable {
         var configuration = Configuration()
         // Writers from other processes wait instead of failing at once.
         configuration.busyMode = .timeout(30)
+        // Opening switches a new database to WAL, which SQLite refuses (without waiting)
+        // while another process opens it too: processes open one at a time.
+        let lock = open(directory + "/registry.lock", O_CREAT | O_RDWR, 0o644)
+        guard lock >= 0 else { throw SnapshotError(input: directory, "cannot open registry.lock: errno \(errno)") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw SnapshotError(input: directory, "cannot lock registry.lock: errno \(errno)") }
+        }
+        defer { flock(lock, LOCK_UN) }
         pool = try DatabasePool(path: directory + "/registry.sqlite", configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
+        // Check and create under one immediate (write-locked) transaction: two processes
+        // opening a new registry at once must not both create the tables.
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                guard try !db.tableExists("models") else { return .commit }
+                try db.execute(sql: """
                 CREATE TABLE models (name TEXT PRIMARY KEY, algorithm TEXT NOT NULL, created_at INTEGER NOT NULL,
                                      generation INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE versions (name TEXT NOT NULL REFERENCES models(name), version INTEGER NOT NULL,
@@ -70,8 +82,9 @@ public final class ModelRegistry: Sendable {
                                     from_stage TEXT NOT NULL, to_stage TEXT NOT NULL, action TEXT NOT NULL,
                                     reason TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL);
                 """)
+                return .commit
+            }
         }
-        try migrator.migrate(pool)
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
