@@ -43,7 +43,7 @@ public struct TimeSeriesEntry: Sendable, Equatable {
                   let h = number(11..<13), let m = number(14..<16), let s = number(17..<19), h < 24, m < 60, s < 60 else { return nil }
             (hour, minute, second) = (h, m, s)
         }
-        return Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
+        return Int64(CivilDate.daysSinceEpoch(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {
@@ -52,16 +52,6 @@ public struct TimeSeriesEntry: Sendable, Equatable {
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// The entry as a JSON object in DeepAR's format (missing target values as "NaN").
