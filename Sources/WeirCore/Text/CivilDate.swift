@@ -22,3 +22,24 @@ public enum CivilDate {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
+
+extension CivilDate {
+    public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// The ISO 8601 week number (1-53) of a day: weeks start on Monday, and week 1 holds
+    /// the year's first Thursday.
+    public static func isoWeek(daysSinceEpoch days: Int) -> Int {
+        let weekday = ((days % 7) + 7 + 3) % 7 // Monday = 0
+        let thursday = days - weekday + 3
+        let (year, _, _) = civil(daysSinceEpoch: thursday)
+        return (thursday - daysSinceEpoch(year: year, month: 1, day: 1)) / 7 + 1
+    }
+}

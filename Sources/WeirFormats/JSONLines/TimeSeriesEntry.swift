@@ -36,7 +36,7 @@ public struct TimeSeriesEntry: Sendable, Equatable {
         }
         guard bytes.count == 10 || bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
+              (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year) else { return nil }
         var hour = 0, minute = 0, second = 0
         if bytes.count == 19 {
             guard bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
@@ -44,14 +44,6 @@ public struct TimeSeriesEntry: Sendable, Equatable {
             (hour, minute, second) = (h, m, s)
         }
         return Int64(CivilDate.daysSinceEpoch(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
     }
 
     /// The entry as a JSON object in DeepAR's format (missing target values as "NaN").
