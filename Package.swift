@@ -37,7 +37,8 @@ let package = Package(
                 exclude: ["Protobuf/record.proto"], swiftSettings: strict),
         .target(name: "WeirTraining", dependencies: ["WeirFormats", "WeirMath", "WeirCore", "WeirRCF", "WeirIPInsights"], swiftSettings: strict),
         .target(name: "WeirRCF", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
-        .target(name: "WeirDeepAR", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
+        .target(name: "WeirDeepAR", dependencies: ["WeirMath", "WeirCore"],
+                swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Optimised in debug builds too: the tests train on 10,000 simulated users.
         .target(name: "WeirIPInsights", dependencies: ["WeirMath", "WeirCore"],
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
@@ -82,7 +83,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "WeirTrainingTests", dependencies: ["WeirTraining", "WeirFormats", "WeirMath", "WeirCore", "WeirIPInsights", "WeirTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirCore"], swiftSettings: strict),
+        .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirRCF", "WeirCore", "WeirTestSupport"],
