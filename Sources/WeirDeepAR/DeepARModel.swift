@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import WeirCore
 import WeirMath
 
 /// One training or forecasting series: values (NaN where missing) from `start` at the
@@ -200,5 +201,51 @@ public final class DeepARModel {
             }
         }
         return paths
+    }
+}
+
+extension DeepARModel {
+    static let magic = Array("WEIRDAR1".utf8)
+
+    /// The model as bytes: its configuration, then the network's parameters.
+    public func encoded() -> [UInt8] {
+        var writer = BinaryWriter(capacity: 1 << 16)
+        writer.append(raw: Self.magic)
+        writer.write(string: configuration.frequency.description)
+        for value in [configuration.contextLength, configuration.predictionLength, configuration.cells, configuration.layers,
+                      configuration.embeddingDimension, configuration.dynamicFeatures] {
+            writer.write(UInt32(value))
+        }
+        writer.write(string: configuration.likelihood.rawValue)
+        writer.write(configuration.dropoutRate)
+        writer.write(array: configuration.cardinality.map { UInt32($0) })
+        writer.write(bytes: ParameterArchive.encode(network.store))
+        return writer.bytes
+    }
+
+    /// Reads `encoded()` bytes; errors name `name` and what is wrong.
+    public convenience init(encoded bytes: [UInt8], name: String) throws {
+        var reader = BinaryReader(bytes, name: name)
+        guard try reader.readBytes(count: 8) == Self.magic else { throw reader.error("not a DeepAR model (expected the WEIRDAR1 header)") }
+        let frequencyText = try reader.readString()
+        guard let frequency = TimeFrequency(frequencyText) else { throw reader.error("unknown frequency '\(frequencyText)'") }
+        var numbers: [Int] = []
+        for _ in 0..<6 { numbers.append(Int(try reader.read(UInt32.self))) }
+        var configuration = DeepARConfiguration(frequency: frequency, contextLength: numbers[0], predictionLength: numbers[1])
+        configuration.cells = numbers[2]
+        configuration.layers = numbers[3]
+        configuration.embeddingDimension = numbers[4]
+        configuration.dynamicFeatures = numbers[5]
+        let likelihood = try reader.readString()
+        guard let kind = DeepARConfiguration.LikelihoodKind(rawValue: likelihood) else { throw reader.error("unknown likelihood '\(likelihood)'") }
+        configuration.likelihood = kind
+        configuration.dropoutRate = try reader.readDouble()
+        configuration.cardinality = try reader.readArray(of: UInt32.self).map(Int.init)
+        guard configuration.contextLength >= 1, configuration.predictionLength >= 1, (1...4_096).contains(configuration.cells),
+              (1...64).contains(configuration.layers) else { throw reader.error("implausible configuration") }
+        let parameters = try reader.readBytes()
+        try reader.expectEnd()
+        self.init(configuration, seed: 0)
+        try ParameterArchive.load(parameters, name: name, into: network.store)
     }
 }

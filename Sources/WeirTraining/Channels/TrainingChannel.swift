@@ -81,16 +81,16 @@ public struct TrainingChannel: Sendable {
         return options
     }
 
+    /// What one epoch reads: the epoch's FIFO in Pipe mode, else this host's files.
+    public func sources(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1) throws(FormatError) -> [String] {
+        config.inputMode == .pipe ? [pipePath(epoch: epoch)] : try files(hostIndex: hostIndex, hostCount: hostCount)
+    }
+
     /// Calls `body` with every row of one epoch, in file order; returns the rows read.
     @discardableResult
     public func forEachRow(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1,
                            _ body: (DataRow) throws -> Void) throws -> Int {
-        let sources: [String]
-        if config.inputMode == .pipe {
-            sources = [pipePath(epoch: epoch)]
-        } else {
-            sources = try files(hostIndex: hostIndex, hostCount: hostCount)
-        }
+        let sources = try self.sources(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount)
         var count = 0
         for file in sources {
             let format = try self.format(of: config.inputMode == .pipe && config.contentType == nil ? path : file)
@@ -108,7 +108,7 @@ public struct TrainingChannel: Sendable {
     @discardableResult
     public func forEachTextRecord(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1,
                                   _ body: ([ArraySlice<UInt8>], String, Int64) throws -> Void) throws -> Int {
-        let sources = config.inputMode == .pipe ? [pipePath(epoch: epoch)] : try files(hostIndex: hostIndex, hostCount: hostCount)
+        let sources = try self.sources(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount)
         var count = 0
         for file in sources {
             let format = try self.format(of: config.inputMode == .pipe && config.contentType == nil ? path : file)
@@ -117,6 +117,21 @@ public struct TrainingChannel: Sendable {
             }
             let reader = try CSVTextReader(path: file)
             while try reader.next({ fields in try body(fields, file, reader.line) }) { count += 1 }
+        }
+        return count
+    }
+
+    /// Every series of one epoch (DeepAR's JSON lines), with the file and line of each.
+    @discardableResult
+    public func forEachSeries(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1,
+                              _ body: (TimeSeriesEntry, String, Int64) throws -> Void) throws -> Int {
+        var count = 0
+        for file in try sources(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount) {
+            let reader = try TimeSeriesReader(path: file)
+            while let entry = try reader.next() {
+                try body(entry, file, reader.line)
+                count += 1
+            }
         }
         return count
     }

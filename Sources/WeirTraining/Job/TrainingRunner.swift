@@ -10,7 +10,7 @@ public struct TrainingJobError: Error, Sendable, CustomStringConvertible {
 /// writes the reason where SageMaker looks for it (first 1,024 characters).
 public enum TrainingRunner {
     /// Every algorithm `weir train` knows, by SageMaker name.
-    public static var algorithms: [any TrainingAlgorithm.Type] { [RandomCutForestJob.self, IPInsightsJob.self, StatisticsJob.self] }
+    public static var algorithms: [any TrainingAlgorithm.Type] { [RandomCutForestJob.self, IPInsightsJob.self, DeepARJob.self, StatisticsJob.self] }
 
     public static func algorithm(named name: String) throws(TrainingJobError) -> any TrainingAlgorithm.Type {
         let wanted = name.lowercased()
