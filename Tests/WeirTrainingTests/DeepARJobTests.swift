@@ -58,6 +58,33 @@ import WeirFormats
         let history = DeepARSeries(start: 1_704_067_200, values: (0..<30).map { Double($0 % 7) }, categories: [1])
         let again = try DeepARModel(encoded: bytes, name: path)
         #expect(model.forecast(history, samples: 5, seed: 1) == again.forecast(history, samples: 5, seed: 1))
+
+        // weir predict in SageMaker's request and response shapes.
+        let request = folder.appendingPathComponent("request.json").path
+        try #"{"instances": [{"start": "2024-01-01", "target": [10, 12, 9, "NaN", 11, 13, 10, 10, 12, 9, 11, 11, 13, 10, 9], "cat": [1]}], "configuration": {"num_samples": 40, "output_types": ["mean", "quantiles", "samples"], "quantiles": ["0.1", "0.9"]}}"#
+            .write(toFile: request, atomically: true, encoding: .utf8)
+        let predictor = try Predictors.load(modelDirectory: folder.appendingPathComponent("model").path)
+        let out = folder.appendingPathComponent("response.json").path
+        #expect(try BatchInference.run(predictor: predictor, input: request, contentType: "application/json", accept: .json, output: out) == 1)
+        guard case .object(let response) = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out)))),
+              case .array(let predictions)? = response["predictions"], case .object(let first)? = predictions.first,
+              case .array(let mean)? = first["mean"], case .object(let quantiles)? = first["quantiles"],
+              case .array(let low)? = quantiles["0.1"], case .array(let high)? = quantiles["0.9"], case .array(let paths)? = first["samples"] else {
+            Issue.record("not SageMaker's response shape"); return
+        }
+        #expect(mean.count == 7 && low.count == 7 && high.count == 7 && paths.count == 40)
+        #expect(zip(low, high).allSatisfy { ($0.doubleValue ?? .nan) <= ($1.doubleValue ?? .nan) })
+        // The same request answers the same; a wrong instance names its field.
+        let again2 = folder.appendingPathComponent("response2.json").path
+        _ = try BatchInference.run(predictor: predictor, input: request, contentType: "application/json", accept: .json, output: again2)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: again2)))
+        let bad = folder.appendingPathComponent("bad.jsonl").path
+        try "{\"start\": \"2024-01-01\", \"target\": [1, 2, 3], \"cat\": [1]}\n{\"start\": \"2024-01-01\", \"target\": [1, 2, 3]}\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect { try BatchInference.run(predictor: predictor, input: bad, contentType: "application/jsonlines", accept: .jsonLines,
+                                         output: folder.appendingPathComponent("bad.out").path) } throws: { error in
+            (error as? FormatError).map { $0.position == .line(2) && $0.field == "cat" } ?? false
+        }
     }
 
     @Test func badSeriesNameFileLineAndField() throws {

@@ -15,14 +15,16 @@ public final class TimeSeriesReader {
 
     public func next() throws(FormatError) -> TimeSeriesEntry? {
         guard let value = try lines.next() else { return nil }
-        return try parse(value)
+        return try Self.entry(value) { field, message in lines.failure(field, message) }
     }
 
-    private func fail(_ field: String?, _ message: String) -> FormatError {
-        lines.failure(field, message)
-    }
-
-    private func parse(_ value: JSONValue) throws(FormatError) -> TimeSeriesEntry {
+    /// One series from a parsed JSON value (a line, or an instance of a DeepAR request);
+    /// `fail(field, message)` builds the error naming where it came from.
+    public static func entry(_ value: JSONValue, fail: (String?, String) -> FormatError) throws(FormatError) -> TimeSeriesEntry {
+        func series(_ value: JSONValue, field: String) throws(FormatError) -> [Double] {
+            guard case .array(let items) = value else { throw fail(field, "expected an array, found \(value.kindName)") }
+            return try JSONLineInput.numbers(items, field: field, expected: "a number, null or \"NaN\"") { field, message in fail(field, message) }
+        }
         guard case .object(let object) = value else { throw fail(nil, "expected a JSON object, found \(value.kindName)") }
         guard case .string(let start)? = object["start"] else {
             throw fail("start", object["start"] == nil ? "missing" : "expected a string, found \(object["start"]!.kindName)")
@@ -56,10 +58,5 @@ public final class TimeSeriesReader {
         } catch {
             throw fail(error.field, error.message)
         }
-    }
-
-    private func series(_ value: JSONValue, field: String) throws(FormatError) -> [Double] {
-        guard case .array(let items) = value else { throw fail(field, "expected an array, found \(value.kindName)") }
-        return try JSONLineInput.numbers(items, field: field, expected: "a number, null or \"NaN\"") { field, message in fail(field, message) }
     }
 }

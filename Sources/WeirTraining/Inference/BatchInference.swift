@@ -35,8 +35,10 @@ public enum BatchInference {
     /// Returns the number of records.
     public static func run(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
                            output: String, verbose: Bool = false) throws -> Int {
-        guard type(of: predictor).takesText else {
-            return try runNumeric(predictor: predictor, input: input, contentType: contentType, accept: accept, output: output)
+        switch type(of: predictor).input {
+        case .numeric: return try runNumeric(predictor: predictor, input: input, contentType: contentType, accept: accept, output: output)
+        case .instances: return try runInstances(predictor: predictor, input: input, contentType: contentType, accept: accept, output: output)
+        case .text: break
         }
         var responses: [JSONObject] = []
         let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
@@ -99,6 +101,66 @@ public enum BatchInference {
         if accept == .json { try sink.writeDocument(responses) }
         try sink.close()
         return count
+    }
+
+    /// DeepAR-style requests: `{"instances": [...], "configuration": {...}}` as JSON, or one
+    /// instance per line as JSON lines with the configuration from the environment's
+    /// `DEEPAR_INFERENCE_CONFIG` (as SageMaker batch transform passes it).
+    static func runInstances(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
+                             output: String) throws -> Int {
+        guard accept == .json || accept == .jsonLines else {
+            throw FormatError(input: input, .none, "\(type(of: predictor).algorithm) answers application/json or application/jsonlines")
+        }
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
+            throw FormatError(input: input, .none, "cannot read the request body")
+        }
+        var instances: [(JSONValue, FormatError.Position)] = []
+        var configuration: JSONObject? = nil
+        if mediaType == "application/json" {
+            let document: JSONValue
+            do { document = try JSONParser.parse(Array(data)) } catch {
+                throw FormatError(input: input, .byte(Int64(error.offset)), "invalid JSON: \(error.reason)")
+            }
+            guard case .object(let object) = document, case .array(let items)? = object["instances"] else {
+                throw FormatError(input: input, .none, field: "instances", "expected {\"instances\": [...], \"configuration\": {...}}")
+            }
+            instances = items.enumerated().map { ($0.element, .record(Int64($0.offset + 1))) }
+            if let value = object["configuration"] {
+                guard case .object(let settings) = value else { throw FormatError(input: input, .none, field: "configuration", "expected an object") }
+                configuration = settings
+            }
+        } else if ["application/jsonlines", "application/json-lines", "application/x-jsonlines"].contains(mediaType) {
+            for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+            where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+                do { instances.append((try JSONParser.parse(Array(line)), .line(Int64(index + 1)))) } catch {
+                    throw FormatError(input: input, .line(Int64(index + 1)), "invalid JSON: \(error.reason)")
+                }
+            }
+            if let text = ProcessInfo.processInfo.environment["DEEPAR_INFERENCE_CONFIG"] {
+                guard case .object(let settings)? = try? JSONParser.parse(Array(text.utf8)) else {
+                    throw FormatError(input: "DEEPAR_INFERENCE_CONFIG", .none, "expected a JSON object")
+                }
+                configuration = settings
+            }
+        } else {
+            throw FormatError(input: input, .none, "\(type(of: predictor).algorithm) takes application/json or application/jsonlines, not '\(contentType)'")
+        }
+        let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
+        var responses: [JSONObject] = []
+        for (instance, position) in instances {
+            guard case .object(let object) = instance else {
+                throw FormatError(input: input, position, "expected a JSON object, found \(instance.kindName)")
+            }
+            let response: JSONObject
+            do { response = try predictor.predict(instance: object, configuration: configuration) } catch let error as FormatError where error.input == "request" {
+                throw FormatError(input: input, position, field: error.field, error.message)
+            }
+            if accept == .json { responses.append(response) } else { try sink.write(response) }
+        }
+        if accept == .json { try sink.writeDocument(responses) }
+        try sink.close()
+        return instances.count
     }
 
     /// The string fields of a JSON instance: `{"features": [...]}` or `{"data": {"features": {"values": [...]}}}`.

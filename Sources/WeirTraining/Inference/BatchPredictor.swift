@@ -7,26 +7,37 @@ import WeirFormats
 public protocol BatchPredictor {
     static var algorithm: String { get }
     static var responseArrayKey: String { get }
-    /// Whether requests carry text fields (IP Insights' entity and address) rather than numbers.
-    static var takesText: Bool { get }
+    /// What a request record is: numbers, text fields (IP Insights' entity and address),
+    /// or whole JSON instances with a request configuration (DeepAR's series).
+    static var input: PredictorInput { get }
     init(modelDirectory: String) throws
     func predict(_ row: DataRow) throws -> JSONObject
     /// The response for one record of text fields; `verbose` (`Accept: ...; verbose=True`)
     /// asks for the model's intermediate values too.
     func predict(text fields: [String], verbose: Bool) throws -> JSONObject
+    /// The response for one JSON instance under the request's `configuration`.
+    func predict(instance: JSONObject, configuration: JSONObject?) throws -> JSONObject
+}
+
+public enum PredictorInput: Sendable {
+    case numeric, text, instances
 }
 
 extension BatchPredictor {
-    public static var takesText: Bool { false }
+    public static var input: PredictorInput { .numeric }
 
     public func predict(text fields: [String], verbose: Bool) throws -> JSONObject {
+        throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")
+    }
+
+    public func predict(instance: JSONObject, configuration: JSONObject?) throws -> JSONObject {
         throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")
     }
 }
 
 /// Finds the predictor for a model folder from its `model.json`.
 public enum Predictors {
-    public static var all: [any BatchPredictor.Type] { [RandomCutForestPredictor.self, IPInsightsPredictor.self] }
+    public static var all: [any BatchPredictor.Type] { [RandomCutForestPredictor.self, IPInsightsPredictor.self, DeepARPredictor.self] }
 
     public static func load(modelDirectory: String) throws -> any BatchPredictor {
         let path = modelDirectory + "/model.json"

@@ -10,7 +10,7 @@ import WeirIPInsights
 public final class IPInsightsPredictor: BatchPredictor {
     public static let algorithm = IPInsightsJob.name
     public static let responseArrayKey = "predictions"
-    public static let takesText = true
+    public static let input = PredictorInput.text
     let scorer: IPInsightsScorer
 
     public init(modelDirectory: String) throws {
