@@ -43,14 +43,14 @@ let package = Package(
         .target(name: "WeirIPInsights", dependencies: ["WeirMath", "WeirCore"],
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "WeirRegistry",
-                dependencies: ["WeirCore", "WeirRCF", "WeirIPInsights", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["WeirCore", "WeirRCF", "WeirIPInsights", "WeirDeepAR", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "WeirKafka",
                 dependencies: ["CRdKafka", "WeirCore", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "WeirStream",
                 dependencies: [
-                    "WeirCore", "WeirKafka", "WeirRCF", "WeirIPInsights", "WeirRegistry",
+                    "WeirCore", "WeirKafka", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "Metrics", package: "swift-metrics"),
                     .product(name: "Prometheus", package: "swift-prometheus"),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirRCF", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirRCF", "WeirIPInsights", "WeirRegistry", "WeirTestSupport"],
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry", "WeirTestSupport"],
                     swiftSettings: strict),
     ]
 )

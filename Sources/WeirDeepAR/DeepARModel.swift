@@ -205,6 +205,11 @@ public final class DeepARModel {
 }
 
 extension DeepARModel {
+    /// Whether every parameter is finite (a diverged run is not served).
+    public var hasFiniteValues: Bool {
+        network.store.keys.allSatisfy { network.store[$0].scalars.allSatisfy(\.isFinite) }
+    }
+
     static let magic = Array("WEIRDAR1".utf8)
 
     /// The model as bytes: its configuration, then the network's parameters.

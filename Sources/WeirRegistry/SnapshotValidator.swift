@@ -1,4 +1,5 @@
 import WeirCore
+import WeirDeepAR
 import WeirIPInsights
 import WeirRCF
 
@@ -7,7 +8,7 @@ import WeirRCF
 /// and its inputs match what the consumer feeds it.
 public enum SnapshotValidator {
     /// Algorithms whose payloads this build can check and serve.
-    public static let knownAlgorithms = ["randomcutforest", "ipinsights"]
+    public static let knownAlgorithms = ["randomcutforest", "ipinsights", "deepar"]
 
     /// Decodes and checks the payload; `features` (when given) are the consumer's input
     /// names, which must hash to the snapshot's schema or, for a model published without
@@ -23,6 +24,9 @@ public enum SnapshotValidator {
             }
         case "ipinsights":
             let model = try IPInsightsModel(encoded: envelope.payload, name: name)
+            guard model.hasFiniteValues else { throw SnapshotError(input: name, "the model holds non-finite values") }
+        case "deepar":
+            let model = try DeepARModel(encoded: envelope.payload, name: name)
             guard model.hasFiniteValues else { throw SnapshotError(input: name, "the model holds non-finite values") }
         default:
             throw SnapshotError(input: name, "unknown algorithm '\(envelope.algorithm)'; this build serves \(knownAlgorithms.joined(separator: ", "))")

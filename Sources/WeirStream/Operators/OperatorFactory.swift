@@ -12,6 +12,7 @@ public enum OperatorFactory {
             case .countByKey(let field): return CountByKeyOperator(outputField: field)
             case .randomCutForest(let spec): return RandomCutForestOperator(spec, featureNames: featureNames)
             case .ipInsights(let spec): return IPInsightsOperator(spec)
+            case .deepARForecast(let spec): return DeepARForecastOperator(spec)
             }
         }
     }

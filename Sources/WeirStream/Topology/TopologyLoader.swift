@@ -240,8 +240,10 @@ public enum TopologyLoader {
             return .randomCutForest(try parseRandomCutForest(body, schemaFeatures: schemaFeatures))
         case "ip_insights":
             return .ipInsights(try parseIPInsights(body))
+        case "deepar_forecast":
+            return .deepARForecast(try parseDeepARForecast(body))
         default:
-            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key, random_cut_forest or ip_insights")
+            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key, random_cut_forest, ip_insights or deepar_forecast")
         }
     }
 

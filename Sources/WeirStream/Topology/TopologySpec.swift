@@ -180,6 +180,7 @@ public enum OperatorSpec: Sendable, Equatable {
     case countByKey(outputField: String)
     case randomCutForest(RandomCutForestOperatorSpec)
     case ipInsights(IPInsightsOperatorSpec)
+    case deepARForecast(DeepARForecastOperatorSpec)
 
     public static func == (lhs: OperatorSpec, rhs: OperatorSpec) -> Bool {
         switch (lhs, rhs) {
@@ -190,6 +191,7 @@ public enum OperatorSpec: Sendable, Equatable {
         case (.countByKey(let a), .countByKey(let b)): return a == b
         case (.randomCutForest(let a), .randomCutForest(let b)): return a == b
         case (.ipInsights(let a), .ipInsights(let b)): return a == b
+        case (.deepARForecast(let a), .deepARForecast(let b)): return a == b
         default: return false
         }
     }

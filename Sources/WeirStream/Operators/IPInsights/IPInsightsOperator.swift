@@ -21,8 +21,7 @@ public final class IPInsightsOperator: StreamOperator {
     private var threshold = -Double.infinity
     private var modelVersion = ""
     private var registrySource: RegistryModelSource<IPInsightsScorer>?
-    private var fileStamp: (Date, Int)?
-    private var nextFileCheck = ContinuousClock.now
+    private var fileSource: FileModelSource<IPInsightsScorer>?
     private let scored = Counter(label: "weir_ip_insights_scored_total")
     private let flagged = Counter(label: "weir_ip_insights_alerts_total")
     private let unseen = Counter(label: "weir_ip_insights_unseen_entities_total")
@@ -31,18 +30,17 @@ public final class IPInsightsOperator: StreamOperator {
         self.spec = spec
     }
 
-    static func modelFile(_ path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return (path as NSString).appendingPathComponent("ipinsights.model")
-        }
-        return path
-    }
-
     public func open() throws {
         switch spec.model {
         case .file(let path):
-            try loadFile(Self.modelFile(path))
+            let source = FileModelSource(path: path, fileName: "ipinsights.model", intervalMs: spec.reloadIntervalMs) { bytes, name in
+                let model = try IPInsightsModel(encoded: bytes, name: name)
+                guard model.hasFiniteValues else { throw SnapshotError(input: name, "the model holds non-finite values") }
+                return IPInsightsScorer(model: model)
+            }
+            try source.load()
+            fileSource = source
+            install(source.model!, version: source.version)
         case .registry(let reference):
             let source = try RegistryModelSource(reference, features: nil) { envelope, label in
                 guard envelope.algorithm == "ipinsights" else {
@@ -53,18 +51,6 @@ public final class IPInsightsOperator: StreamOperator {
             registrySource = source
             if source.check(), let served = source.served { install(served.model, version: served.label) }
         }
-    }
-
-    private func loadFile(_ file: String) throws {
-        let attributes = try FileManager.default.attributesOfItem(atPath: file)
-        let stamp = ((attributes[.modificationDate] as? Date) ?? Date.distantPast, (attributes[.size] as? Int) ?? 0)
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw SnapshotError(input: file, "cannot read the IP Insights model")
-        }
-        let model = try IPInsightsModel(encoded: Array(data), name: file)
-        guard model.hasFiniteValues else { throw SnapshotError(input: file, "the model holds non-finite values") }
-        fileStamp = stamp
-        install(IPInsightsScorer(model: model), version: "\(file)@\(Int(stamp.0.timeIntervalSince1970))")
     }
 
     private func install(_ newScorer: IPInsightsScorer, version: String) {
@@ -88,20 +74,7 @@ public final class IPInsightsOperator: StreamOperator {
             if source.poll(), let served = source.served { install(served.model, version: served.label) }
             return
         }
-        guard case .file(let path) = spec.model else { return }
-        let now = ContinuousClock.now
-        guard now >= nextFileCheck else { return }
-        nextFileCheck = now + .milliseconds(spec.reloadIntervalMs)
-        let file = Self.modelFile(path)
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else { return }
-        let stamp = ((attributes[.modificationDate] as? Date) ?? Date.distantPast, (attributes[.size] as? Int) ?? 0)
-        guard let current = fileStamp, stamp.0 != current.0 || stamp.1 != current.1 else { return }
-        do {
-            try loadFile(file)
-        } catch {
-            fileStamp = stamp // do not retry the same broken file on every record
-            logger.error("refused a new model file; the current model keeps serving", metadata: ["file": "\(file)", "reason": "\(error)"])
-        }
+        if let source = fileSource, source.poll(), let model = source.model { install(model, version: source.version) }
     }
 
     public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
