@@ -59,7 +59,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "weir",
                           dependencies: [
-                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirTraining", "WeirMath", "WeirRegistry", "WeirRCF", "WeirIPInsights",
+                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirTraining", "WeirMath", "WeirRegistry", "WeirRCF", "WeirIPInsights", "WeirDeepAR",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

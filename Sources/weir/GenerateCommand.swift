@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirDeepAR
 import WeirIPInsights
 
 /// `weir generate weblog`: writes a simulated login log and IP Insights training data
@@ -8,7 +9,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Write simulated datasets.",
-        subcommands: [Weblog.self]
+        subcommands: [Weblog.self, Series.self]
     )
 
     struct Weblog: ParsableCommand {
@@ -47,6 +48,37 @@ struct GenerateCommand: ParsableCommand {
             let summary = try WeblogDataset.write(WeblogSimulator(configuration), to: out)
             print("wrote \(out): train \(summary.train) pairs, validation \(summary.validation), test \(summary.test) logins "
                   + "(\(summary.testAttacks) attacks), access.log \(summary.logLines) lines")
+        }
+    }
+
+    struct Series: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Simulated hourly related series for DeepAR: train.jsonl, test.jsonl and observations.jsonl (the test window as a stream).")
+
+        @Option(help: "Number of series.") var series = 100
+        @Option(help: "Hourly points per series.") var length = 24 * 42
+        @Option(help: "Points held out for the test window.") var predictionLength = 24
+        @Option(help: "Noise, as a share of each series' level.") var noise = 0.08
+        @Option(help: "Last points per series written to observations.jsonl.") var streamLength = 240
+        @Option(help: "Random seed.") var seed: UInt64 = 11
+        @Option(help: "Output folder.") var out: String
+
+        func validate() throws {
+            guard series > 0, predictionLength > 0, length > predictionLength, noise >= 0 else {
+                throw ValidationError("need series > 0, length > prediction-length > 0 and noise >= 0")
+            }
+        }
+
+        func run() throws {
+            var configuration = SeriesSimulator.Configuration()
+            configuration.series = series
+            configuration.length = length
+            configuration.predictionLength = predictionLength
+            configuration.noise = noise
+            configuration.streamLength = streamLength
+            configuration.seed = seed
+            try SeriesSimulator(configuration).write(to: out)
+            print("wrote \(out): \(series) hourly series of \(length) points (the last \(predictionLength) held out)")
         }
     }
 }
