@@ -40,7 +40,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where the model files go.")
     var modelDir = "model"
 
-    @Option(help: "OpenBLAS threads for training (default: OPENBLAS_NUM_THREADS, else every core).")
+    @Option(help: "OpenBLAS threads for training (default: OPENBLAS_NUM_THREADS, else the algorithm's choice, else every core).")
     var blasThreads: Int?
 
     @Option(help: "Publish the trained model to the registry under this name (as the next version).")
@@ -65,6 +65,9 @@ struct TrainCommand: ParsableCommand {
         if let blasThreads {
             guard blasThreads > 0 else { throw ValidationError("--blas-threads must be at least 1, got \(blasThreads)") }
             BLAS.setThreadCount(blasThreads)
+        } else if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil,
+                  let preferred = (try? TrainingRunner.algorithm(named: algorithm))?.preferredBLASThreads {
+            BLAS.setThreadCount(preferred)
         }
         do {
             let spec = try jobSpec()

@@ -29,6 +29,8 @@ public protocol TrainingAlgorithm: Sendable {
     static var hyperparameters: [HyperparameterDefinition] { get }
     static var requiredChannels: Set<String> { get }
     static var optionalChannels: Set<String> { get }
+    /// OpenBLAS threads the algorithm runs best with when the user sets none (nil: all).
+    static var preferredBLASThreads: Int? { get }
 
     init(hyperparameters: Hyperparameters) throws
     func train(_ context: TrainingContext) throws
@@ -37,4 +39,5 @@ public protocol TrainingAlgorithm: Sendable {
 extension TrainingAlgorithm {
     public static var aliases: [String] { [] }
     public static var snapshotFile: String? { nil }
+    public static var preferredBLASThreads: Int? { nil }
 }
