@@ -106,6 +106,25 @@ def main():
     print(f"{'gluonts deepar':16}{g['rmse']:10.3f}{g['mean_wql']:10.4f}{g['seconds_per_epoch']:10.2f}   (CPU s of training / epochs)")
     print(f"{'seasonal naive':16}{n_rmse:10.3f}{n_wql:10.4f}")
     print(f"ratios weir/gluonts: RMSE {w_rmse / g['rmse']:.3f}, mean_wQL {w_wql / g['mean_wql']:.3f}, time per epoch {w_epoch / g['seconds_per_epoch']:.2f}")
+    # The streaming operator: replay the last 240 observations of every series through a
+    # deepar_forecast operator publishing every 24 observations; the whole replay's wall
+    # time per forecast bounds the latency of one update (100 sample paths x 24 steps).
+    topology = os.path.join(folder, "feed.yaml")
+    with open(topology, "w") as f:
+        f.write(f"""name: feed
+source: {{file: {{path: {os.path.join(folder, 'observations.jsonl')}, format: lines}}}}
+decode: {{format: json, timestamp_field: ts}}
+operators:
+  - deepar_forecast: {{model: {os.path.join(folder, 'model')}, key_field: series, value_field: value, cat_fields: [kind], every: 24}}
+  - filter: {{field: forecast_mean, op: exists}}
+sinks:
+  - file: {{path: {os.path.join(folder, 'forecasts.jsonl')}}}
+""")
+    start = time.time()
+    subprocess.run([WEIR, "replay", topology], check=True, capture_output=True, env=ONE_THREAD)
+    wall = time.time() - start
+    count = sum(1 for _ in open(os.path.join(folder, "forecasts.jsonl")))
+    print(f"forecast feed: {count} forecasts in {wall:.2f} s of replay: {1000 * wall / count:.1f} ms per update at most")
 
 
 if __name__ == "__main__":
