@@ -95,6 +95,16 @@ struct DeepARForecastOperatorTests {
         #expect(op.seriesCount <= 4)
     }
 
+    @Test func anEventTimeIntervalPacesTheFeed() throws {
+        let processor = try Self.processor(try Self.folder(), extra: "      interval_ms: 10800000")
+        var published: [Int] = []
+        for step in 0..<10 {
+            let event = try Self.send(processor, series: "a", time: Self.start + Int64(step) * Self.hour, value: "3", offset: step)
+            if event.fields["forecast_mean"] != nil { published.append(step) }
+        }
+        #expect(published == [0, 3, 6, 9])
+    }
+
     @Test func sameHistorySameForecastAndNewSeriesStartCold() throws {
         let folder = try Self.folder()
         let first = try Self.processor(folder), second = try Self.processor(folder)

@@ -1,7 +1,7 @@
 extension TopologyLoader {
     /// A `deepar_forecast` operator; `model` is a model folder (or file) or a registry reference.
     static func parseDeepARForecast(_ body: YAMLCursor) throws(TopologyError) -> DeepARForecastOperatorSpec {
-        try body.allowOnly(["model", "key_field", "value_field", "cat_fields", "every", "num_samples", "quantiles", "max_series",
+        try body.allowOnly(["model", "key_field", "value_field", "cat_fields", "every", "interval_ms", "num_samples", "quantiles", "max_series",
                             "reload_interval_ms"])
         let modelCursor = try body.required("model")
         var spec: DeepARForecastOperatorSpec
@@ -20,6 +20,7 @@ extension TopologyLoader {
             return number
         }
         if let every = try positive("every") { spec.every = every }
+        if let interval = try positive("interval_ms") { spec.intervalMs = interval }
         if let samples = try positive("num_samples") { spec.samples = samples }
         if let maxSeries = try positive("max_series") { spec.maxSeries = maxSeries }
         if let value = try body.optional("reload_interval_ms") {

@@ -7,7 +7,8 @@ import WeirRegistry
 
 /// Turns a stream of observations into a forecast feed: it keeps each series' recent
 /// history (the context plus the longest lag, so memory per series is bounded), and every
-/// `every` observations of a series publishes the forecast of its next
+/// `every` observations of a series (or once `interval_ms` of event time has passed since
+/// its last forecast) publishes the forecast of its next
 /// `prediction_length` steps: `forecast_start` (epoch milliseconds of the first forecast
 /// step), `forecast_mean`, `forecast_quantiles` and `model_version`, added to the
 /// observation's event. Timestamps (the event time) place each value on the model's
@@ -36,6 +37,8 @@ public final class DeepARForecastOperator: StreamOperator {
         var values: [Double]
         var categories: [Int]
         var sincePublished = 0
+        /// Event time of the last forecast, epoch milliseconds.
+        var lastPublishedMs: Int64?
         var lastUsed: UInt64
     }
 
@@ -153,7 +156,7 @@ public final class DeepARForecastOperator: StreamOperator {
         }
         let gap = index - state.values.count
         if gap > keep {
-            state = SeriesState(anchor: time, values: [value], categories: categories, lastUsed: clock)
+            state = SeriesState(anchor: time, values: [value], categories: categories, lastPublishedMs: state.lastPublishedMs, lastUsed: clock)
         } else {
             state.values += [Double](repeating: .nan, count: gap) + [value]
         }
@@ -163,8 +166,16 @@ public final class DeepARForecastOperator: StreamOperator {
             state.anchor = frequency.advance(state.anchor, by: drop)
         }
         state.sincePublished += 1
-        let publish = state.sincePublished >= spec.every
-        if publish { state.sincePublished = 0 }
+        let publish: Bool
+        if let interval = spec.intervalMs {
+            publish = state.lastPublishedMs.map { timestampMs - $0 >= Int64(interval) } ?? true
+        } else {
+            publish = state.sincePublished >= spec.every
+        }
+        if publish {
+            state.sincePublished = 0
+            state.lastPublishedMs = timestampMs
+        }
         series[key] = state
         if series.count > spec.maxSeries { evict() }
         guard publish else {

@@ -16,6 +16,9 @@ public struct DeepARForecastOperatorSpec: Sendable, Equatable {
     public var categoryFields: [String] = []
     /// Publish a forecast every this many observations of a series.
     public var every = 1
+    /// Instead of counting observations: publish when a series' event time has moved at
+    /// least this far since its last forecast (its first observation always publishes).
+    public var intervalMs: Int?
     public var samples = 100
     public var quantiles: [Double] = [0.1, 0.5, 0.9]
     /// Series kept in memory; the least recently updated beyond this are forgotten.
