@@ -23,3 +23,15 @@ public struct Event: Sendable, Equatable {
     /// The key as text, for keyed state and logs.
     public var keyText: String { key.map { String(decoding: $0, as: UTF8.self) } ?? "" }
 }
+
+extension Event {
+    /// The text of a field that names something (a series, an entity, a forest's key): a
+    /// string as it is, a number in its JSON spelling; nil for anything else or nothing.
+    public func identifier(_ field: String) -> String? {
+        switch fields[field] {
+        case .string(let text)?: return text
+        case .number(let number)?: return JSONWriter.string(of: .number(number))
+        default: return nil
+        }
+    }
+}

@@ -3,13 +3,7 @@ extension TopologyLoader {
     static func parseDeepARForecast(_ body: YAMLCursor) throws(TopologyError) -> DeepARForecastOperatorSpec {
         try body.allowOnly(["model", "key_field", "value_field", "cat_fields", "every", "interval_ms", "num_samples", "quantiles", "max_series",
                             "reload_interval_ms"])
-        let modelCursor = try body.required("model")
-        var spec: DeepARForecastOperatorSpec
-        if case .scalar = modelCursor.node {
-            spec = DeepARForecastOperatorSpec(model: .file(try modelCursor.string()))
-        } else {
-            spec = DeepARForecastOperatorSpec(model: .registry(try parseRegistryModel(modelCursor)))
-        }
+        var spec = DeepARForecastOperatorSpec(model: try parseServedModel(try body.required("model")))
         if let value = try body.optional("key_field") { spec.keyField = try value.string() }
         if let value = try body.optional("value_field") { spec.valueField = try value.string() }
         if let value = try body.optional("cat_fields") { spec.categoryFields = try value.strings() }

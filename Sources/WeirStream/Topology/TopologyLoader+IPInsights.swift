@@ -4,13 +4,7 @@ extension TopologyLoader {
     static func parseIPInsights(_ body: YAMLCursor) throws(TopologyError) -> IPInsightsOperatorSpec {
         try body.allowOnly(["model", "entity_field", "ip_field", "false_positive_rate", "threshold", "unseen_entity",
                             "alert_variant", "reload_interval_ms"])
-        let modelCursor = try body.required("model")
-        var spec: IPInsightsOperatorSpec
-        if case .scalar = modelCursor.node {
-            spec = IPInsightsOperatorSpec(model: .file(try modelCursor.string()))
-        } else {
-            spec = IPInsightsOperatorSpec(model: .registry(try parseRegistryModel(modelCursor)))
-        }
+        var spec = IPInsightsOperatorSpec(model: try parseServedModel(try body.required("model")))
         if let value = try body.optional("entity_field") { spec.entityField = try value.string() }
         if let value = try body.optional("ip_field") { spec.ipField = try value.string() }
         if let value = try body.optional("false_positive_rate") {

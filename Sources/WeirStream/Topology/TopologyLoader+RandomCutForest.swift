@@ -86,6 +86,12 @@ extension TopologyLoader {
         return spec
     }
 
+    /// `model: PATH` (a model folder or file) or a registry reference.
+    static func parseServedModel(_ cursor: YAMLCursor) throws(TopologyError) -> ServedModelSource {
+        if case .scalar = cursor.node { return .file(try cursor.string()) }
+        return .registry(try parseRegistryModel(cursor))
+    }
+
     /// `model: {registry: DIR, name: NAME, stage: production, reload_interval_ms: 1000, on_reload: replace}`.
     static func parseRegistryModel(_ cursor: YAMLCursor, defaultStage: ModelRegistry.Stage = .production) throws(TopologyError)
         -> RegistryModelReference {

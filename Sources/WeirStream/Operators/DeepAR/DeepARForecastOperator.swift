@@ -101,11 +101,10 @@ public final class DeepARForecastOperator: StreamOperator {
         guard let model else { throw RecordError(.process, "no DeepAR model is served yet (the registry has no version in its stage)") }
         let key: String
         if let field = spec.keyField {
-            switch event.fields[field] {
-            case .string(let text)?: key = text
-            case .number(let number)?: key = JSONWriter.string(of: .number(number))
-            default: throw RecordError(.process, field: field, "expected the series name (a string or number)")
+            guard let text = event.identifier(field) else {
+                throw RecordError(.process, field: field, "expected the series name (a string or number)")
             }
+            key = text
         } else {
             key = event.keyText
         }

@@ -2,13 +2,7 @@
 /// key, the observed value and its categories, how often a series' forecast is
 /// published, and how many series stay in memory.
 public struct DeepARForecastOperatorSpec: Sendable, Equatable {
-    public enum ModelSource: Sendable, Equatable {
-        /// A model folder from `weir train deepar` (or its `deepar.model`); reloaded when it changes.
-        case file(String)
-        case registry(RegistryModelReference)
-    }
-
-    public var model: ModelSource
+    public var model: ServedModelSource
     /// The field naming the series; nil: the record key.
     public var keyField: String?
     public var valueField = "value"
@@ -25,7 +19,7 @@ public struct DeepARForecastOperatorSpec: Sendable, Equatable {
     public var maxSeries = 10_000
     public var reloadIntervalMs = 1_000
 
-    public init(model: ModelSource) {
+    public init(model: ServedModelSource) {
         self.model = model
     }
 }

@@ -83,11 +83,8 @@ public final class IPInsightsOperator: StreamOperator {
         guard let scorer else {
             throw RecordError(.process, "no IP Insights model is served yet (the registry has no version in its stage)")
         }
-        let entity: String
-        switch event.fields[spec.entityField] {
-        case .string(let text)? where !text.isEmpty: entity = text
-        case .number(let number)?: entity = JSONWriter.string(of: .number(number))
-        default: throw RecordError(.process, field: spec.entityField, "expected the entity (a non-empty string)")
+        guard let entity = event.identifier(spec.entityField), !entity.isEmpty else {
+            throw RecordError(.process, field: spec.entityField, "expected the entity (a non-empty string)")
         }
         guard case .string(let addressText)? = event.fields[spec.ipField], let address = IPAddress(addressText) else {
             let found = event.fields[spec.ipField].map { JSONWriter.string(of: $0) } ?? "nothing"

@@ -2,13 +2,6 @@
 /// the entity and the address, how the fraud threshold is set, and what happens to
 /// entities the model was not trained on.
 public struct IPInsightsOperatorSpec: Sendable, Equatable {
-    public enum ModelSource: Sendable, Equatable {
-        /// A model folder written by `weir train ipinsights` (or its `ipinsights.model`
-        /// file); reloaded when the file changes.
-        case file(String)
-        case registry(RegistryModelReference)
-    }
-
     /// What happens to a login whose entity the model was not trained on. Its embedding
     /// row belongs to another entity or to nobody (hashing), so its score means nothing.
     public enum UnseenEntityPolicy: String, Sendable, Equatable, CaseIterable {
@@ -22,7 +15,7 @@ public struct IPInsightsOperatorSpec: Sendable, Equatable {
         case deadLetter = "dead_letter"
     }
 
-    public var model: ModelSource
+    public var model: ServedModelSource
     public var entityField = "user"
     public var ipField = "remote_addr"
     /// Overrides the model's calibrated false-positive rate.
@@ -35,7 +28,7 @@ public struct IPInsightsOperatorSpec: Sendable, Equatable {
     /// How often a model file is checked for a new version.
     public var reloadIntervalMs = 1_000
 
-    public init(model: ModelSource) {
+    public init(model: ServedModelSource) {
         self.model = model
     }
 }

@@ -109,11 +109,10 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         let input = shadowSource == nil ? nil : scored
         let key: String
         if let field = spec.keyField {
-            switch scored.fields[field] {
-            case .string(let text)?: key = text
-            case .number(let number)?: key = JSONWriter.string(of: .number(number))
-            default: throw RecordError(.process, field: field, "expected a string or number to key the forest by")
+            guard let text = scored.identifier(field) else {
+                throw RecordError(.process, field: field, "expected a string or number to key the forest by")
             }
+            key = text
         } else {
             key = scored.keyText
         }
