@@ -235,8 +235,9 @@ struct ReplayAndCLITests {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             body = httpGet(port: port, path: "/metrics") ?? ""
+            // Lag gauges appear per partition as each reports; wait for the one asserted below.
             if body.contains(#"weir_records_in_total{topology="sensors-embedded",topic="sensors"} 2000"#),
-               body.contains("weir_consumer_lag{") { break }
+               body.contains(#"weir_consumer_lag{topology="sensors-embedded",topic="sensors",partition="0"} 0"#) { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
         #expect(body.hasPrefix("HTTP/1.1 200 OK"))
