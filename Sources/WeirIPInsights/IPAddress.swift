@@ -23,8 +23,10 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::`, an embedded IPv4 tail,
     /// optional `[...]` brackets and a `%zone` suffix); nil for anything else.
     public init?(_ text: some StringProtocol) {
-        var utf8 = Array(text.utf8)
-        guard let parsed = utf8.withUnsafeMutableBufferPointer({ IPAddress(utf8: UnsafeBufferPointer($0)) }) else { return nil }
+        // Native strings are contiguous UTF-8: parsed in place, without a copy.
+        let parsed = text.utf8.withContiguousStorageIfAvailable { IPAddress(utf8: $0) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { IPAddress(utf8: $0) }
+        guard let parsed else { return nil }
         self = parsed
     }
 
