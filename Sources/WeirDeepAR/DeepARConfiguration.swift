@@ -15,6 +15,10 @@ public struct DeepARConfiguration: Sendable, Equatable {
         public init?(sageMakerName: String) {
             self.init(rawValue: sageMakerName.lowercased())
         }
+
+        /// Whether the likelihood sees values divided by the window's scale (the negative
+        /// binomial maps its parameters to the series' scale instead; beta values need none).
+        public var usesScaledValues: Bool { self == .studentT || self == .gaussian || self == .deterministicL1 }
     }
 
     public var frequency: TimeFrequency
@@ -40,7 +44,7 @@ public struct DeepARConfiguration: Sendable, Equatable {
     public var lags: [Int] { frequency.lags() }
 
     public var inputSize: Int {
-        lags.count + frequency.featureNames.count + 1 + dynamicFeatures + cardinality.count * embeddingDimension + 1
+        lags.count + frequency.dateFeatures.count + 1 + dynamicFeatures + cardinality.count * embeddingDimension + 1
     }
 
     /// How many parameters the output head produces per step.

@@ -53,13 +53,18 @@ public final class DeepARModel {
         return Float(sum / Double(count))
     }
 
+    /// The date features of step `index` of a series.
+    func dateFeatures(at index: Int, of series: DeepARSeries) -> [Double] {
+        configuration.frequency.features(at: configuration.frequency.advance(series.start, by: index))
+    }
+
     /// The numeric inputs at `index` of a series: scaled lags (0 where missing), date
-    /// features, age, dynamic features and the log scale.
-    func numericInputs(at index: Int, of series: DeepARSeries, value: (Int) -> Double?, scale: Float, into row: inout [Float]) {
+    /// features (`dates`, from `dateFeatures(at:of:)`), age, dynamic features and the log scale.
+    func numericInputs(at index: Int, of series: DeepARSeries, dates: [Double], value: (Int) -> Double?, scale: Float,
+                       into row: inout [Float]) {
         row.removeAll(keepingCapacity: true)
         for lag in lags { row.append(value(index - lag).map { Float($0) / scale } ?? 0) }
-        let timestamp = configuration.frequency.advance(series.start, by: index)
-        for feature in configuration.frequency.features(at: timestamp) { row.append(Float(feature)) }
+        for feature in dates { row.append(Float(feature)) }
         row.append(Float(log10(2 + Double(Swift.max(index, 0)))))
         for feature in 0..<configuration.dynamicFeatures {
             let values = feature < series.dynamicFeatures.count ? series.dynamicFeatures[feature] : []
@@ -91,12 +96,11 @@ public final class DeepARModel {
             step.removeAll(keepingCapacity: true)
             for item in 0..<batch {
                 let index = starts[item] + position
-                numericInputs(at: index, of: series[item], value: { Self.observed(series[item], $0) }, scale: scales[item], into: &row)
+                numericInputs(at: index, of: series[item], dates: dateFeatures(at: index, of: series[item]),
+                              value: { Self.observed(series[item], $0) }, scale: scales[item], into: &row)
                 step += row
                 if let value = Self.observed(series[item], index) {
-                    let usesScaled = configuration.likelihood == .studentT || configuration.likelihood == .gaussian
-                        || configuration.likelihood == .deterministicL1
-                    observations[position * batch + item] = usesScaled ? Float(value) / scales[item] : Float(value)
+                    observations[position * batch + item] = configuration.likelihood.usesScaledValues ? Float(value) / scales[item] : Float(value)
                     mask[position * batch + item] = 1
                 }
             }
@@ -170,7 +174,8 @@ public final class DeepARModel {
         // Read the context with the true values.
         var steps: [Tensor<Float>] = []
         for index in (end - context)..<end {
-            numericInputs(at: index, of: series, value: { Self.observed(series, $0) }, scale: windowScale, into: &row)
+            numericInputs(at: index, of: series, dates: dateFeatures(at: index, of: series), value: { Self.observed(series, $0) },
+                          scale: windowScale, into: &row)
             steps.append(Tensor(shape: [1, numericWidth], scalars: row))
         }
         var state = network.lstm.zeroState(batch: 1, on: tape)
@@ -179,13 +184,14 @@ public final class DeepARModel {
         let copies = [Int](repeating: 0, count: samples)
         state = RecurrentState(hidden: state.hidden.map { $0.gatherRows(copies) }, cell: state.cell.map { $0.gatherRows(copies) })
         var paths = [[Double]](repeating: [], count: samples)
-        let usesScaled = configuration.likelihood == .studentT || configuration.likelihood == .gaussian || configuration.likelihood == .deterministicL1
+        let usesScaled = configuration.likelihood.usesScaledValues
         for step in 0..<horizon {
             let index = end + step
+            let dates = dateFeatures(at: index, of: series) // the same for every path
             var inputs: [Float] = []
             inputs.reserveCapacity(samples * numericWidth)
             for path in 0..<samples {
-                numericInputs(at: index, of: series, value: { position in
+                numericInputs(at: index, of: series, dates: dates, value: { position in
                     position >= end ? paths[path][position - end] : Self.observed(series, position)
                 }, scale: windowScale, into: &row)
                 inputs += row

@@ -56,8 +56,6 @@ public final class DeepARNetwork {
         let first: Variable<Float>
         let second: Variable<Float>?
         let third: Variable<Float>?
-        /// Whether observations and samples are in scaled units (divide by the scale first).
-        var usesScaledValues: Bool { kind == .studentT || kind == .gaussian || kind == .deterministicL1 }
 
         func logProbability(_ observation: Tensor<Float>) -> Variable<Float> {
             switch kind {

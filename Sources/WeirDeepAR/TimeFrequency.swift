@@ -84,20 +84,27 @@ public struct TimeFrequency: Sendable, Equatable, CustomStringConvertible {
         return Array(1...7) + extra
     }
 
-    /// The date features at this frequency, each scaled to [-0.5, 0.5] (GluonTS's set):
-    /// minute of hour, hour of day, day of week, day of month, day of year, week of year,
-    /// month of year, from the finest that varies at this frequency upwards.
-    public var featureNames: [String] {
+    /// One date feature, scaled to [-0.5, 0.5].
+    public enum DateFeature: String, Sendable, CaseIterable {
+        case minuteOfHour = "minute_of_hour", hourOfDay = "hour_of_day", dayOfWeek = "day_of_week"
+        case dayOfMonth = "day_of_month", dayOfYear = "day_of_year", weekOfYear = "week_of_year", monthOfYear = "month_of_year"
+    }
+
+    /// The date features at this frequency (GluonTS's set), from the finest that varies at
+    /// this frequency upwards.
+    public var dateFeatures: [DateFeature] {
         switch unit {
-        case .minute: return ["minute_of_hour", "hour_of_day", "day_of_week", "day_of_month", "day_of_year"]
-        case .hour: return ["hour_of_day", "day_of_week", "day_of_month", "day_of_year"]
-        case .day: return ["day_of_week", "day_of_month", "day_of_year"]
-        case .week: return ["day_of_month", "week_of_year"]
-        case .month: return ["month_of_year"]
+        case .minute: return [.minuteOfHour, .hourOfDay, .dayOfWeek, .dayOfMonth, .dayOfYear]
+        case .hour: return [.hourOfDay, .dayOfWeek, .dayOfMonth, .dayOfYear]
+        case .day: return [.dayOfWeek, .dayOfMonth, .dayOfYear]
+        case .week: return [.dayOfMonth, .weekOfYear]
+        case .month: return [.monthOfYear]
         }
     }
 
-    /// The values of `featureNames` at `epochSeconds` (UTC).
+    public var featureNames: [String] { dateFeatures.map(\.rawValue) }
+
+    /// The values of `dateFeatures` at `epochSeconds` (UTC).
     public func features(at epochSeconds: Int64) -> [Double] {
         let days = Int((epochSeconds - epochSeconds.floorModulo(86_400)) / 86_400)
         let secondOfDay = Int(epochSeconds.floorModulo(86_400))
@@ -105,15 +112,15 @@ public struct TimeFrequency: Sendable, Equatable, CustomStringConvertible {
         let dayOfYear = days - CivilDate.daysSinceEpoch(year: year, month: 1, day: 1)
         // 1970-01-01 was a Thursday; Monday = 0.
         let dayOfWeek = ((days % 7) + 7 + 3) % 7
-        return featureNames.map { name in
-            switch name {
-            case "minute_of_hour": return Double(secondOfDay / 60 % 60) / 59 - 0.5
-            case "hour_of_day": return Double(secondOfDay / 3_600) / 23 - 0.5
-            case "day_of_week": return Double(dayOfWeek) / 6 - 0.5
-            case "day_of_month": return Double(day - 1) / 30 - 0.5
-            case "day_of_year": return Double(dayOfYear) / 365 - 0.5
-            case "week_of_year": return Double(CivilDate.isoWeek(daysSinceEpoch: days) - 1) / 52 - 0.5
-            default: return Double(month - 1) / 11 - 0.5
+        return dateFeatures.map { feature in
+            switch feature {
+            case .minuteOfHour: return Double(secondOfDay / 60 % 60) / 59 - 0.5
+            case .hourOfDay: return Double(secondOfDay / 3_600) / 23 - 0.5
+            case .dayOfWeek: return Double(dayOfWeek) / 6 - 0.5
+            case .dayOfMonth: return Double(day - 1) / 30 - 0.5
+            case .dayOfYear: return Double(dayOfYear) / 365 - 0.5
+            case .weekOfYear: return Double(CivilDate.isoWeek(daysSinceEpoch: days) - 1) / 52 - 0.5
+            case .monthOfYear: return Double(month - 1) / 11 - 0.5
             }
         }
     }

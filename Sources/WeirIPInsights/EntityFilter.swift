@@ -8,6 +8,8 @@ import WeirCore
 public struct EntityFilter: Sendable, Equatable {
     static let hashCount = 8
     public private(set) var words: [UInt64]
+    /// Insertions that set at least one new bit: the distinct entities, less the rare ones
+    /// whose bits others had all set already.
     public private(set) var insertedCount: Int = 0
 
     public init(entityVectors: Int) {

@@ -50,7 +50,12 @@ public struct AccessLogLine: Sendable, Equatable {
 
     /// Parses one line (without its line break).
     public init(parsing line: some StringProtocol) throws(ParseError) {
-        var cursor = Cursor(bytes: Array(line.utf8))
+        try self.init(parsing: Array(line.utf8))
+    }
+
+    /// Parses one line's UTF-8 bytes (without its line break).
+    public init(parsing utf8: [UInt8]) throws(ParseError) {
+        var cursor = Cursor(bytes: utf8)
         remoteAddress = try cursor.token("remote address")
         ident = try cursor.token("ident").dashAsNil
         user = try cursor.token("user").dashAsNil

@@ -13,7 +13,7 @@ public final class AccessLogDecoder: RecordDecoder {
         while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
         let line: AccessLogLine
         do {
-            line = try AccessLogLine(parsing: String(decoding: bytes, as: UTF8.self))
+            line = try AccessLogLine(parsing: bytes)
         } catch {
             throw RecordError(.decode, field: error.field, "not an access-log line: \(error)")
         }

@@ -64,9 +64,9 @@ public struct DeepARJob: TrainingAlgorithm {
 
     /// The series of a channel, checked: targets present, `cat` and `dynamic_feat` shaped
     /// as the first series says (or as `cardinality`/`num_dynamic_feat` require).
-    static func readSeries(_ channel: TrainingChannel, context: TrainingContext) throws -> [(DeepARSeries, String, Int64)] {
+    static func readSeries(_ channel: TrainingChannel, hostIndex: Int = 0, hostCount: Int = 1) throws -> [(DeepARSeries, String, Int64)] {
         var all: [(DeepARSeries, String, Int64)] = []
-        try channel.forEachSeries(epoch: 0, hostIndex: context.hostIndex, hostCount: context.hostCount) { entry, file, line in
+        try channel.forEachSeries(epoch: 0, hostIndex: hostIndex, hostCount: hostCount) { entry, file, line in
             guard !entry.target.isEmpty else { throw FormatError(input: file, .line(line), field: "target", "is empty") }
             for (index, feature) in entry.dynamicFeatures.enumerated() where feature.count != entry.target.count {
                 throw FormatError(input: file, .line(line), field: "dynamic_feat[\(index)]",
@@ -80,7 +80,7 @@ public struct DeepARJob: TrainingAlgorithm {
 
     public func train(_ context: TrainingContext) throws {
         guard let trainChannel = context.channels["train"] else { throw TrainingJobError(message: "the train channel is missing") }
-        let train = try Self.readSeries(trainChannel, context: context)
+        let train = try Self.readSeries(trainChannel, hostIndex: context.hostIndex, hostCount: context.hostCount)
         guard !train.isEmpty else { throw TrainingJobError(message: "the train channel holds no series") }
         var configuration = DeepARConfiguration(frequency: frequency, contextLength: hyperparameters.integer("context_length")!,
                                                 predictionLength: hyperparameters.integer("prediction_length")!)
@@ -137,7 +137,7 @@ public struct DeepARJob: TrainingAlgorithm {
         }
 
         if let testChannel = context.channels["test"] {
-            let test = try Self.readSeries(testChannel, context: TrainingContext(channels: [:], modelDirectory: "", metrics: context.metrics))
+            let test = try Self.readSeries(testChannel) // every host scores the whole test channel
             let quantiles = hyperparameters.realList("test_quantiles")!
             let evaluation = DeepAREvaluation.evaluate(model, series: test.map(\.0), quantiles: quantiles,
                                                        samples: hyperparameters.integer("num_eval_samples")!, seed: seed ^ 0x7E57)

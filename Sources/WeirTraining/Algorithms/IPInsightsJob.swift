@@ -70,9 +70,9 @@ public struct IPInsightsJob: TrainingAlgorithm {
     }
 
     /// Every pair of one epoch of `channel`; errors name the file, line and field.
-    static func forEachPair(_ channel: TrainingChannel, epoch: Int, context: TrainingContext,
+    static func forEachPair(_ channel: TrainingChannel, epoch: Int, hostIndex: Int = 0, hostCount: Int = 1,
                             _ body: (LoginPair) throws -> Void) throws {
-        try channel.forEachTextRecord(epoch: epoch, hostIndex: context.hostIndex, hostCount: context.hostCount) { fields, file, line in
+        try channel.forEachTextRecord(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount) { fields, file, line in
             let pair: Result<LoginPair, LoginPair.Problem> = Result { () throws(LoginPair.Problem) in try LoginPair(fields: fields) }
             switch pair {
             case .success(let pair): try body(pair)
@@ -88,13 +88,17 @@ public struct IPInsightsJob: TrainingAlgorithm {
         var validationPairs: [LoginPair]? = nil
         var trainedPairs = 0
         var trainingSeconds = 0.0
+        var recordsPerEpoch: Int?
+        // The last epoch's scorer and validation AUC describe the final model: kept, not recomputed.
+        var finalScorer: IPInsightsScorer?
+        var finalAUC: Double?
         for epoch in 0..<epochs {
             let epochStart = clock.now
             var shuffle = ShuffleBuffer<LoginPair>(capacity: shuffleBufferSize, seed: seed &+ UInt64(epoch) &* 7_919)
             var entityRows: [Int32] = [], addresses: [IPAddress] = []
             entityRows.reserveCapacity(batchSize)
             addresses.reserveCapacity(batchSize)
-            var lossSum = 0.0, batches = 0, pairs = 0, records = 0
+            var lossSum = 0.0, batches = 0, pairs = 0, records = 0, realPairs = 0
             func add(_ pair: LoginPair) {
                 entityRows.append(trainer.model.entityRow(pair.key))
                 addresses.append(pair.address)
@@ -104,6 +108,7 @@ public struct IPInsightsJob: TrainingAlgorithm {
             func flush() {
                 guard !entityRows.isEmpty else { return }
                 let result = trainer.train(entityRows: entityRows, addresses: addresses)
+                realPairs += entityRows.count
                 lossSum += result.loss
                 batches += 1
                 pairs += result.pairs
@@ -111,16 +116,19 @@ public struct IPInsightsJob: TrainingAlgorithm {
                 addresses.removeAll(keepingCapacity: true)
                 if batches % metricsInterval == 0 {
                     let seconds = (clock.now - epochStart).seconds
-                    context.metrics.progressBar(epoch: epoch, of: epochs, fraction: 0, loss: lossSum / Double(batches),
+                    // The first epoch does not know the channel's size yet; later ones use the first's.
+                    let fraction = recordsPerEpoch.map { Double(realPairs) / Double(max($0, 1)) } ?? 0
+                    context.metrics.progressBar(epoch: epoch, of: epochs, fraction: fraction, loss: lossSum / Double(batches),
                                                 recordsPerSecond: Double(pairs) / max(seconds, 1e-9))
                 }
             }
-            try Self.forEachPair(train, epoch: epoch, context: context) { pair in
+            try Self.forEachPair(train, epoch: epoch, hostIndex: context.hostIndex, hostCount: context.hostCount) { pair in
                 if epoch == 0 { trainer.noteEntity(pair.key) }
                 records += 1
                 if let out = shuffle.add(pair) { add(out) }
             }
             guard records > 0 else { throw TrainingJobError(message: "the train channel holds no records") }
+            if recordsPerEpoch == nil { recordsPerEpoch = records }
             for pair in shuffle.finish() { add(pair) }
             flush()
             let seconds = (clock.now - epochStart).seconds
@@ -133,7 +141,7 @@ public struct IPInsightsJob: TrainingAlgorithm {
             if let validation = context.channels["validation"] {
                 if validationPairs == nil {
                     var collected: [LoginPair] = []
-                    try Self.forEachPair(validation, epoch: 0, context: TrainingContext(channels: [:], modelDirectory: "", metrics: context.metrics)) {
+                    try Self.forEachPair(validation, epoch: 0) { // every host validates on the whole channel
                         collected.append($0)
                     }
                     validationPairs = collected
@@ -142,6 +150,7 @@ public struct IPInsightsJob: TrainingAlgorithm {
                 let auc = DiscriminatorAUC.compute(scorer: scorer, entityRows: validationPairs!.map { trainer.model.entityRow($0.key) },
                                                    addresses: validationPairs!.map(\.address), seed: seed ^ 0xA0C)
                 context.metrics.quality(channel: "validation", metric: "discriminator_auc", kind: "score", value: auc, epoch: epoch)
+                (finalScorer, finalAUC) = (scorer, auc)
             }
             context.metrics.progress(completedEpochs: epoch + 1, of: epochs)
         }
@@ -150,11 +159,11 @@ public struct IPInsightsJob: TrainingAlgorithm {
         var calibrationPairs = validationPairs ?? []
         let calibratedOn = validationPairs == nil ? "train" : "validation"
         if validationPairs == nil {
-            try Self.forEachPair(train, epoch: epochs, context: context) { pair in
+            try Self.forEachPair(train, epoch: epochs, hostIndex: context.hostIndex, hostCount: context.hostCount) { pair in
                 if calibrationPairs.count < 1_000_000 { calibrationPairs.append(pair) }
             }
         }
-        let scorer = IPInsightsScorer(model: trainer.model)
+        let scorer = finalScorer ?? IPInsightsScorer(model: trainer.model)
         var scores = [Float](repeating: 0, count: calibrationPairs.count)
         let rows = calibrationPairs.map { trainer.model.entityRow($0.key) }
         let addresses = calibrationPairs.map(\.address)
@@ -165,12 +174,8 @@ public struct IPInsightsJob: TrainingAlgorithm {
         }
         trainer.setCalibration(ScoreCalibration(scores: scores), falsePositiveRate: falsePositiveRate)
         let model = trainer.model
-        var auc: Double? = nil
-        if let validationPairs {
-            auc = DiscriminatorAUC.compute(scorer: IPInsightsScorer(model: model), entityRows: validationPairs.map { model.entityRow($0.key) },
-                                           addresses: validationPairs.map(\.address), seed: seed ^ 0xA0C)
-            context.metrics.quality(channel: "validation", metric: "discriminator_auc", kind: "score", value: auc!)
-        }
+        let auc = finalAUC
+        if let auc { context.metrics.quality(channel: "validation", metric: "discriminator_auc", kind: "score", value: auc) }
         if let threshold = model.threshold {
             context.metrics.quality(channel: calibratedOn, metric: "score_threshold", kind: "score", value: threshold)
         }

@@ -31,6 +31,48 @@ public enum BatchInference {
         }
     }
 
+    static let jsonLinesTypes: Set<String> = ["application/jsonlines", "application/json-lines", "application/x-jsonlines"]
+
+    /// The media type of a content type, without parameters, lowercased.
+    static func mediaType(_ contentType: String) -> String {
+        contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
+    }
+
+    /// The JSON instances of a request with their positions: a JSON document's `instances`
+    /// (or a bare array; the document comes back too, for settings beside the instances),
+    /// or one instance per non-blank line of JSON lines.
+    static func jsonInstances(_ input: String, mediaType: String) throws -> (instances: [(JSONValue, FormatError.Position)], document: JSONObject?) {
+        guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
+            throw FormatError(input: input, .none, "cannot read the request body")
+        }
+        if jsonLinesTypes.contains(mediaType) {
+            var instances: [(JSONValue, FormatError.Position)] = []
+            for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+            where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+                do { instances.append((try JSONParser.parse(Array(line)), .line(Int64(index + 1)))) } catch {
+                    throw FormatError(input: input, .line(Int64(index + 1)), "invalid JSON: \(error.reason)")
+                }
+            }
+            return (instances, nil)
+        }
+        let document: JSONValue
+        do { document = try JSONParser.parse(Array(data)) } catch {
+            throw FormatError(input: input, .byte(Int64(error.offset)), "invalid JSON: \(error.reason)")
+        }
+        let numbered: ([JSONValue]) -> [(JSONValue, FormatError.Position)] = { items in
+            items.enumerated().map { ($0.element, .record(Int64($0.offset + 1))) }
+        }
+        switch document {
+        case .object(let object):
+            guard case .array(let items)? = object["instances"] else {
+                throw FormatError(input: input, .none, field: "instances", "expected {\"instances\": [...]}")
+            }
+            return (numbered(items), object)
+        case .array(let items): return (numbered(items), nil)
+        default: throw FormatError(input: input, .none, "expected {\"instances\": [...]}, found \(document.kindName)")
+        }
+    }
+
     /// Predicts every record of `input` (in `contentType`) and writes the response to `output`.
     /// Returns the number of records.
     public static func run(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
@@ -42,14 +84,13 @@ public enum BatchInference {
         }
         var responses: [JSONObject] = []
         let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
         var count = 0
         func handle(_ fields: [String]) throws {
             let response = try predictor.predict(text: fields, verbose: verbose)
             if accept == .json { responses.append(response) } else { try sink.write(response) }
             count += 1
         }
-        switch mediaType {
+        switch mediaType(contentType) {
         case "text/csv", "csv":
             let reader = try CSVTextReader(path: input == "-" ? "/dev/stdin" : input)
             while try reader.next({ fields in
@@ -59,33 +100,8 @@ public enum BatchInference {
                     throw FormatError(input: input, .line(reader.line), field: error.field, error.message)
                 }
             }) {}
-        case "application/json", "application/jsonlines", "application/json-lines", "application/x-jsonlines":
-            let instances: [(JSONValue, FormatError.Position)]
-            if mediaType == "application/json" {
-                guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
-                    throw FormatError(input: input, .none, "cannot read the request body")
-                }
-                let document: JSONValue
-                do { document = try JSONParser.parse(Array(data)) } catch {
-                    throw FormatError(input: input, .byte(Int64(error.offset)), "invalid JSON: \(error.reason)")
-                }
-                guard case .object(let object) = document, case .array(let items)? = object["instances"] else {
-                    throw FormatError(input: input, .none, field: "instances", "expected {\"instances\": [...]}")
-                }
-                instances = items.enumerated().map { ($0.element, .record(Int64($0.offset + 1))) }
-            } else {
-                guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
-                    throw FormatError(input: input, .none, "cannot read the request body")
-                }
-                var parsed: [(JSONValue, FormatError.Position)] = []
-                for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
-                where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
-                    do { parsed.append((try JSONParser.parse(Array(line)), .line(Int64(index + 1)))) } catch {
-                        throw FormatError(input: input, .line(Int64(index + 1)), "invalid JSON: \(error.reason)")
-                    }
-                }
-                instances = parsed
-            }
+        case let type where type == "application/json" || jsonLinesTypes.contains(type):
+            let instances = try jsonInstances(input, mediaType: type).instances
             for (instance, location) in instances {
                 guard let fields = textFields(instance) else {
                     throw FormatError(input: input, location, field: "features",
@@ -111,40 +127,20 @@ public enum BatchInference {
         guard accept == .json || accept == .jsonLines else {
             throw FormatError(input: input, .none, "\(type(of: predictor).algorithm) answers application/json or application/jsonlines")
         }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
-        guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
-            throw FormatError(input: input, .none, "cannot read the request body")
-        }
-        var instances: [(JSONValue, FormatError.Position)] = []
-        var configuration: JSONObject? = nil
-        if mediaType == "application/json" {
-            let document: JSONValue
-            do { document = try JSONParser.parse(Array(data)) } catch {
-                throw FormatError(input: input, .byte(Int64(error.offset)), "invalid JSON: \(error.reason)")
-            }
-            guard case .object(let object) = document, case .array(let items)? = object["instances"] else {
-                throw FormatError(input: input, .none, field: "instances", "expected {\"instances\": [...], \"configuration\": {...}}")
-            }
-            instances = items.enumerated().map { ($0.element, .record(Int64($0.offset + 1))) }
-            if let value = object["configuration"] {
-                guard case .object(let settings) = value else { throw FormatError(input: input, .none, field: "configuration", "expected an object") }
-                configuration = settings
-            }
-        } else if ["application/jsonlines", "application/json-lines", "application/x-jsonlines"].contains(mediaType) {
-            for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
-            where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
-                do { instances.append((try JSONParser.parse(Array(line)), .line(Int64(index + 1)))) } catch {
-                    throw FormatError(input: input, .line(Int64(index + 1)), "invalid JSON: \(error.reason)")
-                }
-            }
-            if let text = ProcessInfo.processInfo.environment["DEEPAR_INFERENCE_CONFIG"] {
-                guard case .object(let settings)? = try? JSONParser.parse(Array(text.utf8)) else {
-                    throw FormatError(input: "DEEPAR_INFERENCE_CONFIG", .none, "expected a JSON object")
-                }
-                configuration = settings
-            }
-        } else {
+        let mediaType = mediaType(contentType)
+        guard mediaType == "application/json" || jsonLinesTypes.contains(mediaType) else {
             throw FormatError(input: input, .none, "\(type(of: predictor).algorithm) takes application/json or application/jsonlines, not '\(contentType)'")
+        }
+        let (instances, document) = try jsonInstances(input, mediaType: mediaType)
+        var configuration: JSONObject? = nil
+        if let value = document?["configuration"] {
+            guard case .object(let settings) = value else { throw FormatError(input: input, .none, field: "configuration", "expected an object") }
+            configuration = settings
+        } else if jsonLinesTypes.contains(mediaType), let text = ProcessInfo.processInfo.environment["DEEPAR_INFERENCE_CONFIG"] {
+            guard case .object(let settings)? = try? JSONParser.parse(Array(text.utf8)) else {
+                throw FormatError(input: "DEEPAR_INFERENCE_CONFIG", .none, "expected a JSON object")
+            }
+            configuration = settings
         }
         let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
         var responses: [JSONObject] = []
@@ -186,28 +182,10 @@ public enum BatchInference {
             let response = try predictor.predict(row)
             if accept == .json { responses.append(response) } else { try sink.write(response) }
         }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        let mediaType = mediaType(contentType)
         var count = 0
         if mediaType == "application/json" {
-            guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
-                throw FormatError(input: input, .none, "cannot read the request body")
-            }
-            let document: JSONValue
-            do {
-                document = try JSONParser.parse(Array(data))
-            } catch {
-                throw FormatError(input: input, .byte(Int64(error.offset)), "invalid JSON: \(error.reason)")
-            }
-            let instances: [JSONValue]
-            switch document {
-            case .object(let object):
-                guard case .array(let items)? = object["instances"] else {
-                    throw FormatError(input: input, .none, field: "instances", "expected {\"instances\": [...]}")
-                }
-                instances = items
-            case .array(let items): instances = items
-            default: throw FormatError(input: input, .none, "expected {\"instances\": [...]}, found \(document.kindName)")
-            }
+            let instances = try jsonInstances(input, mediaType: mediaType).instances.map(\.0)
             let decoder = JSONRowDecoder()
             for (index, instance) in instances.enumerated() {
                 try handle(try decoder.row(instance) { field, message in

@@ -1,3 +1,4 @@
+import Foundation
 import WeirCore
 import WeirFormats
 
@@ -25,6 +26,15 @@ public enum PredictorInput: Sendable {
 
 extension BatchPredictor {
     public static var input: PredictorInput { .numeric }
+
+    /// The bytes of `file` in a model folder, with its path for error messages.
+    static func modelFile(_ modelDirectory: String, _ file: String, what: String) throws -> (path: String, bytes: [UInt8]) {
+        let path = modelDirectory + "/" + file
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FormatError(input: path, .none, "missing: the model folder has no \(what)")
+        }
+        return (path, Array(data))
+    }
 
     public func predict(text fields: [String], verbose: Bool) throws -> JSONObject {
         throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")

@@ -16,11 +16,8 @@ public final class DeepARPredictor: BatchPredictor {
     let model: DeepARModel
 
     public init(modelDirectory: String) throws {
-        let path = modelDirectory + "/" + DeepARJob.snapshotFile!
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw FormatError(input: path, .none, "missing: the model folder has no DeepAR model")
-        }
-        model = try DeepARModel(encoded: Array(bytes), name: path)
+        let (path, bytes) = try Self.modelFile(modelDirectory, DeepARJob.snapshotFile!, what: "DeepAR model")
+        model = try DeepARModel(encoded: bytes, name: path)
     }
 
     public func predict(_ row: DataRow) throws -> JSONObject {
@@ -71,7 +68,7 @@ public final class DeepARPredictor: BatchPredictor {
         let series = DeepARSeries(start: entry.startEpochSeconds, values: entry.target, categories: entry.categories,
                                   dynamicFeatures: entry.dynamicFeatures)
         var hasher = FNV1a()
-        for value in entry.target { hasher.add(withUnsafeBytes(of: value.bitPattern) { Array($0) }) }
+        for value in entry.target { withUnsafeBytes(of: value.bitPattern) { hasher.add($0) } }
         let forecast = DeepARForecast(samples: model.forecast(series, samples: samples, seed: hasher.value))
         var response = JSONObject([])
         for type in outputTypes {

@@ -14,11 +14,8 @@ public final class IPInsightsPredictor: BatchPredictor {
     let scorer: IPInsightsScorer
 
     public init(modelDirectory: String) throws {
-        let path = modelDirectory + "/" + IPInsightsJob.snapshotFile!
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw FormatError(input: path, .none, "missing: the model folder has no IP Insights model")
-        }
-        scorer = IPInsightsScorer(model: try IPInsightsModel(encoded: Array(bytes), name: path))
+        let (path, bytes) = try Self.modelFile(modelDirectory, IPInsightsJob.snapshotFile!, what: "IP Insights model")
+        scorer = IPInsightsScorer(model: try IPInsightsModel(encoded: bytes, name: path))
     }
 
     public func predict(_ row: DataRow) throws -> JSONObject {

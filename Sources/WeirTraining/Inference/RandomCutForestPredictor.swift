@@ -12,11 +12,8 @@ public struct RandomCutForestPredictor: BatchPredictor {
     let forest: RandomCutForest
 
     public init(modelDirectory: String) throws {
-        let path = modelDirectory + "/forest.rcf"
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw FormatError(input: path, .none, "missing: the model folder has no forest state")
-        }
-        forest = try RandomCutForest(encoded: Array(bytes), name: path)
+        let (path, bytes) = try Self.modelFile(modelDirectory, RandomCutForestJob.snapshotFile!, what: "forest state")
+        forest = try RandomCutForest(encoded: bytes, name: path)
     }
 
     public func predict(_ row: DataRow) throws -> JSONObject {

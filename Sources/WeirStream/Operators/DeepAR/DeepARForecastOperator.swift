@@ -184,12 +184,11 @@ public final class DeepARForecastOperator: StreamOperator {
         let started = ContinuousClock.now
         var hasher = FNV1a()
         hasher.add(key.utf8)
-        hasher.add(withUnsafeBytes(of: state.anchor) { Array($0) })
-        hasher.add(withUnsafeBytes(of: state.values.count) { Array($0) })
+        withUnsafeBytes(of: state.anchor) { hasher.add($0) }
+        withUnsafeBytes(of: state.values.count) { hasher.add($0) }
         let forecast = DeepARForecast(samples: model.forecast(DeepARSeries(start: state.anchor, values: state.values, categories: categories),
                                                               samples: spec.samples, seed: hasher.value))
-        latency.recordNanoseconds(Int64((ContinuousClock.now - started).components.attoseconds / 1_000_000_000
-                                        + (ContinuousClock.now - started).components.seconds * 1_000_000_000))
+        latency.recordNanoseconds(Int64(started.nanosecondsElapsed))
         forecasts.increment()
         let first = frequency.advance(state.anchor, by: state.values.count)
         event.fields.set("forecast_start", .number(Double(first * 1_000)))

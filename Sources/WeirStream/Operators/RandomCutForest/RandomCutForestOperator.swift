@@ -132,7 +132,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         let result = detector.process(values, timestamp: scored.timestamp)
         if seedVersion > 0 && seedVersion == source?.served?.version {
             // Above the threshold, before the run logic folds a lasting anomaly into one report.
-            let nanoseconds = scoringStarted.map { Self.nanoseconds(since: $0) } ?? 0
+            let nanoseconds = scoringStarted.map { $0.nanosecondsElapsed } ?? 0
             source?.observe(anomaly: result.ready && result.score >= result.threshold, nanoseconds: nanoseconds)
         }
         let modelVersion = seedVersion > 0 ? "\(source?.reference.name ?? ""):v\(seedVersion)" : spec.modelVersion
@@ -266,7 +266,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
             for victim in leastRecentlyUsed(shadowResident) { shadowResident[victim] = nil }
         }
         let result = entry!.detector.process(values, timestamp: input.timestamp)
-        let nanoseconds = Self.nanoseconds(since: started)
+        let nanoseconds = started.nanosecondsElapsed
         shadowComparison.records += 1
         shadowComparison.absoluteScoreDifference += abs(result.score - primary.score)
         shadowComparison.shadowNanoseconds += nanoseconds
@@ -287,11 +287,6 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         shadow.fields.set("primary_anomaly_grade", .number(primary.grade))
         shadow.headers.append(RecordHeader(RecordHeader.variantName, "shadow"))
         output.append(shadow)
-    }
-
-    static func nanoseconds(since start: ContinuousClock.Instant) -> UInt64 {
-        let elapsed = (ContinuousClock.now - start).components
-        return UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
     }
 
     /// The keys to evict from `table` once it holds more than `maxResidentKeys`: the least
