@@ -6,6 +6,12 @@ public struct PointValues {
     let values: UnsafeBufferPointer<Float>
     let locations: UnsafeBufferPointer<Int32>
 
+    /// Where stored point `point`'s values start.
+    @inline(__always)
+    func start(of point: Int32) -> UnsafePointer<Float> {
+        values.baseAddress! + Int(locations[Int(point)])
+    }
+
     /// Coordinate `dimension` of stored point `point`.
     @inline(__always)
     subscript(point: Int32, dimension: Int) -> Float {
@@ -153,6 +159,19 @@ public final class PointStore {
     }
 
     func referenceCount(_ index: Int32) -> Int32 { referenceCounts[Int(index)] }
+
+    /// Whether the points held are exactly those of `references` (point index -> number of
+    /// sampler entries holding it), each with that reference count.
+    func referenceCountsMatch(_ references: [Int32: Int]) -> Bool {
+        references.allSatisfy { isStored($0.key) && Int(referenceCounts[Int($0.key)]) == $0.value }
+            && referenceCounts.lazy.filter({ $0 != 0 }).count == references.count
+    }
+
+    /// Whether `index` names a point held by at least one tree (a decoded tree's leaves
+    /// must name only such points).
+    func isStored(_ index: Int32) -> Bool {
+        index >= 0 && Int(index) < referenceCounts.count && referenceCounts[Int(index)] > 0
+    }
 
     /// The stored values, read directly by the trees' hot loops.
     func withValues<R>(_ body: (PointValues) throws -> R) rethrows -> R {

@@ -43,6 +43,8 @@ public final class RandomCutForest {
     let store: PointStore
     private var trees: [RandomCutTree]
     private var samplers: [ReservoirSampler]
+    /// Scratch room for the paths of trees scored side by side.
+    private var scorePaths: [Int32] = []
     public private(set) var updates: Int64 = 0
     private let outputAfter: Int
     /// The internal shingle, when the forest builds its points from base vectors.
@@ -65,7 +67,8 @@ public final class RandomCutForest {
         precondition(configuration.boundingBoxCacheFraction >= 0 && configuration.boundingBoxCacheFraction <= 1,
                      "the bounding box cache fraction lies in [0, 1]")
         trees = (0..<configuration.numberOfTrees).map { _ in
-            RandomCutTree(dimensions: configuration.dimensions, seed: seeds.next(), cacheFraction: configuration.boundingBoxCacheFraction)
+            RandomCutTree(dimensions: configuration.dimensions, seed: seeds.next(), cacheFraction: configuration.boundingBoxCacheFraction,
+                          capacity: configuration.sampleSize)
         }
         samplers = (0..<configuration.numberOfTrees).map { _ in
             ReservoirSampler(capacity: configuration.sampleSize, timeDecay: decay,
@@ -108,12 +111,16 @@ public final class RandomCutForest {
         precondition(point.count == configuration.dimensions, "a point of \(point.count) values for a forest of \(configuration.dimensions) dimensions")
         guard isReady, point.allSatisfy(\.isFinite) else { return 0 }
         return point.withUnsafeBufferPointer { buffer in
-            var total = 0.0
-            // Through the array's buffer, so each tree is read in place: a copy of the
-            // struct would retain and release each of its arrays, per tree and point.
-            store.withValues { points in
-                trees.withUnsafeMutableBufferPointer { forest in
-                    for index in forest.indices { total += forest[index].anomalyScoreInPlace(buffer, points: points) }
+            let pathCapacity = trees.reduce(1) { max($0, $1.nodeCapacity + 1) }
+            if scorePaths.count < pathCapacity * RandomCutTree.lockstepWidth {
+                scorePaths = [Int32](repeating: 0, count: pathCapacity * RandomCutTree.lockstepWidth)
+            }
+            let total = store.withValues { points in
+                trees.withUnsafeBufferPointer { forest in
+                    scorePaths.withUnsafeMutableBufferPointer { paths in
+                        RandomCutTree.summedScores(forest, buffer.baseAddress!, points: points, paths: paths.baseAddress!,
+                                                   pathCapacity: pathCapacity)
+                    }
                 }
             }
             return total / Double(trees.count)
@@ -365,8 +372,21 @@ public final class RandomCutForest {
         guard configuration.dimensions == store.dimensions, trees.allSatisfy({ $0.dimensions == store.dimensions }) else {
             throw reader.error("the trees' dimensions do not match the point store's")
         }
+        // Each sampler entry holds one reference to its point in the store.
+        var references: [Int32: Int] = [:]
+        for sampler in samplers { for index in sampler.pointIndexes { references[index, default: 0] += 1 } }
+        guard trees.allSatisfy({ $0.storage.referencesAreValid(pointIsStored: store.isStored) }),
+              zip(trees, samplers).allSatisfy({ $0.totalMass == $1.count }),
+              store.referenceCountsMatch(references) else {
+            throw reader.error("inconsistent trees or samplers: a reference outside its arrays, a cycle, or a point not in the store")
+        }
         self.init(configuration: configuration, store: store, trees: trees, samplers: samplers, updates: updates)
         self.shingle = shingle
+        // Boxes that are the union of their children and cuts that separate them, over
+        // finite values: what insertion and deletion rely on.
+        guard store.liveValuesAreFinite, validate() == nil else {
+            throw reader.error("inconsistent forest: \(validate() ?? "a stored point has a value that is not finite")")
+        }
     }
 
     private init(configuration: Configuration, store: PointStore, trees: [RandomCutTree], samplers: [ReservoirSampler], updates: Int64) {

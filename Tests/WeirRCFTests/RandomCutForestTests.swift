@@ -278,6 +278,38 @@ extension RandomCutForestTests {
 
     /// Boxes are a cache: a forest that keeps a third of them, or none, computes the same
     /// scores, attributions and imputations as one that keeps all, in fewer bytes.
+    /// A state whose checksum is right but whose words were changed (a bug in another
+    /// writer, say) is refused or restores to a forest that still scores and learns: never
+    /// read out of bounds or walked in circles. Each case overwrites one aligned 4-byte word
+    /// with a value out of range as an index (or NaN as a float), then fixes the checksum.
+    @Test func damagedStatesWithValidChecksumsAreRefusedOrSafe() throws {
+        var configuration = RandomCutForest.Configuration(dimensions: 4)
+        configuration.numberOfTrees = 3
+        configuration.sampleSize = 16
+        configuration.seed = 5
+        let original = RandomCutForest(configuration)
+        let points = shingled(sine(200, seed: 6), size: 4)
+        for point in points { original.update(point) }
+        let bytes = original.encoded()
+        var random = RandomSource(seed: 7)
+        var refused = 0
+        let wild: [Int32] = [-7, 1_000_000, Int32.max, 3, 17]
+        for trial in 0..<1000 {
+            var damaged = Array(bytes.dropLast(4))
+            let offset = 8 + 4 * Int(random.next() % UInt64((damaged.count - 8) / 4))
+            let value = UInt32(bitPattern: wild[trial % wild.count])
+            for byte in 0..<4 { damaged[offset + byte] = UInt8(truncatingIfNeeded: value >> (8 * byte)) }
+            let checksum = CRC32.checksum(damaged)
+            for byte in 0..<4 { damaged.append(UInt8(truncatingIfNeeded: checksum >> (8 * byte))) }
+            guard let restored = try? RandomCutForest(encoded: damaged, name: "damaged") else {
+                refused += 1
+                continue
+            }
+            for point in points.suffix(40) { _ = restored.scoreAndUpdate(point) }
+        }
+        #expect(refused > 160, "only \(refused) of 1000 damaged states refused")
+    }
+
     @Test func boundingBoxCacheFractionChangesMemoryNotResults() throws {
         func forest(_ fraction: Double) -> RandomCutForest {
             var configuration = RandomCutForest.Configuration(dimensions: 8)

@@ -37,7 +37,7 @@ configuration.sampleSize = arguments.count > 4 ? Int(arguments[4]) ?? 256 : 256
 configuration.boundingBoxCacheFraction = arguments.count > 5 ? Double(arguments[5]) ?? 1 : 1
 // The points are consecutive shingles: the point store keeps one new value per point.
 configuration.externalShingleStep = 1
-configuration.seed = 42
+configuration.seed = UInt64(ProcessInfo.processInfo.environment["WEIR_SEED"] ?? "42") ?? 42
 let forest = RandomCutForest(configuration)
 var window: [Float] = []
 var checksum = 0.0
