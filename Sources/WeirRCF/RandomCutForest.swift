@@ -254,25 +254,39 @@ public final class RandomCutForest {
         let sequence = updates
         updates += 1
         let index = point.withUnsafeBufferPointer { store.add($0) }
-        var released: [Int32] = []
-        store.withValues { points in
-            for tree in trees.indices {
-                let decision = samplers[tree].offer(sequenceIndex: sequence)
-                switch decision {
-                case .rejected: continue
-                case .acceptedEvicting(_, let evicted):
-                    trees[tree].delete(evicted, points: points)
-                    released.append(evicted)
-                case .accepted: break
+        let released = store.withValues { points in
+            trees.withUnsafeMutableBufferPointer { trees in
+                samplers.withUnsafeMutableBufferPointer { samplers in
+                    Self.offer(index, sequence: sequence, to: trees, samplers, store: store, points: points)
                 }
-                let kept = trees[tree].insert(index, points: points)
-                store.retain(kept)
-                samplers[tree].add(decision, pointIndex: kept, sequenceIndex: sequence)
             }
         }
         // Released after the trees are done reading the values, so no slot is reused early.
         for evicted in released { store.release(evicted) }
         store.discardIfUnreferenced(index)
+    }
+
+    /// Offers stored point `index` to every tree's sampler and updates the trees that take
+    /// it (each array opened once for the step rather than once per tree); returns the
+    /// evicted points, still referenced in the store.
+    private static func offer(_ index: Int32, sequence: Int64, to trees: UnsafeMutableBufferPointer<RandomCutTree>,
+                              _ samplers: UnsafeMutableBufferPointer<ReservoirSampler>, store: PointStore,
+                              points: PointValues) -> [Int32] {
+        var released: [Int32] = []
+        for tree in 0..<trees.count {
+            let decision = samplers[tree].offer(sequenceIndex: sequence)
+            switch decision {
+            case .rejected: continue
+            case .acceptedEvicting(_, let evicted):
+                trees[tree].delete(evicted, points: points)
+                released.append(evicted)
+            case .accepted: break
+            }
+            let kept = trees[tree].insert(index, points: points)
+            store.retain(kept)
+            samplers[tree].add(decision, pointIndex: kept, sequenceIndex: sequence)
+        }
+        return released
     }
 
     /// Scores `point`, then updates with it: the streaming operator's step.

@@ -7,7 +7,9 @@ import WeirMath
 /// follows a drifting stream; λ = 0 is a uniform sample of everything seen.
 public struct ReservoirSampler: Sendable {
     public let capacity: Int
-    public var timeDecay: Double
+    public var timeDecay: Double {
+        didSet { boundThrough = -1 }
+    }
     /// While the sample is not full, the first `initialAcceptFraction × capacity` points are
     /// all admitted and later ones with a falling probability, so that trees diverge early.
     public let initialAcceptFraction: Double
@@ -16,6 +18,14 @@ public struct ReservoirSampler: Sendable {
     private(set) var pointIndexes: [Int32] = []
     private(set) var sequenceIndexes: [Int64] = []
     private var random: RandomSource
+    /// Once full, a draw u below this is rejected without computing its weight: valid for
+    /// the heaviest weight `boundTop` and sequence indexes up to `boundThrough` (a cache,
+    /// not state: decisions are the same with or without it).
+    private var rejectBelow = 0.0
+    private var boundTop = Float.nan
+    private var boundThrough: Int64 = -1
+    /// Sequence indexes one rejection bound serves.
+    private static let boundWindow: Int64 = 256
 
     public init(capacity: Int, timeDecay: Double, initialAcceptFraction: Double = 1, seed: UInt64) {
         precondition(capacity > 0, "a sampler holds at least one point")
@@ -44,6 +54,10 @@ public struct ReservoirSampler: Sendable {
     public mutating func offer(sequenceIndex: Int64) -> Decision {
         var u = 0.0
         while u == 0 { u = random.uniform() }
+        if isFull {
+            if weights[0] != boundTop || sequenceIndex > boundThrough { updateRejectionBound(sequenceIndex) }
+            if u < rejectBelow { return .rejected }
+        }
         let weight = Float(-Double(sequenceIndex) * timeDecay + Double.log(-Double.log(u)))
         if !isFull {
             let fraction: Double
@@ -58,6 +72,17 @@ public struct ReservoirSampler: Sendable {
         }
         guard let top = weights.first, weight < top else { return .rejected }
         return .acceptedEvicting(weight: weight, evicted: pointIndexes[0])
+    }
+
+    /// The weight of draw u is below the heaviest weight `top` exactly when
+    /// u > exp(-exp(top + λ·t)), a bound that only falls as t grows. Its value at the end
+    /// of the window, less a margin far above rounding error, rejects the draws below it
+    /// at the cost of one comparison: about 90% of them with the default decay, where the
+    /// weight costs two logarithms.
+    private mutating func updateRejectionBound(_ sequenceIndex: Int64) {
+        boundTop = weights[0]
+        boundThrough = sequenceIndex + Self.boundWindow
+        rejectBelow = Double.exp(-Double.exp(Double(boundTop) + Double(boundThrough) * timeDecay)) * (1 - 1e-6)
     }
 
     /// Records an accepted point, evicting the heaviest one first when the offer said so.

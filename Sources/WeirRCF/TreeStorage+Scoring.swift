@@ -69,30 +69,47 @@ extension TreeStorage {
     @inline(__always)
     func separationProbability(_ n: Int, _ point: UnsafePointer<Float>, _ points: PointValues) -> Double {
         guard let base = boxBase(n) else { return separationProbabilityAssembling(n, point, points) }
-        var newRange = 0.0, growth = 0.0
-        let low = boxes + base, high = low + dimensions
-        for d in 0..<dimensions {
+        let (newRange, growth) = grownRange(low: boxes + base, high: boxes + base + dimensions, point)
+        return growth > 0 ? growth / newRange : 0
+    }
+
+    /// For a box and a point, the sum over dimensions of the box's range once grown to hold
+    /// the point, and of the growth itself. In Double, as the attribution is, so that its
+    /// parts add up to the score; four dimensions at a time.
+    @inline(__always)
+    func grownRange(low: UnsafePointer<Float>, high: UnsafePointer<Float>, _ point: UnsafePointer<Float>)
+        -> (newRange: Double, growth: Double) {
+        var ranges = SIMD4<Double>(), growths = SIMD4<Double>()
+        var d = 0
+        while d + 4 <= dimensions {
+            let lowEdge = SIMD4<Double>(UnsafeRawPointer(low + d).loadUnaligned(as: SIMD4<Float>.self))
+            let highEdge = SIMD4<Double>(UnsafeRawPointer(high + d).loadUnaligned(as: SIMD4<Float>.self))
+            let x = SIMD4<Double>(UnsafeRawPointer(point + d).loadUnaligned(as: SIMD4<Float>.self))
+            let above = x - highEdge, below = lowEdge - x
+            // Per lane: the range grown to hold x, and how far x lies outside.
+            ranges += highEdge.replacing(with: x, where: above .> 0) - lowEdge.replacing(with: x, where: below .> 0)
+            growths += above.replacing(with: 0, where: above .< 0) + below.replacing(with: 0, where: below .< 0)
+            d += 4
+        }
+        var newRange = ranges.sum(), growth = growths.sum()
+        while d < dimensions {
             let lowEdge = Double(low[d]), highEdge = Double(high[d]), x = Double(point[d])
             newRange += max(highEdge, x) - min(lowEdge, x)
             growth += max(x - highEdge, 0) + max(lowEdge - x, 0)
+            d += 1
         }
-        return newRange > 0 ? growth / newRange : 0
+        return (newRange, growth)
     }
 
     /// `separationProbability` for a node without a cached box (out of line, so the cached
     /// path stays small enough to inline).
     @inline(never)
     private func separationProbabilityAssembling(_ n: Int, _ point: UnsafePointer<Float>, _ points: PointValues) -> Double {
-        var newRange = 0.0, growth = 0.0
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * dimensions) { box in
             assembleBox(Int32(n), into: box.baseAddress!, box.baseAddress! + dimensions, points)
-            for d in 0..<dimensions {
-                let low = Double(box[d]), high = Double(box[dimensions + d]), x = Double(point[d])
-                newRange += max(high, x) - min(low, x)
-                growth += max(x - high, 0) + max(low - x, 0)
-            }
+            let (newRange, growth) = grownRange(low: box.baseAddress!, high: box.baseAddress! + dimensions, point)
+            return growth > 0 ? growth / newRange : 0
         }
-        return newRange > 0 ? growth / newRange : 0
     }
 
     /// Displacement (CoDisp-like) score: how many sample points `point` would push aside if
