@@ -51,8 +51,9 @@ public final class RandomCutForest {
     public private(set) var shingle: ShingleBuilder?
 
     public static let magic = Array("WEIRRCF1".utf8)
-    /// 2: trees record their box cache fraction and box slots.
-    public static let stateVersion: UInt16 = 2
+    /// 2: trees record their box cache fraction and box slots. 3: samplers record the
+    /// index of their next acceptance (version 2 states still load).
+    public static let stateVersion: UInt16 = 3
 
     public init(_ configuration: Configuration) {
         precondition(configuration.dimensions > 0 && configuration.numberOfTrees > 0 && configuration.sampleSize > 0,
@@ -359,7 +360,7 @@ public final class RandomCutForest {
     public convenience init(encoded bytes: [UInt8], name: String) throws(BinaryReader.Failure) {
         var reader = try BinaryReader.checkedBody(bytes, magic: Self.magic, name: name, what: "Weir random cut forest state")
         let version: UInt16 = try reader.read()
-        guard version == Self.stateVersion else { throw reader.error("unsupported forest state version \(version)") }
+        guard version == 2 || version == Self.stateVersion else { throw reader.error("unsupported forest state version \(version)") }
         var configuration = Configuration(dimensions: Int(try reader.read(UInt32.self)))
         configuration.numberOfTrees = Int(try reader.read(UInt32.self))
         configuration.sampleSize = Int(try reader.read(UInt32.self))
@@ -381,7 +382,7 @@ public final class RandomCutForest {
         for _ in 0..<configuration.numberOfTrees { trees.append(try RandomCutTree(from: &reader)) }
         configuration.boundingBoxCacheFraction = trees.first?.cacheFraction ?? 1
         var samplers: [ReservoirSampler] = []
-        for _ in 0..<configuration.numberOfTrees { samplers.append(try ReservoirSampler(from: &reader)) }
+        for _ in 0..<configuration.numberOfTrees { samplers.append(try ReservoirSampler(from: &reader, version: version)) }
         try reader.expectEnd()
         guard configuration.dimensions == store.dimensions, trees.allSatisfy({ $0.dimensions == store.dimensions }) else {
             throw reader.error("the trees' dimensions do not match the point store's")

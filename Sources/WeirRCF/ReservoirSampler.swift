@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import WeirCore
 import WeirMath
 
@@ -5,10 +8,15 @@ import WeirMath
 /// t gets the weight -λ·t + log(-log u) (u uniform) and the `capacity` points of lowest
 /// weight are kept. With λ > 0 (time decay) recent points are favoured, so the sample
 /// follows a drifting stream; λ = 0 is a uniform sample of everything seen.
+///
+/// Once the sample is full, the sampler does not draw a weight per offered point: while
+/// its heaviest weight stays the same, the chance that no point among the next ones comes
+/// in has a closed form, so it draws the index of the next point that will, and that
+/// point's weight conditioned on coming in (the same distribution, a comparison per offer).
 public struct ReservoirSampler: Sendable {
     public let capacity: Int
     public var timeDecay: Double {
-        didSet { boundThrough = -1 }
+        didSet { nextAcceptance = -1 }
     }
     /// While the sample is not full, the first `initialAcceptFraction × capacity` points are
     /// all admitted and later ones with a falling probability, so that trees diverge early.
@@ -18,14 +26,9 @@ public struct ReservoirSampler: Sendable {
     private(set) var pointIndexes: [Int32] = []
     private(set) var sequenceIndexes: [Int64] = []
     private var random: RandomSource
-    /// Once full, a draw u below this is rejected without computing its weight: valid for
-    /// the heaviest weight `boundTop` and sequence indexes up to `boundThrough` (a cache,
-    /// not state: decisions are the same with or without it).
-    private var rejectBelow = 0.0
-    private var boundTop = Float.nan
-    private var boundThrough: Int64 = -1
-    /// Sequence indexes one rejection bound serves.
-    private static let boundWindow: Int64 = 256
+    /// Once full: the sequence index of the next point to come in, drawn for the current
+    /// heaviest weight (-1: to be drawn at the next offer).
+    private(set) var nextAcceptance: Int64 = -1
 
     public init(capacity: Int, timeDecay: Double, initialAcceptFraction: Double = 1, seed: UInt64) {
         precondition(capacity > 0, "a sampler holds at least one point")
@@ -39,6 +42,8 @@ public struct ReservoirSampler: Sendable {
     }
 
     public var count: Int { weights.count }
+    /// The sequence indexes of the points in the sample (in heap order).
+    public var sampledSequenceIndexes: [Int64] { sequenceIndexes }
     public var isFull: Bool { weights.count == capacity }
 
     /// The outcome of offering a point: rejected, accepted into free room, or accepted in
@@ -50,39 +55,61 @@ public struct ReservoirSampler: Sendable {
     }
 
     /// Decides on the point of `sequenceIndex` (does not add it yet: the tree first tells
-    /// which stored point it actually keeps, since duplicates share a leaf).
+    /// which stored point it actually keeps, since duplicates share a leaf). Sequence
+    /// indexes must grow from one offer to the next.
     public mutating func offer(sequenceIndex: Int64) -> Decision {
+        if isFull {
+            // An index passed over without an offer cannot come in: draw again from here
+            // (offers are independent, so this is the same distribution).
+            if nextAcceptance < sequenceIndex { nextAcceptance = drawAcceptance(from: sequenceIndex) }
+            guard sequenceIndex == nextAcceptance else { return .rejected }
+            return .acceptedEvicting(weight: acceptedWeight(sequenceIndex), evicted: pointIndexes[0])
+        }
         var u = 0.0
         while u == 0 { u = random.uniform() }
-        if isFull {
-            if weights[0] != boundTop || sequenceIndex > boundThrough { updateRejectionBound(sequenceIndex) }
-            if u < rejectBelow { return .rejected }
+        let weight = Float(-Double(sequenceIndex) * timeDecay + log(-log(u)))
+        let fraction: Double
+        if Double(count) < initialAcceptFraction * Double(capacity) {
+            fraction = 1
+        } else if initialAcceptFraction >= 1 {
+            fraction = 0
+        } else {
+            fraction = 1 - (Double(count) / Double(capacity) - initialAcceptFraction) / (1 - initialAcceptFraction)
         }
-        let weight = Float(-Double(sequenceIndex) * timeDecay + Double.log(-Double.log(u)))
-        if !isFull {
-            let fraction: Double
-            if Double(count) < initialAcceptFraction * Double(capacity) {
-                fraction = 1
-            } else if initialAcceptFraction >= 1 {
-                fraction = 0
-            } else {
-                fraction = 1 - (Double(count) / Double(capacity) - initialAcceptFraction) / (1 - initialAcceptFraction)
-            }
-            if random.uniform() < fraction { return .accepted(weight: weight) }
-        }
+        if random.uniform() < fraction { return .accepted(weight: weight) }
         guard let top = weights.first, weight < top else { return .rejected }
         return .acceptedEvicting(weight: weight, evicted: pointIndexes[0])
     }
 
-    /// The weight of draw u is below the heaviest weight `top` exactly when
-    /// u > exp(-exp(top + λ·t)), a bound that only falls as t grows. Its value at the end
-    /// of the window, less a margin far above rounding error, rejects the draws below it
-    /// at the cost of one comparison: about 90% of them with the default decay, where the
-    /// weight costs two logarithms.
-    private mutating func updateRejectionBound(_ sequenceIndex: Int64) {
-        boundTop = weights[0]
-        boundThrough = sequenceIndex + Self.boundWindow
-        rejectBelow = Double.exp(-Double.exp(Double(boundTop) + Double(boundThrough) * timeDecay)) * (1 - 1e-6)
+    /// The first index b >= a whose point comes in while the heaviest weight is `top`.
+    /// Index t comes in when its weight -λt + log E (E exponential) is below top, that is
+    /// when E < c(t) = exp(top + λt); no index of a...b does with probability
+    /// exp(-Σ c(t)), a geometric sum. So b is the first index at which Σ c(t) reaches an
+    /// exponential draw V.
+    private mutating func drawAcceptance(from a: Int64) -> Int64 {
+        var u = 0.0
+        while u == 0 { u = random.uniform() }
+        let v = -log(u)
+        let top = Double(weights[0])
+        let steps: Double
+        if timeDecay > 0 {
+            // Σ_{t=a}^{a+n-1} exp(top + λt) = exp(top + λa) · expm1(λn) / expm1(λ) >= v.
+            steps = (log1p(v * exp(-top - timeDecay * Double(a)) * expm1(timeDecay)) / timeDecay).rounded(.up)
+        } else {
+            steps = (v * exp(-top)).rounded(.up)
+        }
+        guard steps.isFinite, steps < 1e15 else { return Int64.max }
+        return a + max(Int64(steps), 1) - 1
+    }
+
+    /// The weight of a point known to come in at index t: log E - λt with E exponential
+    /// conditioned on E < c = exp(top + λt), by inverting its distribution function.
+    private mutating func acceptedWeight(_ t: Int64) -> Float {
+        let c = exp(Double(weights[0]) + timeDecay * Double(t))
+        var w = 0.0
+        while w == 0 { w = random.uniform() }
+        let e = -log1p(w * expm1(-c))
+        return Float(log(max(e, .leastNonzeroMagnitude)) - timeDecay * Double(t))
     }
 
     /// Records an accepted point, evicting the heaviest one first when the offer said so.
@@ -92,9 +119,18 @@ public struct ReservoirSampler: Sendable {
         case .accepted(let weight):
             push(weight, pointIndex, sequenceIndex)
         case .acceptedEvicting(let weight, _):
-            popTop()
-            push(weight, pointIndex, sequenceIndex)
+            replaceTop(weight, pointIndex, sequenceIndex)
         }
+        // The heaviest weight changed (or the sample just filled): draw the next acceptance anew.
+        nextAcceptance = -1
+    }
+
+    /// Puts an entry in place of the heaviest one and restores the heap.
+    private mutating func replaceTop(_ weight: Float, _ point: Int32, _ sequence: Int64) {
+        weights[0] = weight
+        pointIndexes[0] = point
+        sequenceIndexes[0] = sequence
+        siftDown(0)
     }
 
     private mutating func push(_ weight: Float, _ point: Int32, _ sequence: Int64) {
@@ -110,13 +146,9 @@ public struct ReservoirSampler: Sendable {
         }
     }
 
-    private mutating func popTop() {
-        let last = weights.count - 1
-        swapEntries(0, last)
-        weights.removeLast()
-        pointIndexes.removeLast()
-        sequenceIndexes.removeLast()
-        var parent = 0
+    /// Moves the entry at `start` down until no child is heavier.
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
         while true {
             let left = 2 * parent + 1, right = left + 1
             var largest = parent
@@ -142,9 +174,12 @@ public struct ReservoirSampler: Sendable {
         writer.write(array: pointIndexes)
         writer.write(array: sequenceIndexes)
         writer.write(array: random.stateWords)
+        writer.write(nextAcceptance)
     }
 
-    init(from reader: inout BinaryReader) throws(BinaryReader.Failure) {
+    /// Reads `encode`'s form; forest state version 2 predates `nextAcceptance` (drawn
+    /// afresh at the next offer then).
+    init(from reader: inout BinaryReader, version: UInt16) throws(BinaryReader.Failure) {
         capacity = Int(try reader.read(UInt32.self))
         timeDecay = try reader.readDouble()
         initialAcceptFraction = try reader.readDouble()
@@ -157,5 +192,6 @@ public struct ReservoirSampler: Sendable {
             throw reader.error("inconsistent sampler state")
         }
         random = RandomSource(stateWords: words)
+        nextAcceptance = version >= 3 ? try reader.read() : -1
     }
 }

@@ -9,11 +9,12 @@ extension TreeStorage {
     /// The tree must not be empty.
     @inline(__always)
     func descend(_ point: UnsafePointer<Float>, path: UnsafeMutablePointer<Int32>) -> (leaf: Int32, depth: Int) {
+        let nodes = self.nodes
         var node = root
         var depth = 0
-        while !Self.isLeaf(node) {
+        while node >= 0 {
             path[depth] = node
-            depth += 1
+            depth &+= 1
             let cut = nodes[Int(node)]
             node = point[Int(cut.cutDimension)] <= cut.cutValue ? cut.left : cut.right
         }
@@ -26,37 +27,46 @@ extension TreeStorage {
         guard root != Self.none else { return 0 }
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: nodeCount + 1) { path in
             let (leaf, depth) = descend(point, path: path.baseAddress!)
-            return foldedScore(leaf: leaf, path: path.baseAddress!, depth: depth, point, points)
+            return foldedScore(leaf: leaf, seen: leafHolds(leaf, point, points), path: path.baseAddress!, depth: depth,
+                               point, points)
         }
     }
 
-    /// The score of a descent that ended at `leaf` after the internal nodes
-    /// `path[0..<depth]`, folded from the leaf up, times the normaliser. A point equal to
-    /// the leaf's is damped by the leaf's share of the tree (deeper for duplicates); else
-    /// each node on the way up mixes in the chance that a random cut of its box, grown to
-    /// hold the point, separates the point there, until a box already holds the point
-    /// (then no ancestor's cut can separate it either).
+    /// Whether leaf `leaf` holds `point` itself.
     @inline(__always)
-    func foldedScore(leaf: Int32, path: UnsafePointer<Int32>, depth: Int, _ point: UnsafePointer<Float>,
+    func leafHolds(_ leaf: Int32, _ point: UnsafePointer<Float>, _ points: PointValues) -> Bool {
+        let stored = points.start(of: leafPoint[Self.leafIndex(leaf)])
+        for d in 0..<dimensions where stored[d] != point[d] { return false }
+        return true
+    }
+
+    /// The score of a descent that ended at `leaf` (`seen`: the leaf holds the point) after
+    /// the internal nodes `path[0..<depth]`, folded from the leaf up, times the normaliser.
+    /// A point equal to the leaf's is damped by the leaf's share of the tree (deeper for
+    /// duplicates); else each node on the way up mixes in the chance that a random cut of
+    /// its box, grown to hold the point, separates the point there, until a box already
+    /// holds the point (then no ancestor's cut can separate it either).
+    @inline(__always)
+    func foldedScore(leaf: Int32, seen: Bool, path: UnsafePointer<Int32>, depth: Int, _ point: UnsafePointer<Float>,
                      _ points: PointValues) -> Double {
-        let index = Self.leafIndex(leaf)
-        let stored = points.start(of: leafPoint[index])
-        var seen = true
-        for d in 0..<dimensions where stored[d] != point[d] {
-            seen = false
-            break
-        }
         var result: Double
         if seen {
-            let count = Double(leafMass[index])
+            let count = Double(leafMass[Self.leafIndex(leaf)])
             result = (1 - count / (2 * Double(totalMass))) / (Double(depth) + log2(count + 1))
         } else {
             result = 1 / (Double(depth) + 1)
             var level = depth - 1
             while level >= 0 {
-                // In Double, as the attribution is, so that its parts add up to this score.
-                let separation = separationProbability(Int(path[level]), point, points)
-                if separation <= 0 { break }
+                let n = Int(path[level])
+                let (newRange, growth): (Double, Double)
+                if let base = boxBase(n) {
+                    (newRange, growth) = grownRange(low: boxes + base, high: boxes + base + dimensions, point)
+                } else {
+                    (newRange, growth) = assembledGrownRange(n, point, points)
+                }
+                // Tested before dividing, so the loop's exit does not wait for the division.
+                if growth <= 0 { break }
+                let separation = growth / newRange
                 result = separation / (Double(level) + 1) + (1 - separation) * result
                 level -= 1
             }
@@ -68,47 +78,64 @@ extension TreeStorage {
     /// separates the point (0 when the point lies inside the box).
     @inline(__always)
     func separationProbability(_ n: Int, _ point: UnsafePointer<Float>, _ points: PointValues) -> Double {
-        guard let base = boxBase(n) else { return separationProbabilityAssembling(n, point, points) }
-        let (newRange, growth) = grownRange(low: boxes + base, high: boxes + base + dimensions, point)
+        let (newRange, growth) = boxBase(n).map { grownRange(low: boxes + $0, high: boxes + $0 + dimensions, point) }
+            ?? assembledGrownRange(n, point, points)
         return growth > 0 ? growth / newRange : 0
     }
 
-    /// For a box and a point, the sum over dimensions of the box's range once grown to hold
-    /// the point, and of the growth itself. In Double, as the attribution is, so that its
-    /// parts add up to the score; four dimensions at a time.
+    /// For a box and a point, the sums over dimensions of the box's range once grown to hold
+    /// the point, and of the growth itself. Per dimension the parts (the box's range, and
+    /// how far the point lies above or below it) are Float differences, four dimensions at
+    /// a time; they are summed in Double, as the attribution sums the same parts, so that
+    /// its parts add up to the score.
     @inline(__always)
     func grownRange(low: UnsafePointer<Float>, high: UnsafePointer<Float>, _ point: UnsafePointer<Float>)
         -> (newRange: Double, growth: Double) {
-        var ranges = SIMD4<Double>(), growths = SIMD4<Double>()
+        var spans = SIMD2<Double>(), outsides = SIMD2<Double>()
         var d = 0
-        while d + 4 <= dimensions {
-            let lowEdge = SIMD4<Double>(UnsafeRawPointer(low + d).loadUnaligned(as: SIMD4<Float>.self))
-            let highEdge = SIMD4<Double>(UnsafeRawPointer(high + d).loadUnaligned(as: SIMD4<Float>.self))
-            let x = SIMD4<Double>(UnsafeRawPointer(point + d).loadUnaligned(as: SIMD4<Float>.self))
+        while d &+ 4 <= dimensions {
+            let lowEdge = UnsafeRawPointer(low + d).loadUnaligned(as: SIMD4<Float>.self)
+            let highEdge = UnsafeRawPointer(high + d).loadUnaligned(as: SIMD4<Float>.self)
+            let x = UnsafeRawPointer(point + d).loadUnaligned(as: SIMD4<Float>.self)
+            // max(v, 0) as (v + |v|) / 2: exact, and no lane select.
             let above = x - highEdge, below = lowEdge - x
-            // Per lane: the range grown to hold x, and how far x lies outside.
-            ranges += highEdge.replacing(with: x, where: above .> 0) - lowEdge.replacing(with: x, where: below .> 0)
-            growths += above.replacing(with: 0, where: above .< 0) + below.replacing(with: 0, where: below .< 0)
-            d += 4
+            let outside = (above + Self.magnitude(above)) * 0.5 + (below + Self.magnitude(below)) * 0.5
+            let span = highEdge - lowEdge
+            spans += SIMD2<Double>(span.lowHalf) + SIMD2<Double>(span.highHalf)
+            outsides += SIMD2<Double>(outside.lowHalf) + SIMD2<Double>(outside.highHalf)
+            d &+= 4
         }
-        var newRange = ranges.sum(), growth = growths.sum()
+        var growth = outsides.sum(), newRange = spans.sum() + growth
         while d < dimensions {
-            let lowEdge = Double(low[d]), highEdge = Double(high[d]), x = Double(point[d])
-            newRange += max(highEdge, x) - min(lowEdge, x)
-            growth += max(x - highEdge, 0) + max(lowEdge - x, 0)
-            d += 1
+            let (span, outside) = Self.parts(low[d], high[d], point[d])
+            newRange += Double(span) + Double(outside)
+            growth += Double(outside)
+            d &+= 1
         }
         return (newRange, growth)
     }
 
-    /// `separationProbability` for a node without a cached box (out of line, so the cached
-    /// path stays small enough to inline).
+    /// One dimension of `grownRange`: the box's range, and how far x lies outside it (at
+    /// most one of the two terms is not zero, so their Float sum is exact).
+    @inline(__always)
+    static func parts(_ low: Float, _ high: Float, _ x: Float) -> (span: Float, outside: Float) {
+        let above = x - high, below = low - x
+        return (high - low, (above + abs(above)) * 0.5 + (below + abs(below)) * 0.5)
+    }
+
+    /// Lane-wise absolute value (clears the sign bits).
+    @inline(__always)
+    static func magnitude(_ v: SIMD4<Float>) -> SIMD4<Float> {
+        unsafeBitCast(unsafeBitCast(v, to: SIMD4<UInt32>.self) & SIMD4<UInt32>(repeating: 0x7FFF_FFFF), to: SIMD4<Float>.self)
+    }
+
+    /// `grownRange` for a node without a cached box (out of line, so the cached path stays
+    /// small enough to inline).
     @inline(never)
-    private func separationProbabilityAssembling(_ n: Int, _ point: UnsafePointer<Float>, _ points: PointValues) -> Double {
+    func assembledGrownRange(_ n: Int, _ point: UnsafePointer<Float>, _ points: PointValues) -> (newRange: Double, growth: Double) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * dimensions) { box in
             assembleBox(Int32(n), into: box.baseAddress!, box.baseAddress! + dimensions, points)
-            let (newRange, growth) = grownRange(low: box.baseAddress!, high: box.baseAddress! + dimensions, point)
-            return growth > 0 ? growth / newRange : 0
+            return grownRange(low: box.baseAddress!, high: box.baseAddress! + dimensions, point)
         }
     }
 
@@ -125,13 +152,7 @@ extension TreeStorage {
             let path = buffer.baseAddress!
             let (leaf, depth) = descend(point, path: path)
             let index = Self.leafIndex(leaf)
-            let stored = points.start(of: leafPoint[index])
-            var seen = true
-            for d in 0..<dimensions where stored[d] != point[d] {
-                seen = false
-                break
-            }
-            if seen {
+            if leafHolds(leaf, point, points) {
                 // A seen point: its copies and it stand apart from the rest of its parent.
                 guard depth > 0 else { return 0 }
                 let copies = leafMass[index]

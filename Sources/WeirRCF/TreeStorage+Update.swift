@@ -54,7 +54,7 @@ extension TreeStorage {
             // a cut uniform in that range, kept inside [lower, upper) so both sides hold a point.
             var rangeSums = 0.0
             for d in 0..<dimensions { rangeSums += Double(max(upper[d], point[d]) - min(lower[d], point[d])) }
-            var target = random.uniform() * rangeSums
+            var target = uniform() * rangeSums
             var dimension = -1
             var cut: Float = 0
             for d in 0..<dimensions {
@@ -134,7 +134,7 @@ extension TreeStorage {
             return true
         }
         let owner = leafParent[leaf]
-        freeLeaves.append(Int32(leaf))
+        freeLeaf(leaf)
         guard owner != Self.none else {
             root = Self.none
             return true
@@ -142,7 +142,7 @@ extension TreeStorage {
         let sibling = nodes[Int(owner)].left == node ? nodes[Int(owner)].right : nodes[Int(owner)].left
         let grandparent = parent[Int(owner)]
         replaceChild(of: grandparent, owner, with: sibling)
-        freeNodes.append(owner)
+        freeNode(owner)
         var ancestor = grandparent
         // Once an ancestor's box comes out unchanged, the boxes above it are unchanged too.
         var shrinking = true
