@@ -60,6 +60,15 @@ public struct RandomCutTree: Sendable {
     /// with the query (again side by side), then folds each path up.
     static func summedScores(_ trees: UnsafeBufferPointer<RandomCutTree>, _ point: UnsafePointer<Float>,
                              points: PointValues, paths: UnsafeMutablePointer<Int32>, pathCapacity: Int) -> Double {
+        guard let first = trees.first else { return 0 }
+        return first.storage.withWidened(point) { wide in
+            summedScores(trees, point, wide: wide, points: points, paths: paths, pathCapacity: pathCapacity)
+        }
+    }
+
+    private static func summedScores(_ trees: UnsafeBufferPointer<RandomCutTree>, _ point: UnsafePointer<Float>,
+                                     wide: UnsafePointer<Double>, points: PointValues, paths: UnsafeMutablePointer<Int32>,
+                                     pathCapacity: Int) -> Double {
         var total = 0.0
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: lockstepWidth) { cursors in
             withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Int32>.self, capacity: lockstepWidth) { ends in
@@ -92,7 +101,7 @@ public struct RandomCutTree: Sendable {
                             for k in 0..<width where cursor[k] != TreeStorage.none {
                                 let path = paths + k &* pathCapacity
                                 total += trees[first &+ k].storage.foldedScore(leaf: cursor[k], seen: seen[k], path: path,
-                                                                               depth: end[k] - path, point, points)
+                                                                               depth: end[k] - path, wide, points)
                             }
                             first &+= width
                         }

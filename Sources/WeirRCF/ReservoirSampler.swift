@@ -21,10 +21,16 @@ public struct ReservoirSampler: Sendable {
     /// While the sample is not full, the first `initialAcceptFraction × capacity` points are
     /// all admitted and later ones with a falling probability, so that trees diverge early.
     public let initialAcceptFraction: Double
+    /// One sampled point: its weight, its index in the point store, its sequence index.
+    struct Entry {
+        var weight: Float
+        var point: Int32
+        var sequence: Int64
+    }
     /// A max-heap on weight: the root is the first point to evict.
-    private(set) var weights: [Float] = []
-    private(set) var pointIndexes: [Int32] = []
-    private(set) var sequenceIndexes: [Int64] = []
+    private var heap: [Entry] = []
+    /// The point-store indexes of the sample (in heap order).
+    var pointIndexes: [Int32] { heap.map(\.point) }
     private var random: RandomSource
     /// Once full: the sequence index of the next point to come in, drawn for the current
     /// heaviest weight (-1: to be drawn at the next offer).
@@ -36,15 +42,13 @@ public struct ReservoirSampler: Sendable {
         self.timeDecay = timeDecay
         self.initialAcceptFraction = initialAcceptFraction
         random = RandomSource(seed: seed)
-        weights.reserveCapacity(capacity)
-        pointIndexes.reserveCapacity(capacity)
-        sequenceIndexes.reserveCapacity(capacity)
+        heap.reserveCapacity(capacity)
     }
 
-    public var count: Int { weights.count }
+    public var count: Int { heap.count }
     /// The sequence indexes of the points in the sample (in heap order).
-    public var sampledSequenceIndexes: [Int64] { sequenceIndexes }
-    public var isFull: Bool { weights.count == capacity }
+    public var sampledSequenceIndexes: [Int64] { heap.map(\.sequence) }
+    public var isFull: Bool { heap.count == capacity }
 
     /// The outcome of offering a point: rejected, accepted into free room, or accepted in
     /// place of an evicted point.
@@ -63,7 +67,7 @@ public struct ReservoirSampler: Sendable {
             // (offers are independent, so this is the same distribution).
             if nextAcceptance < sequenceIndex { nextAcceptance = drawAcceptance(from: sequenceIndex) }
             guard sequenceIndex == nextAcceptance else { return .rejected }
-            return .acceptedEvicting(weight: acceptedWeight(sequenceIndex), evicted: pointIndexes[0])
+            return .acceptedEvicting(weight: acceptedWeight(sequenceIndex), evicted: heap[0].point)
         }
         var u = 0.0
         while u == 0 { u = random.uniform() }
@@ -77,8 +81,8 @@ public struct ReservoirSampler: Sendable {
             fraction = 1 - (Double(count) / Double(capacity) - initialAcceptFraction) / (1 - initialAcceptFraction)
         }
         if random.uniform() < fraction { return .accepted(weight: weight) }
-        guard let top = weights.first, weight < top else { return .rejected }
-        return .acceptedEvicting(weight: weight, evicted: pointIndexes[0])
+        guard let top = heap.first?.weight, weight < top else { return .rejected }
+        return .acceptedEvicting(weight: weight, evicted: heap[0].point)
     }
 
     /// The first index b >= a whose point comes in while the heaviest weight is `top`.
@@ -90,7 +94,7 @@ public struct ReservoirSampler: Sendable {
         var u = 0.0
         while u == 0 { u = random.uniform() }
         let v = -log(u)
-        let top = Double(weights[0])
+        let top = Double(heap[0].weight)
         let steps: Double
         if timeDecay > 0 {
             // Σ_{t=a}^{a+n-1} exp(top + λt) = exp(top + λa) · expm1(λn) / expm1(λ) >= v.
@@ -105,7 +109,7 @@ public struct ReservoirSampler: Sendable {
     /// The weight of a point known to come in at index t: log E - λt with E exponential
     /// conditioned on E < c = exp(top + λt), by inverting its distribution function.
     private mutating func acceptedWeight(_ t: Int64) -> Float {
-        let c = exp(Double(weights[0]) + timeDecay * Double(t))
+        let c = exp(Double(heap[0].weight) + timeDecay * Double(t))
         var w = 0.0
         while w == 0 { w = random.uniform() }
         let e = -log1p(w * expm1(-c))
@@ -125,54 +129,46 @@ public struct ReservoirSampler: Sendable {
         nextAcceptance = -1
     }
 
-    /// Puts an entry in place of the heaviest one and restores the heap.
+    /// Puts an entry in place of the heaviest one and moves it down to its place.
     private mutating func replaceTop(_ weight: Float, _ point: Int32, _ sequence: Int64) {
-        weights[0] = weight
-        pointIndexes[0] = point
-        sequenceIndexes[0] = sequence
-        siftDown(0)
+        let entry = Entry(weight: weight, point: point, sequence: sequence)
+        heap.withUnsafeMutableBufferPointer { heap in
+            var hole = 0
+            while true {
+                let left = 2 &* hole &+ 1, right = left &+ 1
+                guard left < heap.count else { break }
+                let child = right < heap.count && heap[right].weight > heap[left].weight ? right : left
+                guard heap[child].weight > weight else { break }
+                heap[hole] = heap[child]
+                hole = child
+            }
+            heap[hole] = entry
+        }
     }
 
+    /// Appends an entry and moves it up to its place.
     private mutating func push(_ weight: Float, _ point: Int32, _ sequence: Int64) {
-        weights.append(weight)
-        pointIndexes.append(point)
-        sequenceIndexes.append(sequence)
-        var child = weights.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard weights[child] > weights[parent] else { break }
-            swapEntries(child, parent)
-            child = parent
+        heap.append(Entry(weight: weight, point: point, sequence: sequence))
+        heap.withUnsafeMutableBufferPointer { heap in
+            let entry = heap[heap.count - 1]
+            var hole = heap.count - 1
+            while hole > 0 {
+                let parent = (hole &- 1) / 2
+                guard weight > heap[parent].weight else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = entry
         }
-    }
-
-    /// Moves the entry at `start` down until no child is heavier.
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var largest = parent
-            if left < weights.count && weights[left] > weights[largest] { largest = left }
-            if right < weights.count && weights[right] > weights[largest] { largest = right }
-            if largest == parent { return }
-            swapEntries(parent, largest)
-            parent = largest
-        }
-    }
-
-    private mutating func swapEntries(_ a: Int, _ b: Int) {
-        weights.swapAt(a, b)
-        pointIndexes.swapAt(a, b)
-        sequenceIndexes.swapAt(a, b)
     }
 
     func encode(into writer: inout BinaryWriter) {
         writer.write(UInt32(capacity))
         writer.write(timeDecay)
         writer.write(initialAcceptFraction)
-        writer.write(floats: weights)
-        writer.write(array: pointIndexes)
-        writer.write(array: sequenceIndexes)
+        writer.write(floats: heap.map(\.weight))
+        writer.write(array: heap.map(\.point))
+        writer.write(array: heap.map(\.sequence))
         writer.write(array: random.stateWords)
         writer.write(nextAcceptance)
     }
@@ -183,14 +179,15 @@ public struct ReservoirSampler: Sendable {
         capacity = Int(try reader.read(UInt32.self))
         timeDecay = try reader.readDouble()
         initialAcceptFraction = try reader.readDouble()
-        weights = try reader.readFloats()
-        pointIndexes = try reader.readArray()
-        sequenceIndexes = try reader.readArray()
+        let weights = try reader.readFloats()
+        let points: [Int32] = try reader.readArray()
+        let sequences: [Int64] = try reader.readArray()
         let words: [UInt64] = try reader.readArray()
-        guard capacity > 0, weights.count <= capacity, pointIndexes.count == weights.count, sequenceIndexes.count == weights.count,
+        guard capacity > 0, weights.count <= capacity, points.count == weights.count, sequences.count == weights.count,
               words.count == 4, words.contains(where: { $0 != 0 }) else {
             throw reader.error("inconsistent sampler state")
         }
+        heap = (0..<weights.count).map { Entry(weight: weights[$0], point: points[$0], sequence: sequences[$0]) }
         random = RandomSource(stateWords: words)
         nextAcceptance = version >= 3 ? try reader.read() : -1
     }

@@ -25,10 +25,20 @@ extension TreeStorage {
     /// root scores high, one deep in a dense region low.
     func anomalyScore(_ point: UnsafePointer<Float>, points: PointValues) -> Double {
         guard root != Self.none else { return 0 }
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: nodeCount + 1) { path in
-            let (leaf, depth) = descend(point, path: path.baseAddress!)
-            return foldedScore(leaf: leaf, seen: leafHolds(leaf, point, points), path: path.baseAddress!, depth: depth,
-                               point, points)
+        return withWidened(point) { wide in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: nodeCount + 1) { path in
+                let (leaf, depth) = descend(point, path: path.baseAddress!)
+                return foldedScore(leaf: leaf, seen: leafHolds(leaf, point, points), path: path.baseAddress!, depth: depth,
+                                   wide, points)
+            }
+        }
+    }
+
+    /// Runs `body` with `point` in Double, the form the box arithmetic reads.
+    func withWidened<R>(_ point: UnsafePointer<Float>, _ body: (UnsafePointer<Double>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimensions) { wide in
+            for d in 0..<dimensions { wide[d] = Double(point[d]) }
+            return body(UnsafePointer(wide.baseAddress!))
         }
     }
 
@@ -47,7 +57,7 @@ extension TreeStorage {
     /// its box, grown to hold the point, separates the point there, until a box already
     /// holds the point (then no ancestor's cut can separate it either).
     @inline(__always)
-    func foldedScore(leaf: Int32, seen: Bool, path: UnsafePointer<Int32>, depth: Int, _ point: UnsafePointer<Float>,
+    func foldedScore(leaf: Int32, seen: Bool, path: UnsafePointer<Int32>, depth: Int, _ point: UnsafePointer<Double>,
                      _ points: PointValues) -> Double {
         var result: Double
         if seen {
@@ -77,62 +87,50 @@ extension TreeStorage {
     /// The probability that a random cut of the box of node `n` grown to hold `point`
     /// separates the point (0 when the point lies inside the box).
     @inline(__always)
-    func separationProbability(_ n: Int, _ point: UnsafePointer<Float>, _ points: PointValues) -> Double {
+    func separationProbability(_ n: Int, _ point: UnsafePointer<Double>, _ points: PointValues) -> Double {
         let (newRange, growth) = boxBase(n).map { grownRange(low: boxes + $0, high: boxes + $0 + dimensions, point) }
             ?? assembledGrownRange(n, point, points)
         return growth > 0 ? growth / newRange : 0
     }
 
     /// For a box and a point, the sums over dimensions of the box's range once grown to hold
-    /// the point, and of the growth itself. Per dimension the parts (the box's range, and
-    /// how far the point lies above or below it) are Float differences, four dimensions at
-    /// a time; they are summed in Double, as the attribution sums the same parts, so that
-    /// its parts add up to the score.
+    /// the point, and of the growth itself, in Double, as the attribution sums the same
+    /// parts (so that its parts add up to the score). Two dimensions at a time; `x` is the
+    /// point in Double (converted once per query, not once per node).
     @inline(__always)
-    func grownRange(low: UnsafePointer<Float>, high: UnsafePointer<Float>, _ point: UnsafePointer<Float>)
+    func grownRange(low: UnsafePointer<Float>, high: UnsafePointer<Float>, _ x: UnsafePointer<Double>)
         -> (newRange: Double, growth: Double) {
-        var spans = SIMD2<Double>(), outsides = SIMD2<Double>()
+        // (v + |v|) is twice max(v, 0), exactly: the doubled sum is halved once at the end.
+        var spans = SIMD2<Double>(), doubledOutside = SIMD2<Double>()
         var d = 0
-        while d &+ 4 <= dimensions {
-            let lowEdge = UnsafeRawPointer(low + d).loadUnaligned(as: SIMD4<Float>.self)
-            let highEdge = UnsafeRawPointer(high + d).loadUnaligned(as: SIMD4<Float>.self)
-            let x = UnsafeRawPointer(point + d).loadUnaligned(as: SIMD4<Float>.self)
-            // max(v, 0) as (v + |v|) / 2: exact, and no lane select.
-            let above = x - highEdge, below = lowEdge - x
-            let outside = (above + Self.magnitude(above)) * 0.5 + (below + Self.magnitude(below)) * 0.5
-            let span = highEdge - lowEdge
-            spans += SIMD2<Double>(span.lowHalf) + SIMD2<Double>(span.highHalf)
-            outsides += SIMD2<Double>(outside.lowHalf) + SIMD2<Double>(outside.highHalf)
-            d &+= 4
+        while d &+ 2 <= dimensions {
+            let lowEdge = SIMD2<Double>(UnsafeRawPointer(low + d).loadUnaligned(as: SIMD2<Float>.self))
+            let highEdge = SIMD2<Double>(UnsafeRawPointer(high + d).loadUnaligned(as: SIMD2<Float>.self))
+            let value = UnsafeRawPointer(x + d).loadUnaligned(as: SIMD2<Double>.self)
+            let above = value - highEdge, below = lowEdge - value
+            doubledOutside += (above + Self.magnitude(above)) + (below + Self.magnitude(below))
+            spans += highEdge - lowEdge
+            d &+= 2
         }
-        var growth = outsides.sum(), newRange = spans.sum() + growth
-        while d < dimensions {
-            let (span, outside) = Self.parts(low[d], high[d], point[d])
-            newRange += Double(span) + Double(outside)
-            growth += Double(outside)
-            d &+= 1
+        var growth = doubledOutside.sum() * 0.5, newRange = spans.sum()
+        if d < dimensions {
+            let lowEdge = Double(low[d]), highEdge = Double(high[d])
+            growth += max(x[d] - highEdge, 0) + max(lowEdge - x[d], 0)
+            newRange += highEdge - lowEdge
         }
-        return (newRange, growth)
-    }
-
-    /// One dimension of `grownRange`: the box's range, and how far x lies outside it (at
-    /// most one of the two terms is not zero, so their Float sum is exact).
-    @inline(__always)
-    static func parts(_ low: Float, _ high: Float, _ x: Float) -> (span: Float, outside: Float) {
-        let above = x - high, below = low - x
-        return (high - low, (above + abs(above)) * 0.5 + (below + abs(below)) * 0.5)
+        return (newRange + growth, growth)
     }
 
     /// Lane-wise absolute value (clears the sign bits).
     @inline(__always)
-    static func magnitude(_ v: SIMD4<Float>) -> SIMD4<Float> {
-        unsafeBitCast(unsafeBitCast(v, to: SIMD4<UInt32>.self) & SIMD4<UInt32>(repeating: 0x7FFF_FFFF), to: SIMD4<Float>.self)
+    static func magnitude(_ v: SIMD2<Double>) -> SIMD2<Double> {
+        unsafeBitCast(unsafeBitCast(v, to: SIMD2<UInt64>.self) & SIMD2<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF), to: SIMD2<Double>.self)
     }
 
     /// `grownRange` for a node without a cached box (out of line, so the cached path stays
     /// small enough to inline).
     @inline(never)
-    func assembledGrownRange(_ n: Int, _ point: UnsafePointer<Float>, _ points: PointValues) -> (newRange: Double, growth: Double) {
+    func assembledGrownRange(_ n: Int, _ point: UnsafePointer<Double>, _ points: PointValues) -> (newRange: Double, growth: Double) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * dimensions) { box in
             assembleBox(Int32(n), into: box.baseAddress!, box.baseAddress! + dimensions, points)
             return grownRange(low: box.baseAddress!, high: box.baseAddress! + dimensions, point)
@@ -158,16 +156,18 @@ extension TreeStorage {
                 let copies = leafMass[index]
                 return Double(mass[Int(path[depth - 1])] - copies) / Double(copies + 1)
             }
-            var value = Double(leafMass[index])
-            var level = depth - 1
-            while level >= 0 {
-                let n = Int(path[level])
-                let separation = separationProbability(n, point, points)
-                if separation <= 0 { break }
-                value = separation * Double(mass[n]) + (1 - separation) * value
-                level -= 1
+            return withWidened(point) { wide in
+                var value = Double(leafMass[index])
+                var level = depth - 1
+                while level >= 0 {
+                    let n = Int(path[level])
+                    let separation = separationProbability(n, wide, points)
+                    if separation <= 0 { break }
+                    value = separation * Double(mass[n]) + (1 - separation) * value
+                    level -= 1
+                }
+                return value
             }
-            return value
         }
     }
 }

@@ -14,25 +14,9 @@ extension TreeStorage {
         let low = scratch, high = scratch + dimensions
         var node = root
         while true {
-            // The box of `node`: its cached box, its point, or assembled from its children.
-            var lower: UnsafePointer<Float>, upper: UnsafePointer<Float>
-            if Self.isLeaf(node) {
-                lower = points.start(of: leafPoint[Self.leafIndex(node)])
-                upper = lower
-            } else if let base = boxBase(Int(node)) {
-                lower = UnsafePointer(boxes + base)
-                upper = UnsafePointer(boxes + base + dimensions)
-            } else {
-                assembleBox(node, into: low, high, points)
-                lower = UnsafePointer(low)
-                upper = UnsafePointer(high)
-            }
-            var outside = false
-            for d in 0..<dimensions where point[d] < lower[d] || point[d] > upper[d] {
-                outside = true
-                break
-            }
-            if !outside {
+            // The box of `node`: its point, its cached box, or assembled from its children.
+            let (lower, upper) = boxOf(node, points, into: low)
+            if !Self.lies(outside: lower, upper, point, dimensions: dimensions) {
                 if Self.isLeaf(node) {
                     // The same point again: the leaf counts it twice.
                     let leaf = Self.leafIndex(node)
@@ -111,6 +95,40 @@ extension TreeStorage {
         }
     }
 
+    /// Where the box of `reference` can be read: its point for a leaf, its cached box, or
+    /// its box assembled into `room` (2 × dimensions values).
+    @inline(__always)
+    func boxOf(_ reference: Int32, _ points: PointValues, into room: UnsafeMutablePointer<Float>)
+        -> (low: UnsafePointer<Float>, high: UnsafePointer<Float>) {
+        if Self.isLeaf(reference) {
+            let stored = points.start(of: leafPoint[Self.leafIndex(reference)])
+            return (stored, stored)
+        }
+        if let base = boxBase(Int(reference)) { return (UnsafePointer(boxes + base), UnsafePointer(boxes + base + dimensions)) }
+        assembleBox(reference, into: room, room + dimensions, points)
+        return (UnsafePointer(room), UnsafePointer(room + dimensions))
+    }
+
+    /// Whether `point` lies outside the box [lower, upper] in some dimension (four
+    /// dimensions per comparison).
+    @inline(__always)
+    static func lies(outside lower: UnsafePointer<Float>, _ upper: UnsafePointer<Float>, _ point: UnsafePointer<Float>,
+                     dimensions: Int) -> Bool {
+        var d = 0
+        while d &+ 4 <= dimensions {
+            let x = UnsafeRawPointer(point + d).loadUnaligned(as: SIMD4<Float>.self)
+            let low = UnsafeRawPointer(lower + d).loadUnaligned(as: SIMD4<Float>.self)
+            let high = UnsafeRawPointer(upper + d).loadUnaligned(as: SIMD4<Float>.self)
+            if any((x .< low) .| (x .> high)) { return true }
+            d &+= 4
+        }
+        while d < dimensions {
+            if point[d] < lower[d] || point[d] > upper[d] { return true }
+            d &+= 1
+        }
+        return false
+    }
+
     /// Removes one occurrence of point `index` (by its coordinates); false if absent.
     func delete(_ index: Int32, points: PointValues) -> Bool {
         guard root != Self.none else { return false }
@@ -150,13 +168,16 @@ extension TreeStorage {
             let a = Int(ancestor)
             mass[a] -= 1
             if shrinking, let base = boxBase(a) {
+                // The union of the children's boxes, each read once for all dimensions.
                 shrinking = false
+                let (leftLow, leftHigh) = boxOf(nodes[a].left, points, into: scratch)
+                let (rightLow, rightHigh) = boxOf(nodes[a].right, points, into: scratch + 2 * dimensions)
+                let box = boxes + base
                 for d in 0..<dimensions {
-                    let (l1, h1) = range(nodes[a].left, d, points), (l2, h2) = range(nodes[a].right, d, points)
-                    let low = min(l1, l2), high = max(h1, h2)
-                    if low != boxes[base + d] || high != boxes[base + dimensions + d] { shrinking = true }
-                    boxes[base + d] = low
-                    boxes[base + dimensions + d] = high
+                    let low = min(leftLow[d], rightLow[d]), high = max(leftHigh[d], rightHigh[d])
+                    if low != box[d] || high != box[dimensions + d] { shrinking = true }
+                    box[d] = low
+                    box[dimensions + d] = high
                 }
             }
             ancestor = parent[a]

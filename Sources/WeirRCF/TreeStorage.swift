@@ -60,8 +60,10 @@ final class TreeStorage: @unchecked Sendable {
     let cacheFraction: Double
     /// Every node caches its box: node n's box is slot n.
     let cachesAll: Bool
+    /// Values per box slot: 2 × dimensions.
+    let boxStride: Int
     private let state: UnsafeMutablePointer<State>
-    /// Room for one box, for the updates' own use (they run on an unshared storage only).
+    /// Room for two boxes, for the updates' own use (they run on an unshared storage only).
     let scratch: UnsafeMutablePointer<Float>
 
     var random: RandomSource {
@@ -123,6 +125,7 @@ final class TreeStorage: @unchecked Sendable {
         self.dimensions = dimensions
         self.cacheFraction = cacheFraction
         cachesAll = cacheFraction >= 1
+        boxStride = 2 * dimensions
         let leafCapacity = max(capacity, 2), nodeCapacity = leafCapacity
         let boxCapacity = cachesAll ? nodeCapacity : max(1, Int((Double(nodeCapacity) * cacheFraction).rounded(.up)))
         state = .allocate(capacity: 1)
@@ -133,7 +136,7 @@ final class TreeStorage: @unchecked Sendable {
                                    freeNodes: .allocate(capacity: nodeCapacity), leafPoint: .allocate(capacity: leafCapacity),
                                    leafMass: .allocate(capacity: leafCapacity), leafParent: .allocate(capacity: leafCapacity),
                                    freeLeaves: .allocate(capacity: leafCapacity)))
-        scratch = .allocate(capacity: 2 * dimensions)
+        scratch = .allocate(capacity: 4 * dimensions)
     }
 
     deinit {
@@ -358,9 +361,9 @@ final class TreeStorage: @unchecked Sendable {
     /// Where node `n`'s cached box starts in `boxes`, or nil when it has none.
     @inline(__always)
     func boxBase(_ n: Int) -> Int? {
-        if cachesAll { return n * 2 * dimensions }
+        if cachesAll { return n &* boxStride }
         let slot = boxSlot[n]
-        return slot >= 0 ? Int(slot) * 2 * dimensions : nil
+        return slot >= 0 ? Int(slot) &* boxStride : nil
     }
 
     func massOf(_ reference: Int32) -> Int32 {

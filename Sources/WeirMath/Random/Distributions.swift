@@ -7,6 +7,7 @@ import Glibc
 /// reproduces the same draws with every Swift version.
 extension RandomSource {
     /// Uniform on [0, 1), from the top 53 bits of one draw.
+    @inlinable
     public mutating func uniform() -> Double {
         Double(next() >> 11) * 0x1p-53
     }

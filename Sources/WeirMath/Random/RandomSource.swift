@@ -3,7 +3,7 @@
 /// integer arithmetic, so one seed gives the same bits on every machine; the samplers
 /// built on it (`Distributions`) add only IEEE-exact operations and libm's exp, log, sqrt.
 public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    @usableFromInline var state: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
         var mixer = seed
@@ -28,6 +28,8 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
 
     public static func == (lhs: RandomSource, rhs: RandomSource) -> Bool { lhs.stateWords == rhs.stateWords }
 
+    /// Inlinable: samplers in other modules draw millions of numbers per second.
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let shifted = state.1 << 17
@@ -46,5 +48,6 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
         RandomSource(seed: next())
     }
 
-    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable
+    func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 &- k)) }
 }
