@@ -28,14 +28,44 @@ public final class PointStore {
     public let dimensions: Int
     /// Values new in each consecutive shingle (`dimensions` when points do not overlap).
     public let shingleStep: Int
-    private(set) var values: [Float] = []
-    private var locations: [Int32] = []
-    private var referenceCounts: [Int32] = []
-    private var free: [Int32] = []
-    /// The last point added, which the next one may continue.
-    private var lastAdded: Int32 = -1
-    /// Values beyond which the buffer is compacted (grows with the live data).
-    private var compactionThreshold: Int
+    /// The store's changing parts, behind a pointer: changed on every update, they would
+    /// otherwise cost a run-time exclusivity check per access as a class's stored `var`s.
+    private struct Contents {
+        var values: [Float] = []
+        var locations: [Int32] = []
+        var referenceCounts: [Int32] = []
+        var free: [Int32] = []
+        /// The last point added, which the next one may continue.
+        var lastAdded: Int32 = -1
+        /// Values beyond which the buffer is compacted (grows with the live data).
+        var compactionThreshold = 0
+    }
+    private let contents: UnsafeMutablePointer<Contents>
+
+    private(set) var values: [Float] {
+        _read { yield contents.pointee.values }
+        _modify { yield &contents.pointee.values }
+    }
+    private var locations: [Int32] {
+        _read { yield contents.pointee.locations }
+        _modify { yield &contents.pointee.locations }
+    }
+    private var referenceCounts: [Int32] {
+        _read { yield contents.pointee.referenceCounts }
+        _modify { yield &contents.pointee.referenceCounts }
+    }
+    private var free: [Int32] {
+        _read { yield contents.pointee.free }
+        _modify { yield &contents.pointee.free }
+    }
+    private var lastAdded: Int32 {
+        get { contents.pointee.lastAdded }
+        set { contents.pointee.lastAdded = newValue }
+    }
+    private var compactionThreshold: Int {
+        get { contents.pointee.compactionThreshold }
+        set { contents.pointee.compactionThreshold = newValue }
+    }
 
     public init(dimensions: Int, capacity: Int = 0, shingleStep: Int? = nil) {
         precondition(dimensions > 0, "points need at least one dimension")
@@ -43,10 +73,17 @@ public final class PointStore {
         precondition(step > 0 && step <= dimensions, "a shingle step of \(step) for points of \(dimensions) values")
         self.dimensions = dimensions
         self.shingleStep = step
+        contents = .allocate(capacity: 1)
+        contents.initialize(to: Contents())
         compactionThreshold = max(4096, 2 * capacity * dimensions)
         values.reserveCapacity(capacity * step + dimensions)
         referenceCounts.reserveCapacity(capacity)
         locations.reserveCapacity(capacity)
+    }
+
+    deinit {
+        contents.deinitialize(count: 1)
+        contents.deallocate()
     }
 
     /// A store with the same contents (its arrays shared until either side changes).
@@ -197,17 +234,22 @@ public final class PointStore {
     }
 
     init(from reader: inout BinaryReader) throws(BinaryReader.Failure) {
-        dimensions = Int(try reader.read(UInt32.self))
+        let dimensions = Int(try reader.read(UInt32.self))
+        var decoded = Contents()
         shingleStep = Int(try reader.read(UInt32.self))
-        values = try reader.readFloats()
-        locations = try reader.readArray()
-        referenceCounts = try reader.readArray()
-        free = try reader.readArray()
-        lastAdded = try reader.read()
-        compactionThreshold = Int(try reader.read(Int64.self))
+        decoded.values = try reader.readFloats()
+        decoded.locations = try reader.readArray()
+        decoded.referenceCounts = try reader.readArray()
+        decoded.free = try reader.readArray()
+        decoded.lastAdded = try reader.read()
+        decoded.compactionThreshold = Int(try reader.read(Int64.self))
+        self.dimensions = dimensions
+        contents = .allocate(capacity: 1)
+        contents.initialize(to: decoded)
+        let (values, locations, referenceCounts, free) = (decoded.values, decoded.locations, decoded.referenceCounts, decoded.free)
         guard dimensions > 0, shingleStep > 0, shingleStep <= dimensions, locations.count == referenceCounts.count,
               zip(locations, referenceCounts).allSatisfy({ $1 == 0 || ($0 >= 0 && Int($0) + dimensions <= values.count) }),
-              free.allSatisfy({ $0 >= 0 && Int($0) < referenceCounts.count }), lastAdded < Int32(referenceCounts.count) else {
+              free.allSatisfy({ $0 >= 0 && Int($0) < referenceCounts.count }), decoded.lastAdded < Int32(referenceCounts.count) else {
             throw reader.error("inconsistent point store")
         }
     }

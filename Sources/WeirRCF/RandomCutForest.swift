@@ -41,11 +41,32 @@ public final class RandomCutForest {
 
     public let configuration: Configuration
     let store: PointStore
-    private var trees: [RandomCutTree]
-    private var samplers: [ReservoirSampler]
-    /// Scratch room for the paths of trees scored side by side.
-    private var scorePaths: [Int32] = []
-    public private(set) var updates: Int64 = 0
+    /// The forest's changing parts, behind a pointer so that the per-point accesses cost no
+    /// run-time exclusivity checks (as a class's stored `var`s would).
+    private struct Parts {
+        var trees: [RandomCutTree]
+        var samplers: [ReservoirSampler]
+        /// Scratch room for the paths of trees scored side by side.
+        var scorePaths: [Int32] = []
+        var updates: Int64 = 0
+    }
+    private let parts: UnsafeMutablePointer<Parts>
+    private var trees: [RandomCutTree] {
+        _read { yield parts.pointee.trees }
+        _modify { yield &parts.pointee.trees }
+    }
+    private var samplers: [ReservoirSampler] {
+        _read { yield parts.pointee.samplers }
+        _modify { yield &parts.pointee.samplers }
+    }
+    private var scorePaths: [Int32] {
+        _read { yield parts.pointee.scorePaths }
+        _modify { yield &parts.pointee.scorePaths }
+    }
+    public private(set) var updates: Int64 {
+        get { parts.pointee.updates }
+        set { parts.pointee.updates = newValue }
+    }
     private let outputAfter: Int
     /// The internal shingle, when the forest builds its points from base vectors.
     public private(set) var shingle: ShingleBuilder?
@@ -67,14 +88,16 @@ public final class RandomCutForest {
         store = PointStore(dimensions: configuration.dimensions, capacity: configuration.sampleSize * 2, shingleStep: step)
         precondition(configuration.boundingBoxCacheFraction >= 0 && configuration.boundingBoxCacheFraction <= 1,
                      "the bounding box cache fraction lies in [0, 1]")
-        trees = (0..<configuration.numberOfTrees).map { _ in
+        let trees = (0..<configuration.numberOfTrees).map { _ in
             RandomCutTree(dimensions: configuration.dimensions, seed: seeds.next(), cacheFraction: configuration.boundingBoxCacheFraction,
                           capacity: configuration.sampleSize)
         }
-        samplers = (0..<configuration.numberOfTrees).map { _ in
+        let samplers = (0..<configuration.numberOfTrees).map { _ in
             ReservoirSampler(capacity: configuration.sampleSize, timeDecay: decay,
                              initialAcceptFraction: configuration.initialAcceptFraction, seed: seeds.next())
         }
+        parts = .allocate(capacity: 1)
+        parts.initialize(to: Parts(trees: trees, samplers: samplers))
         outputAfter = configuration.outputAfter ?? max(1, configuration.sampleSize / 4)
         if configuration.shingleSize > 1 {
             precondition(configuration.dimensions % configuration.shingleSize == 0,
@@ -82,6 +105,11 @@ public final class RandomCutForest {
             shingle = ShingleBuilder(baseDimensions: configuration.dimensions / configuration.shingleSize,
                                      size: configuration.shingleSize, cyclic: configuration.cyclicShingle)
         }
+    }
+
+    deinit {
+        parts.deinitialize(count: 1)
+        parts.deallocate()
     }
 
     /// Internal shingling: scores the shingle that `vector` completes, then adds the vector
@@ -407,9 +435,8 @@ public final class RandomCutForest {
     private init(configuration: Configuration, store: PointStore, trees: [RandomCutTree], samplers: [ReservoirSampler], updates: Int64) {
         self.configuration = configuration
         self.store = store
-        self.trees = trees
-        self.samplers = samplers
-        self.updates = updates
+        parts = .allocate(capacity: 1)
+        parts.initialize(to: Parts(trees: trees, samplers: samplers, updates: updates))
         outputAfter = configuration.outputAfter ?? max(1, configuration.sampleSize / 4)
     }
 }
