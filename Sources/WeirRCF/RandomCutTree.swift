@@ -95,13 +95,18 @@ public struct RandomCutTree: Sendable {
                                     descending = true
                                 }
                             }
+                            // The trees' array holds their storages for the whole call: borrowed
+                            // without a retain and release per tree.
                             for k in 0..<width where cursor[k] != TreeStorage.none {
-                                seen[k] = trees[first &+ k].storage.leafHolds(cursor[k], point, points)
+                                seen[k] = Unmanaged.passUnretained(trees[first &+ k].storage)._withUnsafeGuaranteedRef {
+                                    $0.leafHolds(cursor[k], point, points)
+                                }
                             }
                             for k in 0..<width where cursor[k] != TreeStorage.none {
                                 let path = paths + k &* pathCapacity
-                                total += trees[first &+ k].storage.foldedScore(leaf: cursor[k], seen: seen[k], path: path,
-                                                                               depth: end[k] - path, wide, points)
+                                total += Unmanaged.passUnretained(trees[first &+ k].storage)._withUnsafeGuaranteedRef {
+                                    $0.foldedScore(leaf: cursor[k], seen: seen[k], path: path, depth: end[k] - path, point, wide, points)
+                                }
                             }
                             first &+= width
                         }

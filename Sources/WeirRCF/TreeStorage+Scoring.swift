@@ -29,7 +29,7 @@ extension TreeStorage {
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: nodeCount + 1) { path in
                 let (leaf, depth) = descend(point, path: path.baseAddress!)
                 return foldedScore(leaf: leaf, seen: leafHolds(leaf, point, points), path: path.baseAddress!, depth: depth,
-                                   wide, points)
+                                   point, wide, points)
             }
         }
     }
@@ -50,15 +50,16 @@ extension TreeStorage {
         return true
     }
 
-    /// The score of a descent that ended at `leaf` (`seen`: the leaf holds the point) after
+    /// The score of a descent that ended at `leaf` (`seen`: the leaf holds the point, given
+    /// as `narrow` in Float and `point` in Double) after
     /// the internal nodes `path[0..<depth]`, folded from the leaf up, times the normaliser.
     /// A point equal to the leaf's is damped by the leaf's share of the tree (deeper for
     /// duplicates); else each node on the way up mixes in the chance that a random cut of
     /// its box, grown to hold the point, separates the point there, until a box already
     /// holds the point (then no ancestor's cut can separate it either).
     @inline(__always)
-    func foldedScore(leaf: Int32, seen: Bool, path: UnsafePointer<Int32>, depth: Int, _ point: UnsafePointer<Double>,
-                     _ points: PointValues) -> Double {
+    func foldedScore(leaf: Int32, seen: Bool, path: UnsafePointer<Int32>, depth: Int, _ narrow: UnsafePointer<Float>,
+                     _ point: UnsafePointer<Double>, _ points: PointValues) -> Double {
         var result: Double
         if seen {
             let count = Double(leafMass[Self.leafIndex(leaf)])
@@ -70,6 +71,9 @@ extension TreeStorage {
                 let n = Int(path[level])
                 let (newRange, growth): (Double, Double)
                 if let base = boxBase(n) {
+                    // Inside the box (most often the last level visited): no growth, and a
+                    // comparison in Float tells it without the Double sums.
+                    if !Self.lies(outside: boxes + base, boxes + base + dimensions, narrow, dimensions: dimensions) { break }
                     (newRange, growth) = grownRange(low: boxes + base, high: boxes + base + dimensions, point)
                 } else {
                     (newRange, growth) = assembledGrownRange(n, point, points)

@@ -110,7 +110,7 @@ extension TreeStorage {
     }
 
     /// Whether `point` lies outside the box [lower, upper] in some dimension (four
-    /// dimensions per comparison).
+    /// dimensions per comparison); exactly when the box arithmetic finds growth.
     @inline(__always)
     static func lies(outside lower: UnsafePointer<Float>, _ upper: UnsafePointer<Float>, _ point: UnsafePointer<Float>,
                      dimensions: Int) -> Bool {
