@@ -427,9 +427,8 @@ public final class RandomCutForest {
         self.shingle = shingle
         // Boxes that are the union of their children and cuts that separate them, over
         // finite values: what insertion and deletion rely on.
-        guard store.liveValuesAreFinite, validate() == nil else {
-            throw reader.error("inconsistent forest: \(validate() ?? "a stored point has a value that is not finite")")
-        }
+        guard store.liveValuesAreFinite else { throw reader.error("non-finite values in the stored points") }
+        if let problem = validate() { throw reader.error("inconsistent forest: \(problem)") }
     }
 
     private init(configuration: Configuration, store: PointStore, trees: [RandomCutTree], samplers: [ReservoirSampler], updates: Int64) {
