@@ -49,6 +49,51 @@ public enum NumberText {
         return slowParse(UnsafeBufferPointer(rebasing: text[start..<end]))
     }
 
+    /// Reads the run of decimal digits at `start` into `mantissa` (times ten per digit,
+    /// wrapping: callers bound the digit count) and returns its length. Eight bytes at a
+    /// time while eight remain: one comparison finds how many of them are digits, and
+    /// three multiplications add them (the SWAR method of fast_float and simdjson).
+    @inline(__always)
+    static func digitRun(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into mantissa: inout UInt64) -> Int {
+        var index = start
+        while index &+ 8 <= bytes.count {
+            let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self).littleEndian
+            // The high bit of each byte that is not a digit (bytes above a non-digit may be
+            // marked wrongly by borrows and carries; only the first non-digit counts).
+            let marks = ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+            let run = marks == 0 ? 8 : marks.trailingZeroBitCount / 8
+            if run == 0 { break }
+            // The run's digit values in the high bytes, zeros (leading zero digits) below.
+            var value = (word &- 0x3030_3030_3030_3030) << UInt64(8 &* (8 &- run))
+            value = (value &* 10) &+ (value >> 8)
+            value = (((value & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32)))
+                     &+ (((value >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32)))) >> 32
+            mantissa = mantissa &* power(run) &+ value
+            index &+= run
+            if run < 8 { return index &- start }
+        }
+        while index < bytes.count, bytes[index] &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
+            index &+= 1
+        }
+        return index &- start
+    }
+
+    /// 10^n for n in 1...8, for `digitRun` (a switch: a constant table, no lazy global).
+    @inline(__always)
+    private static func power(_ n: Int) -> UInt64 {
+        switch n {
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1_000
+        case 4: return 10_000
+        case 5: return 100_000
+        case 6: return 1_000_000
+        case 7: return 10_000_000
+        default: return 100_000_000
+        }
+    }
+
     @inline(__always)
     private static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D

@@ -105,6 +105,38 @@ struct TextFormatTests {
 }
 
 extension TextFormatTests {
+    /// The CSV fast path reads digits eight at a time: decimals with runs of every length
+    /// around and past eight digits, signs, leading zeros and fields at a record's end (where
+    /// fewer than eight bytes remain) parse to exactly what Swift's own parser gives.
+    @Test func csvDigitRunsOfEveryLengthParseExactly() throws {
+        var state: UInt64 = 11
+        func digits(_ count: Int) -> String {
+            (0..<count).map { _ -> String in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return String(state >> 60 % 10)
+            }.joined()
+        }
+        var lines: [String] = [], expected: [[Double]] = []
+        for whole in 0...19 {
+            for fraction in [0, 1, 7, 8, 9, 16, 17] where whole + fraction <= 19 && whole + fraction > 0 {
+                var fields: [String] = []
+                for variant in 0..<6 {
+                    let sign = ["", "-", "+"][variant % 3]
+                    let number = (whole > 0 ? digits(whole) : "") + (fraction > 0 ? "." + digits(fraction) : "")
+                    fields.append(sign + (variant >= 3 ? "00" : "") + number)
+                }
+                lines.append(fields.joined(separator: ","))
+                expected.append(fields.map { Double($0)! })
+            }
+        }
+        let path = try write(lines.joined(separator: "\n") + "\n", "digits.csv")
+        let parsed = try rows(try CSVDataReader(path: path, options: .init(labelSize: 0)))
+        #expect(parsed.count == expected.count)
+        for (row, values) in zip(parsed, expected) {
+            #expect(row.features.denseValues.map(\.bitPattern) == values.map(\.bitPattern), "\(values)")
+        }
+    }
+
     /// The parallel reader gives exactly the sequential reader's rows and line numbers on a
     /// file cut into many small blocks, with quoted line breaks, blank lines and CRLF.
     @Test func parallelCSVMatchesTheSequentialReader() throws {

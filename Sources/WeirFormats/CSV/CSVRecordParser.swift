@@ -10,7 +10,6 @@ struct CSVRecordParser: Sendable {
     var columnCount: Int?
     /// Whether the next non-blank record is the header.
     var expectsHeader: Bool
-    private var numbers: [Double] = []
 
     init(options: CSVDataReader.Options, inputName: String) {
         self.options = options
@@ -38,30 +37,42 @@ struct CSVRecordParser: Sendable {
             expectsHeader = false
             return nil
         }
-        numbers.removeAll(keepingCapacity: true)
+        // The label's values and the features' go straight into the row's two arrays.
+        let labelSize = options.labelSize
+        var label: [Double] = [], features: [Double] = []
+        label.reserveCapacity(labelSize)
+        features.reserveCapacity(max((columnCount ?? 0) - labelSize, 0))
         if mayHoldQuotes && bytes.contains(UInt8(ascii: "\"")) {
             for (column, text) in try Self.fields(bytes, delimiter: options.delimiter, input: inputName, line: line).enumerated() {
                 let value = text.withUnsafeBufferPointer { NumberText.parseDouble($0) }
                 guard let value else { throw notANumber(text, column: column, line: line) }
-                numbers.append(value)
+                if column < labelSize { label.append(value) } else { features.append(value) }
             }
         } else {
-            try parsePlain(bytes, line: line)
+            try DecimalPowers.exact.withUnsafeBufferPointer { powers throws(FormatError) in
+                // The global table read once per record, not once per field (each read of
+                // a global array costs an initialisation check and a retain).
+                try parsePlain(bytes, line: line, powers: powers, label: &label, features: &features)
+            }
         }
-        if let columnCount, numbers.count != columnCount {
+        let found = label.count + features.count
+        if let columnCount, found != columnCount {
             throw FormatError(input: inputName, .line(line),
-                              "expected \(columnCount) columns (as \(header == nil ? "the first row" : "the header")), found \(numbers.count)")
+                              "expected \(columnCount) columns (as \(header == nil ? "the first row" : "the header")), found \(found)")
         }
-        if columnCount == nil { columnCount = numbers.count }
-        guard numbers.count >= options.labelSize else {
-            throw FormatError(input: inputName, .line(line), "\(numbers.count) columns cannot hold a label of \(options.labelSize) values")
+        if columnCount == nil { columnCount = found }
+        guard found >= labelSize else {
+            throw FormatError(input: inputName, .line(line), "\(found) columns cannot hold a label of \(labelSize) values")
         }
-        return DataRow(features: .dense(Array(numbers[options.labelSize...])), label: Array(numbers[..<options.labelSize]))
+        return DataRow(features: .dense(features), label: label)
     }
 
-    /// Parses an unquoted record field by field. Plain decimals ("-12.5") are parsed during
-    /// the scan for the delimiter; anything else goes to the general parser.
-    private mutating func parsePlain(_ bytes: UnsafeBufferPointer<UInt8>, line: Int64) throws(FormatError) {
+    /// Parses an unquoted record field by field, the first `labelSize` values into `label`
+    /// and the rest into `features`. Plain decimals ("-12.5") are parsed during the scan for
+    /// the delimiter; anything else goes to the general parser.
+    private func parsePlain(_ bytes: UnsafeBufferPointer<UInt8>, line: Int64, powers: UnsafeBufferPointer<Double>,
+                            label: inout [Double], features: inout [Double]) throws(FormatError) {
+        let labelSize = options.labelSize
         let delimiter = options.delimiter
         var column = 0
         var index = 0
@@ -76,24 +87,20 @@ struct CSVRecordParser: Sendable {
             var mantissa: UInt64 = 0
             var digits = 0
             var fractionDigits = 0
-            while index < count, bytes[index] &- 0x30 < 10 {
-                mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
-                digits += 1
-                index += 1
-            }
+            var run = NumberText.digitRun(bytes, from: index, into: &mantissa)
+            digits += run
+            index += run
             if index < count, bytes[index] == UInt8(ascii: ".") {
                 index += 1
-                while index < count, bytes[index] &- 0x30 < 10 {
-                    mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
-                    digits += 1
-                    fractionDigits += 1
-                    index += 1
-                }
+                run = NumberText.digitRun(bytes, from: index, into: &mantissa)
+                digits += run
+                fractionDigits += run
+                index += run
             }
             let value: Double
             if (index == count || bytes[index] == delimiter), digits > 0, digits <= 19, mantissa < 1 << 53,
-               fractionDigits < DecimalPowers.exact.count {
-                let magnitude = Double(mantissa) / DecimalPowers.exact[fractionDigits]
+               fractionDigits < powers.count {
+                let magnitude = Double(mantissa) / powers[fractionDigits]
                 value = negative ? -magnitude : magnitude
             } else {
                 while index < count && bytes[index] != delimiter { index += 1 }
@@ -103,7 +110,7 @@ struct CSVRecordParser: Sendable {
                 }
                 value = parsedValue
             }
-            numbers.append(value)
+            if column < labelSize { label.append(value) } else { features.append(value) }
             if index >= count { break }
             column += 1
             index += 1

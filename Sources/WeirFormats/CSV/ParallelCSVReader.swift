@@ -72,7 +72,12 @@ public final class ParallelCSVReader {
         }
         defer { cursor += 1 }
         line = currentBase + lines[cursor] - 1
-        return rows[cursor]
+        // Moved out rather than copied: a copy would retain the row's arrays, made on a
+        // worker thread, once more (an atomic on another core's cache line) and release
+        // them again with the block.
+        var row = DataRow(features: .dense([]))
+        swap(&row, &rows[cursor])
+        return row
     }
 
     /// The absolute line of the current block's first line, and of the next block's.
