@@ -12,6 +12,9 @@ extension TreeStorage {
         }
         let point = points.start(of: index)
         let low = scratch, high = scratch + dimensions
+        // The internal nodes passed, so the walk back up reads them without chasing parents.
+        let path = pathScratch
+        var depth = 0
         var node = root
         while true {
             // The box of `node`: its point, its cached box, or assembled from its children.
@@ -21,16 +24,14 @@ extension TreeStorage {
                     // The same point again: the leaf counts it twice.
                     let leaf = Self.leafIndex(node)
                     leafMass[leaf] += 1
-                    var ancestor = leafParent[leaf]
-                    while ancestor != Self.none {
-                        mass[Int(ancestor)] += 1
-                        ancestor = parent[Int(ancestor)]
-                    }
+                    for level in 0..<depth { mass[Int(path[level])] += 1 }
                     return leafPoint[leaf]
                 }
                 // Inside the box no cut of it can separate the point: follow the existing
                 // cut without drawing one (the same distribution, less work).
                 let n = Int(node)
+                path[depth] = node
+                depth &+= 1
                 node = point[Int(nodes[n].cutDimension)] <= nodes[n].cutValue ? nodes[n].left : nodes[n].right
                 continue
             }
@@ -56,12 +57,14 @@ extension TreeStorage {
             let separates = (x <= cut && cut < lower[dimension]) || (upper[dimension] <= cut && cut < x)
             if !separates {
                 let n = Int(node)
+                path[depth] = node
+                depth &+= 1
                 node = point[Int(nodes[n].cutDimension)] <= nodes[n].cutValue ? nodes[n].left : nodes[n].right
                 continue
             }
             // A new internal node above `node`, with the point as a new leaf beside it. The
-            // box is read again after `newNode`, which may move the buffers.
-            let owner = parentOf(node)
+            // box is read again after `newNode`, which may move the buffers (not the path).
+            let owner = depth > 0 ? path[depth - 1] : Self.none
             let split = newNode()
             let leaf = newLeaf(point: index, parent: split)
             nodes[Int(split)] = Node(cutDimension: Int32(dimension), cutValue: cut,
@@ -76,11 +79,12 @@ extension TreeStorage {
             }
             replaceChild(of: owner, node, with: split)
             setParent(of: node, to: split)
-            var ancestor = owner
             // Once a cached ancestor's box already holds the point, so do all above it.
             var growing = true
-            while ancestor != Self.none {
-                let a = Int(ancestor)
+            var level = depth - 1
+            while level >= 0 {
+                let a = Int(path[level])
+                level -= 1
                 mass[a] += 1
                 if growing, let base = boxBase(a) {
                     growing = false
@@ -89,7 +93,6 @@ extension TreeStorage {
                         if point[d] > boxes[base + dimensions + d] { boxes[base + dimensions + d] = point[d]; growing = true }
                     }
                 }
-                ancestor = parent[a]
             }
             return index
         }
@@ -133,9 +136,13 @@ extension TreeStorage {
     func delete(_ index: Int32, points: PointValues) -> Bool {
         guard root != Self.none else { return false }
         let point = points.start(of: index)
+        let path = pathScratch
+        var depth = 0
         var node = root
         while !Self.isLeaf(node) {
             let n = Int(node)
+            path[depth] = node
+            depth &+= 1
             node = point[Int(nodes[n].cutDimension)] <= nodes[n].cutValue ? nodes[n].left : nodes[n].right
         }
         let leaf = Self.leafIndex(node)
@@ -144,28 +151,25 @@ extension TreeStorage {
         totalMass -= 1
         if leafMass[leaf] > 1 {
             leafMass[leaf] -= 1
-            var ancestor = leafParent[leaf]
-            while ancestor != Self.none {
-                mass[Int(ancestor)] -= 1
-                ancestor = parent[Int(ancestor)]
-            }
+            for level in 0..<depth { mass[Int(path[level])] -= 1 }
             return true
         }
-        let owner = leafParent[leaf]
+        let owner = depth > 0 ? path[depth - 1] : Self.none
         freeLeaf(leaf)
         guard owner != Self.none else {
             root = Self.none
             return true
         }
         let sibling = nodes[Int(owner)].left == node ? nodes[Int(owner)].right : nodes[Int(owner)].left
-        let grandparent = parent[Int(owner)]
+        let grandparent = depth > 1 ? path[depth - 2] : Self.none
         replaceChild(of: grandparent, owner, with: sibling)
         freeNode(owner)
-        var ancestor = grandparent
         // Once an ancestor's box comes out unchanged, the boxes above it are unchanged too.
         var shrinking = true
-        while ancestor != Self.none {
-            let a = Int(ancestor)
+        var level = depth - 2
+        while level >= 0 {
+            let a = Int(path[level])
+            level -= 1
             mass[a] -= 1
             if shrinking, let base = boxBase(a) {
                 // The union of the children's boxes, each read once for all dimensions.
@@ -180,7 +184,6 @@ extension TreeStorage {
                     box[dimensions + d] = high
                 }
             }
-            ancestor = parent[a]
         }
         return true
     }

@@ -53,6 +53,8 @@ final class TreeStorage: @unchecked Sendable {
         /// Freed leaf indexes, a stack with room for every leaf.
         var freeLeaves: UnsafeMutablePointer<Int32>
         var freeLeafCount = 0
+        /// Room for a path from the root (every node, plus one), for the updates' own use.
+        var path: UnsafeMutablePointer<Int32>
     }
 
     let dimensions: Int
@@ -114,6 +116,10 @@ final class TreeStorage: @unchecked Sendable {
         }
     }
 
+    /// Room for the internal nodes on a path, for insertion and deletion (which run on an
+    /// unshared storage only).
+    var pathScratch: UnsafeMutablePointer<Int32> { state.pointee.path }
+
     /// A uniform draw in [0, 1) from the tree's own generator.
     @inline(__always)
     func uniform() -> Double { state.pointee.random.uniform() }
@@ -135,7 +141,7 @@ final class TreeStorage: @unchecked Sendable {
                                    boxes: .allocate(capacity: boxCapacity * 2 * dimensions),
                                    freeNodes: .allocate(capacity: nodeCapacity), leafPoint: .allocate(capacity: leafCapacity),
                                    leafMass: .allocate(capacity: leafCapacity), leafParent: .allocate(capacity: leafCapacity),
-                                   freeLeaves: .allocate(capacity: leafCapacity)))
+                                   freeLeaves: .allocate(capacity: leafCapacity), path: .allocate(capacity: nodeCapacity + 1)))
         scratch = .allocate(capacity: 4 * dimensions)
     }
 
@@ -151,6 +157,7 @@ final class TreeStorage: @unchecked Sendable {
         s.leafMass.deallocate()
         s.leafParent.deallocate()
         s.freeLeaves.deallocate()
+        s.path.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
         scratch.deallocate()
@@ -271,6 +278,7 @@ final class TreeStorage: @unchecked Sendable {
         state.pointee.mass = Self.grown(s.mass, count: s.nodeCount, capacity: capacity)
         state.pointee.boxSlot = Self.grown(s.boxSlot, count: s.nodeCount, capacity: capacity)
         state.pointee.freeNodes = Self.grown(s.freeNodes, count: s.freeNodeCount, capacity: capacity)
+        state.pointee.path = Self.grown(s.path, count: 0, capacity: capacity + 1)
         state.pointee.nodeCapacity = capacity
     }
 
