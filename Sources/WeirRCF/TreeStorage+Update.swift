@@ -63,7 +63,7 @@ extension TreeStorage {
                 continue
             }
             // A new internal node above `node`, with the point as a new leaf beside it. The
-            // box is read again after `newNode`, which may move the buffers (not the path).
+            // box and the path are read again after `newNode`, which may move the buffers.
             let owner = depth > 0 ? path[depth - 1] : Self.none
             let split = newNode()
             let leaf = newLeaf(point: index, parent: split)
@@ -82,8 +82,9 @@ extension TreeStorage {
             // Once a cached ancestor's box already holds the point, so do all above it.
             var growing = true
             var level = depth - 1
+            let ancestors = pathScratch  // `newNode` may have moved the path (keeping it).
             while level >= 0 {
-                let a = Int(path[level])
+                let a = Int(ancestors[level])
                 level -= 1
                 mass[a] += 1
                 if growing, let base = boxBase(a) {

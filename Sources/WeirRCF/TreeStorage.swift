@@ -278,7 +278,8 @@ final class TreeStorage: @unchecked Sendable {
         state.pointee.mass = Self.grown(s.mass, count: s.nodeCount, capacity: capacity)
         state.pointee.boxSlot = Self.grown(s.boxSlot, count: s.nodeCount, capacity: capacity)
         state.pointee.freeNodes = Self.grown(s.freeNodes, count: s.freeNodeCount, capacity: capacity)
-        state.pointee.path = Self.grown(s.path, count: 0, capacity: capacity + 1)
+        // The path keeps its contents: an insertion grows the nodes halfway through its walk.
+        state.pointee.path = Self.grown(s.path, count: s.nodeCapacity + 1, capacity: capacity + 1)
         state.pointee.nodeCapacity = capacity
     }
 
