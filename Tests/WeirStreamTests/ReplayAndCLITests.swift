@@ -215,7 +215,8 @@ struct ReplayAndCLITests {
         let folder = TestPaths.repository
         let result = try WeirProcess.run(["run", "topologies/sensors-embedded.yaml", "--embedded-broker",
                                           "--seed", "datasets/sensors.jsonl", "--seed-key-field", "sensor",
-                                          "--stop-when-idle", "2"], in: folder, name: "demo")
+                                          "--stop-when-idle", "2"], in: folder, name: "demo",
+                                         outputIn: try TestPaths.scratchFolder("cli-demo"))
         #expect(result.status == 0, "\(result.stderr.suffix(1500))")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first?.hasPrefix("embedded Kafka broker: 127.0.0.1:") == true)
@@ -229,7 +230,8 @@ struct ReplayAndCLITests {
         let port = freeLoopbackPort()
         let weir = try WeirProcess(["run", "topologies/sensors-embedded.yaml", "--embedded-broker",
                                     "--seed", "datasets/sensors.jsonl", "--stop-when-idle", "8",
-                                    "--metrics-port", String(port)], in: folder, name: "metrics")
+                                    "--metrics-port", String(port)], in: folder, name: "metrics",
+                                   outputIn: try TestPaths.scratchFolder("cli-metrics"))
         #expect(weir.waitForOutput(containing: "partitions assigned", seconds: 30))
         var body = ""
         let deadline = Date().addingTimeInterval(20)

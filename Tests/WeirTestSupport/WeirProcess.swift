@@ -7,17 +7,19 @@ public final class WeirProcess: @unchecked Sendable {
     public let stdoutFile: URL
     public let stderrFile: URL
 
-    public init(_ arguments: [String], in folder: URL, name: String) throws {
-        stdoutFile = folder.appendingPathComponent("\(name).out")
-        stderrFile = folder.appendingPathComponent("\(name).err")
+    /// Starts `weir` in `folder`; its output goes to `name`.out and `name`.err in
+    /// `outputFolder` (default `folder`: pass a scratch folder when running in the repository).
+    public init(_ arguments: [String], in folder: URL, name: String, outputIn outputFolder: URL? = nil) throws {
+        stdoutFile = (outputFolder ?? folder).appendingPathComponent("\(name).out")
+        stderrFile = (outputFolder ?? folder).appendingPathComponent("\(name).err")
         child = try ChildProcess(executable: TestPaths.weirBinary.path, arguments: arguments, directory: folder.path,
                                  stdoutPath: stdoutFile.path, stderrPath: stderrFile.path)
     }
 
     /// Runs `weir` to completion (two minutes at most) and returns its exit code and output.
-    public static func run(_ arguments: [String], in folder: URL, name: String = "weir") throws
+    public static func run(_ arguments: [String], in folder: URL, name: String = "weir", outputIn outputFolder: URL? = nil) throws
         -> (status: Int32, stdout: String, stderr: String) {
-        let process = try WeirProcess(arguments, in: folder, name: name)
+        let process = try WeirProcess(arguments, in: folder, name: name, outputIn: outputFolder)
         process.wait(seconds: 120)
         return (process.terminationStatus, process.stdout, process.stderr)
     }
