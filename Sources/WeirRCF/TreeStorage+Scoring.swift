@@ -64,6 +64,8 @@ extension TreeStorage {
         if seen {
             let count = Double(leafMass[Self.leafIndex(leaf)])
             result = (1 - count / (2 * Double(totalMass))) / (Double(depth) + log2(count + 1))
+        } else if !cachesAll {
+            return foldedScoreAssemblingBoxes(leaf: leaf, path: path, depth: depth, narrow, point, points)
         } else {
             result = 1 / (Double(depth) + 1)
             var level = depth - 1
@@ -86,6 +88,46 @@ extension TreeStorage {
             }
         }
         return result * normalizer
+    }
+
+    /// `foldedScore` for a point not in its leaf when some nodes keep no box: the box of
+    /// each node on the way up is its cached one, or else the union of the box just used
+    /// below it (kept in a running buffer) and its other child's, so a missing box costs
+    /// one sibling's box rather than its whole subtree's.
+    @inline(never)
+    private func foldedScoreAssemblingBoxes(leaf: Int32, path: UnsafePointer<Int32>, depth: Int, _ narrow: UnsafePointer<Float>,
+                                            _ point: UnsafePointer<Double>, _ points: PointValues) -> Double {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * dimensions) { buffer in
+            let running = buffer.baseAddress!, sibling = running + 2 * dimensions
+            // The box below the current level: the leaf's point to begin with.
+            let stored = points.start(of: leafPoint[Self.leafIndex(leaf)])
+            running.update(from: stored, count: dimensions)
+            (running + dimensions).update(from: stored, count: dimensions)
+            var result = 1 / (Double(depth) + 1)
+            var below = leaf
+            var level = depth - 1
+            while level >= 0 {
+                let node = path[level], n = Int(node)
+                if let base = boxBase(n) {
+                    running.update(from: boxes + base, count: 2 * dimensions)
+                } else {
+                    let other = nodes[n].left == below ? nodes[n].right : nodes[n].left
+                    assembleBox(other, into: sibling, sibling + dimensions, points)
+                    for d in 0..<dimensions {
+                        running[d] = min(running[d], sibling[d])
+                        running[dimensions + d] = max(running[dimensions + d], sibling[dimensions + d])
+                    }
+                }
+                if !Self.lies(outside: running, running + dimensions, narrow, dimensions: dimensions) { break }
+                let (newRange, growth) = grownRange(low: running, high: running + dimensions, point)
+                if growth <= 0 { break }
+                let separation = growth / newRange
+                result = separation / (Double(level) + 1) + (1 - separation) * result
+                below = node
+                level -= 1
+            }
+            return result * normalizer
+        }
     }
 
     /// The probability that a random cut of the box of node `n` grown to hold `point`
