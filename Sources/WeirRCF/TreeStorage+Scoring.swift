@@ -50,9 +50,9 @@ extension TreeStorage {
         return true
     }
 
-    /// The score of a descent that ended at `leaf` (`seen`: the leaf holds the point, given
-    /// as `narrow` in Float and `point` in Double) after
-    /// the internal nodes `path[0..<depth]`, folded from the leaf up, times the normaliser.
+    /// The score of a descent that ended at `leaf` after the internal nodes
+    /// `path[0..<depth]`, folded from the leaf up, times the normaliser; `seen` tells whether
+    /// the leaf holds the point, given as `narrow` in Float and `point` in Double.
     /// A point equal to the leaf's is damped by the leaf's share of the tree (deeper for
     /// duplicates); else each node on the way up mixes in the chance that a random cut of
     /// its box, grown to hold the point, separates the point there, until a box already
