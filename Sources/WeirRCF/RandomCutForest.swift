@@ -283,39 +283,44 @@ public final class RandomCutForest {
         let sequence = updates
         updates += 1
         let index = point.withUnsafeBufferPointer { store.add($0) }
-        let released = store.withValues { points in
-            trees.withUnsafeMutableBufferPointer { trees in
-                samplers.withUnsafeMutableBufferPointer { samplers in
-                    Self.offer(index, sequence: sequence, to: trees, samplers, store: store, points: points)
+        // At most one eviction per tree: room on the stack, not an array per update.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: trees.count) { released in
+            let count = store.withValues { points in
+                trees.withUnsafeMutableBufferPointer { trees in
+                    samplers.withUnsafeMutableBufferPointer { samplers in
+                        Self.offer(index, sequence: sequence, to: trees, samplers, store: store, points: points,
+                                   released: released.baseAddress!)
+                    }
                 }
             }
+            // Released after the trees are done reading the values, so no slot is reused early.
+            for evicted in released[..<count] { store.release(evicted) }
         }
-        // Released after the trees are done reading the values, so no slot is reused early.
-        for evicted in released { store.release(evicted) }
         store.discardIfUnreferenced(index)
     }
 
     /// Offers stored point `index` to every tree's sampler and updates the trees that take
-    /// it (each array opened once for the step rather than once per tree); returns the
-    /// evicted points, still referenced in the store.
+    /// it (each array opened once for the step rather than once per tree). Writes the
+    /// evicted points (still referenced in the store) to `released`; returns their count.
     private static func offer(_ index: Int32, sequence: Int64, to trees: UnsafeMutableBufferPointer<RandomCutTree>,
                               _ samplers: UnsafeMutableBufferPointer<ReservoirSampler>, store: PointStore,
-                              points: PointValues) -> [Int32] {
-        var released: [Int32] = []
+                              points: PointValues, released: UnsafeMutablePointer<Int32>) -> Int {
+        var releasedCount = 0
         for tree in 0..<trees.count {
             let decision = samplers[tree].offer(sequenceIndex: sequence)
             switch decision {
             case .rejected: continue
             case .acceptedEvicting(_, let evicted):
                 trees[tree].delete(evicted, points: points)
-                released.append(evicted)
+                released[releasedCount] = evicted
+                releasedCount += 1
             case .accepted: break
             }
             let kept = trees[tree].insert(index, points: points)
             store.retain(kept)
             samplers[tree].add(decision, pointIndex: kept, sequenceIndex: sequence)
         }
-        return released
+        return releasedCount
     }
 
     /// Scores `point`, then updates with it: the streaming operator's step.

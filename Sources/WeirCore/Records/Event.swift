@@ -34,4 +34,13 @@ extension Event {
         default: return nil
         }
     }
+
+    /// The key that state is kept under: field `field`'s text (see `identifier`) when a
+    /// field is named, else the record's Kafka key. `expected` says in the error what the
+    /// field should hold when it holds no identifier.
+    public func stateKey(field: String?, expected: String) throws(RecordError) -> String {
+        guard let field else { return keyText }
+        guard let text = identifier(field) else { throw RecordError(.process, field: field, expected) }
+        return text
+    }
 }

@@ -99,15 +99,7 @@ public final class DeepARForecastOperator: StreamOperator {
         if let source = registrySource, source.poll(), let served = source.served { install(served.model, version: served.label) }
         if let source = fileSource, source.poll(), let loaded = source.model { install(loaded, version: source.version) }
         guard let model else { throw RecordError(.process, "no DeepAR model is served yet (the registry has no version in its stage)") }
-        let key: String
-        if let field = spec.keyField {
-            guard let text = event.identifier(field) else {
-                throw RecordError(.process, field: field, "expected the series name (a string or number)")
-            }
-            key = text
-        } else {
-            key = event.keyText
-        }
+        let key = try event.stateKey(field: spec.keyField, expected: "expected the series name (a string or number)")
         let value: Double
         switch event.fields[spec.valueField] {
         case .number(let number)?: value = number

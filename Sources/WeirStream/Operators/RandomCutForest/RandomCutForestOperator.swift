@@ -107,15 +107,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         var scored = consume event
         let values = try inputValues(of: scored)
         let input = shadowSource == nil ? nil : scored
-        let key: String
-        if let field = spec.keyField {
-            guard let text = scored.identifier(field) else {
-                throw RecordError(.process, field: field, "expected a string or number to key the forest by")
-            }
-            key = text
-        } else {
-            key = scored.keyText
-        }
+        let key = try scored.stateKey(field: spec.keyField, expected: "expected a string or number to key the forest by")
         let stateKey = StateKey(partition: PartitionID(topic: scored.origin.topic, partition: scored.origin.partition), key: key)
         if let through = learnedThrough[stateKey] {
             // Already in the restored state: relearning it would count it twice.
