@@ -3,7 +3,9 @@ import PackageDescription
 
 /// Weir: a streaming anomaly and time-series engine.
 /// Targets are split so that a change rebuilds little: pure value types in WeirCore,
-/// every librdkafka call in WeirKafka, the runtime in WeirStream, the CLI in `weir`.
+/// every librdkafka call in WeirKafka, the algorithm protocols in WeirAlgorithm, one
+/// target per algorithm under Sources/Algorithms, the one list of them in WeirCatalog,
+/// the runtime in WeirStream, the CLI in `weir`. See docs/ARCHITECTURE.md.
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
@@ -35,22 +37,31 @@ let package = Package(
         .target(name: "WeirFormats",
                 dependencies: ["WeirCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Protobuf/record.proto"], swiftSettings: strict),
-        .target(name: "WeirTraining", dependencies: ["WeirFormats", "WeirMath", "WeirCore", "WeirRCF", "WeirIPInsights", "WeirDeepAR"], swiftSettings: strict),
-        .target(name: "WeirRCF", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
-        .target(name: "WeirDeepAR", dependencies: ["WeirMath", "WeirCore"],
+        .target(name: "WeirAlgorithm", dependencies: ["WeirFormats", "WeirMath", "WeirCore"], swiftSettings: strict),
+        // One target per algorithm: its model, training, request/response shapes and fixture.
+        .target(name: "WeirRCF", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                path: "Sources/Algorithms/RandomCutForest", swiftSettings: strict),
+        .target(name: "WeirDeepAR", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                path: "Sources/Algorithms/DeepAR",
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Optimised in debug builds too: the tests train on 10,000 simulated users.
-        .target(name: "WeirIPInsights", dependencies: ["WeirMath", "WeirCore"],
+        .target(name: "WeirIPInsights", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                path: "Sources/Algorithms/IPInsights",
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "WeirStatistics", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                path: "Sources/Algorithms/Statistics", swiftSettings: strict),
+        // The one list of algorithms.
+        .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics"],
+                swiftSettings: strict),
         .target(name: "WeirRegistry",
-                dependencies: ["WeirCore", "WeirRCF", "WeirIPInsights", "WeirDeepAR", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["WeirCore", "WeirAlgorithm", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "WeirKafka",
                 dependencies: ["CRdKafka", "WeirCore", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "WeirStream",
                 dependencies: [
-                    "WeirCore", "WeirKafka", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry",
+                    "WeirCore", "WeirKafka", "WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "Metrics", package: "swift-metrics"),
                     .product(name: "Prometheus", package: "swift-prometheus"),
@@ -59,7 +70,8 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "weir",
                           dependencies: [
-                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirTraining", "WeirMath", "WeirRegistry", "WeirRCF", "WeirIPInsights", "WeirDeepAR",
+                              "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirAlgorithm", "WeirCatalog", "WeirMath", "WeirRegistry",
+                              "WeirIPInsights", "WeirDeepAR",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,15 +93,15 @@ let package = Package(
         .testTarget(name: "WeirMathTests", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirFormatsTests", dependencies: ["WeirFormats", "WeirCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "WeirTrainingTests", dependencies: ["WeirTraining", "WeirFormats", "WeirMath", "WeirCore", "WeirIPInsights", "WeirDeepAR", "WeirTestSupport"],
+        .testTarget(name: "WeirAlgorithmTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirFormats", "WeirMath", "WeirCore", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
-        .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirRCF", "WeirCore", "WeirTestSupport"],
+        .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirCatalog", "WeirRCF", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirMath", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry", "WeirTestSupport"],
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirAlgorithm", "WeirCatalog", "WeirMath", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry", "WeirTestSupport"],
                     swiftSettings: strict),
     ]
 )

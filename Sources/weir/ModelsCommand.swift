@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import WeirCore
+import WeirAlgorithm
+import WeirCatalog
 import WeirRegistry
 
 /// `weir models ...`: the model registry from the command line.
@@ -91,7 +93,7 @@ struct ModelsCommand: ParsableCommand {
                 let envelope = try ModelsCommand.envelope(name: name, algorithm: algorithm, payload: payload, features: names,
                                                           dataFiles: [], trainingJob: trainingJob)
                 let version = try options.open().publish(envelope, stage: target, actor: "weir models publish") {
-                    try SnapshotValidator.validate($0, features: names)
+                    try SnapshotValidator(catalog: .weir).validate($0, features: names)
                 }
                 print("published \(version.label) (\(version.stage.rawValue))")
             } catch { throw ModelsCommand.fail(error) }
@@ -102,11 +104,13 @@ struct ModelsCommand: ParsableCommand {
     static func envelope(name: String, algorithm: String, payload: [UInt8], features: [String]?, dataFiles: [String],
                          trainingJob: String, hyperparameters: [String: String] = [:], metrics: [String: Double] = [:]) throws
         -> SnapshotEnvelope {
+        let entry = try AlgorithmCatalog.weir.entry(named: algorithm)
         var inputs = features?.count ?? 0
-        if features == nil, algorithm == "randomcutforest" {
-            inputs = try RandomCutForestInputs.count(payload, name: name)
+        if features == nil {
+            // Positional names, as many as the model's inputs (none for models without a feature vector).
+            inputs = try entry.decode(snapshot: payload, name: name).inputCount ?? 0
         }
-        return SnapshotEnvelope(algorithm: algorithm, modelName: name,
+        return SnapshotEnvelope(algorithm: entry.name, modelName: name,
                                 featureSchemaHash: SnapshotEnvelope.schemaHash(of: features ?? SnapshotValidator.positionalFeatures(inputs)),
                                 hyperparameters: hyperparameters, dataFingerprint: try SnapshotEnvelope.fingerprint(files: dataFiles),
                                 trainingJob: trainingJob, metrics: metrics, payload: payload)

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import WeirFormats
-import WeirTraining
+import WeirAlgorithm
+import WeirCatalog
 
 /// `weir predict`: batch inference with a model folder written by `weir train`, in
 /// SageMaker's request and response formats.
@@ -47,7 +48,7 @@ struct PredictCommand: ParsableCommand {
             }
         }
         do {
-            let predictor = try Predictors.load(modelDirectory: model)
+            let predictor = try AlgorithmCatalog.weir.predictor(modelDirectory: model)
             let count = try BatchInference.run(predictor: predictor, input: input, contentType: type, accept: responseType, output: output,
                                                verbose: BatchInference.isVerbose(accept: accept))
             FileHandle.standardError.write(Data("predicted \(count) records with \(Swift.type(of: predictor).algorithm)\n".utf8))

@@ -3,7 +3,8 @@ import Foundation
 import WeirFormats
 import WeirMath
 import WeirRegistry
-import WeirTraining
+import WeirAlgorithm
+import WeirCatalog
 
 /// `weir train ALGO`: a training job with SageMaker's hyperparameter names, channels and
 /// metric lines, from command-line options or from the SageMaker container layout.
@@ -11,8 +12,8 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train an algorithm: weir train ALGO --channel train=PATH --hp name=value ... --model-dir DIR.",
-        discussion: "Algorithms: " + TrainingRunner.algorithms.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")
-            + ". With --sagemaker (or WEIR_SAGEMAKER_ROOT set) the job reads /opt/ml/input/config/*.json and "
+        discussion: "Algorithms: " + AlgorithmCatalog.weir.entries.map { "\($0.name) (\($0.info.summary))" }.joined(separator: "; ")
+            + ". `weir train ALGO --help` lists an algorithm's hyperparameters. With --sagemaker (or WEIR_SAGEMAKER_ROOT set) the job reads /opt/ml/input/config/*.json and "
             + "/opt/ml/input/data/<channel>, writes the model to /opt/ml/model and a failure reason to /opt/ml/output/failure."
     )
 
@@ -66,7 +67,7 @@ struct TrainCommand: ParsableCommand {
             guard blasThreads > 0 else { throw ValidationError("--blas-threads must be at least 1, got \(blasThreads)") }
             BLAS.setThreadCount(blasThreads)
         } else if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil,
-                  let preferred = (try? TrainingRunner.algorithm(named: algorithm))?.preferredBLASThreads {
+                  let preferred = (try? AlgorithmCatalog.weir.entry(named: algorithm))?.info.preferredBLASThreads {
             BLAS.setThreadCount(preferred)
         }
         do {
@@ -76,7 +77,7 @@ struct TrainCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 if let parsed = Self.qualityMetric(line) { metrics[parsed.name] = parsed.value }
             }
-            try TrainingRunner.run(algorithm, spec: spec, metrics: reporter)
+            try TrainingRunner.run(algorithm, catalog: .weir, spec: spec, metrics: reporter)
             if let publish { try publishModel(publish, spec: spec, metrics: metrics) }
         } catch let error as ValidationError {
             throw error
@@ -104,18 +105,17 @@ struct TrainCommand: ParsableCommand {
     /// Puts the trained model into the registry with its hyperparameters, metrics and a
     /// fingerprint of the train channel.
     func publishModel(_ name: String, spec: TrainingJobSpec, metrics: [String: Double]) throws {
-        let type = try TrainingRunner.algorithm(named: algorithm)
-        guard let file = type.snapshotFile else { throw ValidationError("\(type.name) models cannot be published yet") }
+        let entry = try AlgorithmCatalog.weir.entry(named: algorithm)
         guard let target = ModelRegistry.Stage(rawValue: stage) else { throw ValidationError("--stage: expected staging, production or shadow") }
-        let path = spec.modelDirectory + "/" + file
+        let path = spec.modelDirectory + "/" + entry.info.modelFile
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("the job wrote no \(path)") }
         let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         let dataFiles = try spec.channels["train"]?.files(hostIndex: 0, hostCount: 1) ?? []
-        let envelope = try ModelsCommand.envelope(name: name, algorithm: type.name, payload: [UInt8](data), features: names,
-                                                  dataFiles: dataFiles, trainingJob: "weir train \(type.name)",
+        let envelope = try ModelsCommand.envelope(name: name, algorithm: entry.name, payload: [UInt8](data), features: names,
+                                                  dataFiles: dataFiles, trainingJob: "weir train \(entry.name)",
                                                   hyperparameters: spec.hyperparameters, metrics: metrics)
         let version = try ModelRegistry(directory: registry).publish(envelope, stage: target, actor: "weir train") {
-            try SnapshotValidator.validate($0, features: names)
+            try SnapshotValidator(catalog: .weir).validate($0, features: names)
         }
         print("published \(version.label) (\(version.stage.rawValue)) to \(registry)")
     }

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import Logging
+import WeirAlgorithm
+import WeirCatalog
 import WeirKafka
 
 /// The `weir` command line: run and replay topologies, validate them, capture and
@@ -14,8 +17,31 @@ struct Weir: AsyncParsableCommand {
         version: "weir \(version) (librdkafka \(KafkaLibrary.version))",
         subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CaptureCommand.self,
                       ProduceCommand.self, ConvertCommand.self, InspectCommand.self, TrainCommand.self, PredictCommand.self,
-                      ModelsCommand.self, GenerateCommand.self]
+                      ModelsCommand.self, GenerateCommand.self, AlgorithmsCommand.self]
     )
+
+    /// `weir train ALGO --help` prints that algorithm's hyperparameters; everything else
+    /// goes to the argument parser.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.count >= 2, arguments[0] == "train", arguments.contains("--help") || arguments.contains("-h"),
+           let name = arguments.dropFirst().first(where: { !$0.hasPrefix("-") }),
+           let entry = try? AlgorithmCatalog.weir.entry(named: name) {
+            print(AlgorithmsCommand.hyperparameterHelp(entry))
+            print("\nOPTIONS: see weir help train.")
+            return
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command that logs shares.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirCatalog
 import WeirCore
 import WeirMath
 import WeirRCF
@@ -73,27 +74,27 @@ struct ModelRegistryTests {
     }
 
     @Test func validatorRefusesSchemaMismatchNonFiniteValuesAndUnknownAlgorithms() throws {
-        try SnapshotValidator.validate(Self.envelope(), features: ["cpu", "latency"])
-        #expect { try SnapshotValidator.validate(Self.envelope(), features: ["latency", "cpu"]) } throws: { error in
+        try SnapshotValidator(catalog: .weir).validate(Self.envelope(), features: ["cpu", "latency"])
+        #expect { try SnapshotValidator(catalog: .weir).validate(Self.envelope(), features: ["latency", "cpu"]) } throws: { error in
             String(describing: error).contains("feature schema mismatch")
         }
         // A model published without names accepts any two features.
         let anonymous = Self.envelope(features: SnapshotValidator.positionalFeatures(2))
-        try SnapshotValidator.validate(anonymous, features: ["a", "b"])
-        #expect(throws: (any Error).self) { try SnapshotValidator.validate(anonymous, features: ["a", "b", "c"]) }
-        #expect { try SnapshotValidator.validate(Self.envelope(payload: Self.nonFinitePayload())) } throws: { error in
+        try SnapshotValidator(catalog: .weir).validate(anonymous, features: ["a", "b"])
+        #expect(throws: (any Error).self) { try SnapshotValidator(catalog: .weir).validate(anonymous, features: ["a", "b", "c"]) }
+        #expect { try SnapshotValidator(catalog: .weir).validate(Self.envelope(payload: Self.nonFinitePayload())) } throws: { error in
             String(describing: error).contains("non-finite")
         }
         var other = Self.envelope()
         other.algorithm = "xgboost"
-        #expect { try SnapshotValidator.validate(other) } throws: { error in String(describing: error).contains("unknown algorithm") }
+        #expect { try SnapshotValidator(catalog: .weir).validate(other) } throws: { error in String(describing: error).contains("unknown algorithm") }
     }
 
     @Test func stagesRollbackAndAudit() throws {
         let folder = try TestPaths.scratchFolder("registry")
         let registry = try ModelRegistry(directory: folder.path)
         for seed in 1...3 {
-            try registry.publish(Self.envelope(payload: Self.forestPayload(seed: UInt64(seed)))) { try SnapshotValidator.validate($0) }
+            try registry.publish(Self.envelope(payload: Self.forestPayload(seed: UInt64(seed)))) { try SnapshotValidator(catalog: .weir).validate($0) }
         }
         #expect(try registry.versions(of: "m").map(\.version) == [1, 2, 3])
         try registry.promote("m", version: 1, to: .production)
@@ -118,7 +119,7 @@ struct ModelRegistryTests {
         #expect(try registry.diff("m", 1, 3).contains("stage: production -> archived"))
         // A snapshot the validator refuses leaves nothing behind.
         #expect(throws: (any Error).self) {
-            try registry.publish(Self.envelope(payload: [1, 2, 3])) { try SnapshotValidator.validate($0) }
+            try registry.publish(Self.envelope(payload: [1, 2, 3])) { try SnapshotValidator(catalog: .weir).validate($0) }
         }
         #expect(try registry.versions(of: "m").count == 2)
     }

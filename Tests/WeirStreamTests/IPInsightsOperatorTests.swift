@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirCatalog
 import WeirCore
 import WeirIPInsights
 import WeirMath
@@ -133,7 +134,7 @@ struct IPInsightsOperatorTests {
         let registry = try ModelRegistry(directory: folder.appendingPathComponent("registry").path)
         func publish(_ model: IPInsightsModel) throws -> Int {
             try registry.publish(SnapshotEnvelope(algorithm: "ipinsights", modelName: "logins", featureSchemaHash: SnapshotEnvelope.schemaHash(of: []),
-                                                  payload: model.encoded()), validate: { try SnapshotValidator.validate($0) }).version
+                                                  payload: model.encoded()), validate: { try SnapshotValidator(catalog: .weir).validate($0) }).version
         }
         let v1 = try publish(Self.model(seed: 1))
         try registry.promote("logins", version: v1, to: .production)
@@ -151,7 +152,7 @@ struct IPInsightsOperatorTests {
         // A forest is not an IP Insights model: the registry refuses it as the payload of another algorithm.
         #expect(throws: (any Error).self) {
             try registry.publish(SnapshotEnvelope(algorithm: "ipinsights", modelName: "logins", featureSchemaHash: "",
-                                                  payload: [0x57, 0x45, 0x49, 0x52]), validate: { try SnapshotValidator.validate($0) })
+                                                  payload: [0x57, 0x45, 0x49, 0x52]), validate: { try SnapshotValidator(catalog: .weir).validate($0) })
         }
     }
 }

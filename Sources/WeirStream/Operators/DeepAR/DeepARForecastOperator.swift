@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import WeirAlgorithm
 import WeirCore
 import WeirDeepAR
 import WeirRegistry
@@ -47,8 +48,7 @@ public final class DeepARForecastOperator: StreamOperator {
     }
 
     static func decode(_ bytes: [UInt8], name: String) throws -> DeepARModel {
-        let model = try DeepARModel(encoded: bytes, name: name)
-        guard model.hasFiniteValues else { throw SnapshotError(input: name, "the model holds non-finite values") }
+        let model = try DeepARModel(snapshot: bytes, name: name)
         guard model.configuration.dynamicFeatures == 0 else {
             throw SnapshotError(input: name, "the model takes \(model.configuration.dynamicFeatures) dynamic features, whose future values a stream does not carry; serve it with weir predict")
         }
@@ -58,13 +58,15 @@ public final class DeepARForecastOperator: StreamOperator {
     public func open() throws {
         switch spec.model {
         case .file(let path):
-            let source = FileModelSource(path: path, fileName: "deepar.model", intervalMs: spec.reloadIntervalMs, decode: Self.decode)
+            let source = FileModelSource(path: path, fileName: DeepARAlgorithm.info.modelFile, intervalMs: spec.reloadIntervalMs, decode: Self.decode)
             try source.load()
             fileSource = source
             install(source.model!, version: source.version)
         case .registry(let reference):
             let source = try RegistryModelSource(reference, features: nil) { envelope, label in
-                guard envelope.algorithm == "deepar" else { throw SnapshotError(input: label, "is a \(envelope.algorithm) model, not deepar") }
+                guard envelope.algorithm == DeepARAlgorithm.info.name else {
+                    throw SnapshotError(input: label, "is a \(envelope.algorithm) model, not \(DeepARAlgorithm.info.name)")
+                }
                 return try Self.decode(envelope.payload, name: label)
             }
             registrySource = source

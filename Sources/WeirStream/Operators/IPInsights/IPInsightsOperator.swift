@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import WeirAlgorithm
 import WeirCore
 import WeirIPInsights
 import WeirRegistry
@@ -33,20 +34,16 @@ public final class IPInsightsOperator: StreamOperator {
     public func open() throws {
         switch spec.model {
         case .file(let path):
-            let source = FileModelSource(path: path, fileName: "ipinsights.model", intervalMs: spec.reloadIntervalMs) { bytes, name in
-                let model = try IPInsightsModel(encoded: bytes, name: name)
-                guard model.hasFiniteValues else { throw SnapshotError(input: name, "the model holds non-finite values") }
-                return IPInsightsScorer(model: model)
+            let source = FileModelSource(path: path, fileName: IPInsightsAlgorithm.info.modelFile, intervalMs: spec.reloadIntervalMs) { bytes, name in
+                IPInsightsScorer(model: try IPInsightsModel(snapshot: bytes, name: name))
             }
             try source.load()
             fileSource = source
             install(source.model!, version: source.version)
         case .registry(let reference):
             let source = try RegistryModelSource(reference, features: nil) { envelope, label in
-                guard envelope.algorithm == "ipinsights" else {
-                    throw SnapshotError(input: label, "is a \(envelope.algorithm) model, not ipinsights")
-                }
-                return IPInsightsScorer(model: try IPInsightsModel(encoded: envelope.payload, name: label))
+                IPInsightsScorer(model: try RegistrySnapshot.model(IPInsightsModel.self, algorithm: IPInsightsAlgorithm.info.name,
+                                                                    envelope: envelope, label: label, features: nil))
             }
             registrySource = source
             if source.check(), let served = source.served { install(served.model, version: served.label) }

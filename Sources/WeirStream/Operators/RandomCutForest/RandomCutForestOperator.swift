@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import WeirAlgorithm
 import WeirCore
 import WeirRCF
 import WeirRegistry
@@ -72,8 +73,9 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     public var guardrailRollbacks: Int { source?.rollbacks ?? 0 }
 
     /// `featureNames` are the schema's features when the spec reads no fields itself.
-    static func decodeForest(_ envelope: SnapshotEnvelope, label: String) throws -> RandomCutForest {
-        try RandomCutForest(encoded: envelope.payload, name: label)
+    func decodeForest(_ envelope: SnapshotEnvelope, label: String) throws -> RandomCutForest {
+        try RegistrySnapshot.model(RandomCutForest.self, algorithm: RandomCutForestAlgorithm.info.name, envelope: envelope, label: label,
+                                   features: featureNames)
     }
 
     public init(_ spec: RandomCutForestOperatorSpec, featureNames: [String]) {
@@ -84,12 +86,12 @@ public final class RandomCutForestOperator: KeyedStateOperator {
 
     public func open() throws {
         if let reference = spec.registryModel {
-            let source = try RegistryModelSource(reference, features: featureNames, decode: Self.decodeForest)
+            let source = try RegistryModelSource(reference, features: featureNames, decode: decodeForest)
             source.check()
             self.source = source
         }
         if let reference = spec.shadowModel {
-            let shadow = try RegistryModelSource(reference, features: featureNames, decode: Self.decodeForest)
+            let shadow = try RegistryModelSource(reference, features: featureNames, decode: decodeForest)
             shadow.check()
             shadowSource = shadow
         }
@@ -97,7 +99,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RecordError(.process, field: nil, "cannot read the seed model \(path)")
         }
-        seed = try RandomCutForest(encoded: [UInt8](data), name: path)
+        seed = try RandomCutForest(snapshot: [UInt8](data), name: path)
     }
 
     /// Forests in memory now.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import WeirAlgorithm
 import WeirRegistry
 
 /// Where a stream operator takes its model from in the registry, and what it does when a
@@ -127,7 +128,6 @@ final class RegistryModelSource<Model> {
         guard let version = current.version, version.version != served?.version else { return false }
         do {
             let envelope = try registry.load(reference.name, version: version.version)
-            try SnapshotValidator.validate(envelope, features: features)
             let model = try decode(envelope, version.label)
             let replacing = served != nil
             served = Served(version: version.version, label: version.label, model: model)
@@ -184,5 +184,20 @@ final class RegistryModelSource<Model> {
             logger.error("guardrail could not roll back", metadata: ["model": "\(state.label)", "error": "\(error)"])
         }
         check()
+    }
+}
+
+/// Decodes a registry snapshot for a stream operator: the algorithm it must be, the
+/// model's own checks (magic, checksum, shapes, finite values), and the consumer's
+/// feature names against the snapshot's schema.
+enum RegistrySnapshot {
+    static func model<M: ModelSnapshot>(_: M.Type, algorithm: String, envelope: SnapshotEnvelope, label: String,
+                                        features: [String]?) throws -> M {
+        guard envelope.algorithm == algorithm else { throw SnapshotError(input: label, "is a \(envelope.algorithm) model, not \(algorithm)") }
+        let model = try M(snapshot: envelope.payload, name: label)
+        if let features, let inputs = model.inputCount {
+            try SnapshotValidator.checkSchema(envelope, features: features, inputs: inputs)
+        }
+        return model
     }
 }

@@ -1,0 +1,49 @@
+import Foundation
+import WeirAlgorithm
+import WeirCore
+import WeirMath
+
+extension RandomCutForestAlgorithm {
+    /// Two correlated Gaussian features; the test set mixes such points with points off
+    /// the cluster. Quality: ROC AUC of the scores against the labels (a constant score
+    /// has 0.5).
+    public static var fixture: AlgorithmFixture {
+        AlgorithmFixture(
+            hyperparameters: ["feature_dim": "2", "num_trees": "50", "num_samples_per_tree": "64", "seed": "7"],
+            channels: { directory in
+                let train = try FixtureFiles.write(FixtureFiles.csvLines(normalPoints(400, seed: 1)), to: directory, name: "train.csv")
+                return ["train": FixtureFiles.channel("train", path: train, contentType: "text/csv;label_size=0")]
+            },
+            requests: .numeric(normalPoints(5, seed: 2) + [[6, -6]]),
+            badRequests: [
+                AlgorithmFixture.BadRequest(contentType: "text/csv", body: "1,2\n1,2,3\n", errorMentions: "line 2"),
+                AlgorithmFixture.BadRequest(contentType: "application/json", body: #"{"instances":[{"features":[1,2]},{"features":[1,"x"]}]}"#,
+                                            errorMentions: "instances[1]"),
+                AlgorithmFixture.BadRequest(contentType: "text/csv", body: "1,2\nnan,2\n", errorMentions: "features[0]"),
+            ],
+            quality: { snapshot, _ in
+                let forest = try RandomCutForest(snapshot: snapshot, name: "fixture")
+                var random = RandomSource(seed: 3)
+                var scores: [Double] = [], labels: [Bool] = []
+                for point in normalPoints(200, seed: 4) {
+                    scores.append(forest.score(point.map { Float($0) }))
+                    labels.append(false)
+                }
+                for _ in 0..<20 {
+                    let angle = random.uniform(in: 0..<(2 * Double.pi))
+                    scores.append(forest.score([Float(5 * cos(angle)), Float(5 * sin(angle))]))
+                    labels.append(true)
+                }
+                return AlgorithmFixture.Quality(metric: "roc_auc", model: EvaluationMetrics.rocAUC(scores: scores, labels: labels),
+                                                baseline: 0.5, higherIsBetter: true)
+            })
+    }
+
+    static func normalPoints(_ count: Int, seed: UInt64) -> [[Double]] {
+        var random = RandomSource(seed: seed)
+        return (0..<count).map { _ in
+            let x = random.normal()
+            return [x, 0.8 * x + 0.6 * random.normal()]
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import WeirCore
+import WeirFormats
+
+/// The algorithms a build knows, looked up by SageMaker name or alias. The one list of
+/// them lives in WeirCatalog; everything that needs an algorithm (training, inference,
+/// the registry's checks, the stream) is handed this value and looks it up here.
+public struct AlgorithmCatalog: Sendable {
+    public let entries: [CatalogEntry]
+
+    public init(_ entries: [CatalogEntry]) {
+        self.entries = entries
+    }
+
+    public var names: [String] { entries.map(\.name) }
+
+    public func entry(named name: String) throws(TrainingJobError) -> CatalogEntry {
+        guard let found = entries.first(where: { $0.info.answers(to: name) }) else {
+            throw TrainingJobError(message: "unknown algorithm '\(name)'; available: \(names.joined(separator: ", "))")
+        }
+        return found
+    }
+
+    /// The predictor of a model folder written by `weir train`, found by its `model.json`.
+    public func predictor(modelDirectory: String) throws -> any BatchPredictor {
+        let path = modelDirectory + "/model.json"
+        guard let metadata = try TrainingJobSpec.jsonObject(path, required: true),
+              case .string(let algorithm)? = metadata["algorithm"] else {
+            throw FormatError(input: path, .none, field: "algorithm", "missing: not a model folder written by weir train")
+        }
+        let entry: CatalogEntry
+        do { entry = try self.entry(named: algorithm) } catch {
+            throw FormatError(input: path, .none, field: "algorithm", "'\(algorithm)' is not in this build's catalogue (\(names.joined(separator: ", ")))")
+        }
+        let file = modelDirectory + "/" + entry.info.modelFile
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw FormatError(input: file, .none, "missing: the model folder has no \(entry.info.modelFile)")
+        }
+        return try entry.predictor(snapshot: Array(data), name: file)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import WeirCore
+import WeirFormats
+
+/// A model serving SageMaker's inference contract: it turns request records into
+/// per-record response objects (`{"score": 0.8}` for RCF), and names the array that holds
+/// them in a JSON response (`scores`, `predictions`, `projections`).
+public protocol BatchPredictor {
+    static var algorithm: String { get }
+    static var responseArrayKey: String { get }
+    /// What a request record is: numbers, text fields (IP Insights' entity and address),
+    /// or whole JSON instances with a request configuration (DeepAR's series).
+    static var input: PredictorInput { get }
+    func predict(_ row: DataRow) throws -> JSONObject
+    /// The response for one record of text fields; `verbose` (`Accept: ...; verbose=True`)
+    /// asks for the model's intermediate values too.
+    func predict(text fields: [String], verbose: Bool) throws -> JSONObject
+    /// The response for one JSON instance under the request's `configuration`.
+    func predict(instance: JSONObject, configuration: JSONObject?) throws -> JSONObject
+}
+
+/// An algorithm whose models answer requests: `weir predict`, endpoints, batch transform
+/// and the stream's `predict` operator all serve it through its predictor.
+public protocol Servable: Algorithm {
+    associatedtype Predictor: BatchPredictor
+    static func predictor(for model: Model) throws -> Predictor
+}
+
+/// The kind of record a predictor takes, and so the content types it reads and writes.
+public enum PredictorInput: Sendable {
+    case numeric, text, instances
+
+    /// Request content types.
+    public var contentTypes: [String] {
+        switch self {
+        case .numeric: return ["text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf", "text/libsvm"]
+        case .text: return ["text/csv", "application/json", "application/jsonlines"]
+        case .instances: return ["application/json", "application/jsonlines"]
+        }
+    }
+
+    /// Response (accept) types.
+    public var acceptTypes: [String] {
+        switch self {
+        case .numeric, .text: return ["application/json", "application/jsonlines", "text/csv", "application/x-recordio-protobuf"]
+        case .instances: return ["application/json", "application/jsonlines"]
+        }
+    }
+}
+
+extension BatchPredictor {
+    public static var input: PredictorInput { .numeric }
+
+    public func predict(_ row: DataRow) throws -> JSONObject {
+        throw FormatError(input: "request", .none, "\(Self.algorithm) does not take numeric records")
+    }
+
+    public func predict(text fields: [String], verbose: Bool) throws -> JSONObject {
+        throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")
+    }
+
+    public func predict(instance: JSONObject, configuration: JSONObject?) throws -> JSONObject {
+        throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")
+    }
+}

@@ -1,0 +1,16 @@
+import WeirAlgorithm
+import WeirDeepAR
+import WeirIPInsights
+import WeirRCF
+import WeirStatistics
+
+extension AlgorithmCatalog {
+    /// Every algorithm this build knows. The one place that names them all: adding an
+    /// algorithm is its folder under Sources/Algorithms and one line here.
+    public static let weir = AlgorithmCatalog([
+        CatalogEntry(RandomCutForestAlgorithm.self),
+        CatalogEntry(IPInsightsAlgorithm.self),
+        CatalogEntry(DeepARAlgorithm.self),
+        CatalogEntry(StatisticsAlgorithm.self),
+    ])
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import WeirCore
+import WeirTestSupport
+import WeirAlgorithm
+import WeirCatalog
+
+/// A whole job in SageMaker's container layout, run as the `weir` process a bring-your-own
+/// container would start.
+struct TrainingJobTests {
+    func layout(_ name: String, hyperparameters: String) throws -> URL {
+        let root = try TestPaths.scratchFolder(name)
+        let config = root.appendingPathComponent("input/config"), data = root.appendingPathComponent("input/data/train")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try hyperparameters.write(to: config.appendingPathComponent("hyperparameters.json"), atomically: true, encoding: .utf8)
+        try #"{"train": {"ContentType": "text/csv;label_size=0", "TrainingInputMode": "File", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}}"#
+            .write(to: config.appendingPathComponent("inputdataconfig.json"), atomically: true, encoding: .utf8)
+        try #"{"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"}"#
+            .write(to: config.appendingPathComponent("resourceconfig.json"), atomically: true, encoding: .utf8)
+        try "1,2\n3,4\n5,6\n".write(to: data.appendingPathComponent("part-0.csv"), atomically: true, encoding: .utf8)
+        try "7,8\n".write(to: data.appendingPathComponent("part-1.csv"), atomically: true, encoding: .utf8)
+        return root
+    }
+
+    @Test func sageMakerLayoutTrainsAndWritesTheModelAndMetrics() throws {
+        let root = try layout("job-ok", hyperparameters: #"{"feature_dim": "2", "mini_batch_size": "2"}"#)
+        let result = try WeirProcess.run(["train", "statistics", "--sagemaker", "--sagemaker-root", root.path], in: root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("#quality_metric: host=algo-1, train records <count>=4"))
+        #expect(result.stdout.contains("#progress_metric: host=algo-1, completed 100 % of epochs"))
+        #expect(result.stdout.contains("#throughput_metric: host=algo-1, train throughput="))
+        let model = try JSONParser.parse(Array(try Data(contentsOf: root.appendingPathComponent("model/statistics.json"))))
+        #expect(model.objectValue?["records"] == .number(4))
+        #expect(model.objectValue?["features"] == .array([
+            .object(JSONObject([("count", .number(4)), ("missing", .number(0)), ("mean", .number(4)),
+                                ("std", .number((20.0 / 3).squareRoot())), ("min", .number(1)), ("max", .number(7))])),
+            .object(JSONObject([("count", .number(4)), ("missing", .number(0)), ("mean", .number(5)),
+                                ("std", .number((20.0 / 3).squareRoot())), ("min", .number(2)), ("max", .number(8))])),
+        ]))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("output/failure").path))
+    }
+
+    @Test func aBadHyperparameterFailsTheJobWithItsReason() throws {
+        let root = try layout("job-bad", hyperparameters: #"{"feature_dim": "0"}"#)
+        let result = try WeirProcess.run(["train", "statistics", "--sagemaker", "--sagemaker-root", root.path], in: root)
+        #expect(result.status == 2)
+        let failure = try String(contentsOf: root.appendingPathComponent("output/failure"), encoding: .utf8)
+        #expect(failure == "hyperparameter feature_dim=0: expected an integer in 1...1000000000 or auto")
+        #expect(result.stderr.contains(failure))
+    }
+}
