@@ -95,6 +95,9 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "WeirAlgorithmTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirFormats", "WeirMath", "WeirCore", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirTestSupport"],
                     swiftSettings: strict),
+        // One parameterised suite over every catalogue entry.
+        .testTarget(name: "ConformanceTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirRegistry", "WeirFormats", "WeirCore"],
+                    resources: [.copy("Snapshots")], swiftSettings: strict),
         .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
