@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirCatalog", "WeirRCF", "WeirCore", "WeirTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeirKafkaTests", dependencies: ["WeirKafka", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
-        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirAlgorithm", "WeirCatalog", "WeirMath", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry", "WeirTestSupport"],
+        .testTarget(name: "WeirStreamTests", dependencies: ["WeirStream", "WeirKafka", "WeirCore", "WeirAlgorithm", "WeirCatalog", "WeirFormats", "WeirMath", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry", "WeirTestSupport"],
                     swiftSettings: strict),
     ]
 )

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import WeirAlgorithm
+import WeirCatalog
 import WeirStream
 
 /// `weir replay TOPOLOGY [--input FILE]`: runs a topology over a file, no broker needed.
@@ -46,7 +48,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let replayFile = file
         let logger = Logger(label: "weir")
         try await PipelineService.runUntilSignalled(name: "weir-replay", logger: logger) { stop in
-            let pipeline = try ReplayPipeline(spec: spec, file: replayFile, configuration: configuration)
+            let pipeline = try ReplayPipeline(spec: spec, file: replayFile, configuration: configuration, catalog: .weir)
             pipeline.progress = ProgressLine.printer()
             try pipeline.run(until: stop)
             logger.info("replay done: \(pipeline.stats.summary)")

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WeirAlgorithm
+import WeirCatalog
 import WeirKafka
 import WeirStream
 
@@ -77,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         let settings = configuration
         if case .file = spec.source {
             try await PipelineService.runUntilSignalled(name: "weir-replay", logger: logger) { stop in
-                let pipeline = try ReplayPipeline(spec: spec, configuration: settings)
+                let pipeline = try ReplayPipeline(spec: spec, configuration: settings, catalog: .weir)
                 pipeline.progress = ProgressLine.printer()
                 try pipeline.run(until: stop)
                 logger.info("done: \(pipeline.stats.summary)")
@@ -90,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await PipelineService.runUntilSignalled(name: "weir-pipeline", logger: logger) { stop in
                 let pipeline = try KafkaPipeline(spec: spec, configuration: settings, transactionLogPath: transactionLog,
-                                                 logger: Logger(label: "weir.pipeline"))
+                                                 logger: Logger(label: "weir.pipeline"), catalog: .weir)
                 pipeline.progress = ProgressLine.printer()
                 pipeline.idleTimeout = idle
                 try pipeline.run(until: stop)

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Logging
+import WeirAlgorithm
 import WeirCore
 import WeirKafka
 
@@ -65,7 +66,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     private var lastInput = ContinuousClock.now
 
     public init(spec: TopologySpec, configuration: KafkaConfiguration, transactionLogPath: String? = nil,
-                logger: Logger = Logger(label: "weir.pipeline")) throws {
+                logger: Logger = Logger(label: "weir.pipeline"), catalog: AlgorithmCatalog = AlgorithmCatalog([])) throws {
         guard case .kafka(let source) = spec.source else {
             throw PipelineError.source("KafkaPipeline needs a kafka source")
         }
@@ -78,7 +79,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
         self.configuration = merged
         adminConfiguration = spec.producerConfiguration(configuration)
-        processor = RecordProcessor(spec: spec)
+        processor = RecordProcessor(spec: spec, catalog: catalog)
         metrics = PipelineMetrics(topology: spec.name)
 
         merged["group.id"] = source.group

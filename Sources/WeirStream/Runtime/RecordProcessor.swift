@@ -1,3 +1,4 @@
+import WeirAlgorithm
 import WeirCore
 import WeirKafka
 
@@ -16,10 +17,11 @@ public final class RecordProcessor {
     private var next: [Event] = []
     private var results: [Event] = []
 
-    public init(spec: TopologySpec, operators: [any StreamOperator]? = nil) {
+    /// `catalog` holds the algorithms the topology's `predict` operators serve.
+    public init(spec: TopologySpec, operators: [any StreamOperator]? = nil, catalog: AlgorithmCatalog = AlgorithmCatalog([])) {
         decoder = RecordDecoders.make(spec.decode)
         extractor = spec.schema.map(FeatureExtractor.init)
-        self.operators = operators ?? OperatorFactory.make(spec.operators, featureNames: spec.schema?.features ?? [])
+        self.operators = operators ?? OperatorFactory.make(spec.operators, featureNames: spec.schema?.features ?? [], catalog: catalog)
         maxRecordBytes = spec.maxRecordBytes
         timestampField = spec.decode.timestampField
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import WeirAlgorithm
 import WeirCore
 import WeirKafka
 
@@ -23,7 +24,7 @@ public final class ReplayPipeline {
     public var progress: ((PipelineStats) -> Void)?
 
     public init(spec: TopologySpec, file override: FileSourceSpec? = nil, configuration: KafkaConfiguration = KafkaConfiguration(),
-                logger: Logger = Logger(label: "weir.replay")) throws {
+                logger: Logger = Logger(label: "weir.replay"), catalog: AlgorithmCatalog = AlgorithmCatalog([])) throws {
         if let override {
             file = override
         } else if case .file(let fileSpec) = spec.source {
@@ -33,7 +34,7 @@ public final class ReplayPipeline {
         }
         self.spec = spec
         self.logger = logger
-        processor = RecordProcessor(spec: spec)
+        processor = RecordProcessor(spec: spec, catalog: catalog)
         metrics = PipelineMetrics(topology: spec.name)
         var producer: KafkaProducer?
         if SinkFactory.needsProducer(spec) {

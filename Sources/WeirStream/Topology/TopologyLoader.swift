@@ -242,8 +242,10 @@ public enum TopologyLoader {
             return .ipInsights(try parseIPInsights(body))
         case "deepar_forecast":
             return .deepARForecast(try parseDeepARForecast(body))
+        case "predict":
+            return .predict(try parsePredict(body))
         default:
-            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key, random_cut_forest, ip_insights or deepar_forecast")
+            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key, random_cut_forest, ip_insights, deepar_forecast or predict")
         }
     }
 

@@ -181,6 +181,7 @@ public enum OperatorSpec: Sendable, Equatable {
     case randomCutForest(RandomCutForestOperatorSpec)
     case ipInsights(IPInsightsOperatorSpec)
     case deepARForecast(DeepARForecastOperatorSpec)
+    case predict(PredictOperatorSpec)
 
     public static func == (lhs: OperatorSpec, rhs: OperatorSpec) -> Bool {
         switch (lhs, rhs) {
@@ -192,6 +193,7 @@ public enum OperatorSpec: Sendable, Equatable {
         case (.randomCutForest(let a), .randomCutForest(let b)): return a == b
         case (.ipInsights(let a), .ipInsights(let b)): return a == b
         case (.deepARForecast(let a), .deepARForecast(let b)): return a == b
+        case (.predict(let a), .predict(let b)): return a == b
         default: return false
         }
     }

@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+import Metrics
+import WeirAlgorithm
+import WeirCore
+import WeirFormats
+import WeirRegistry
+
+/// Applies any servable catalogue model to each event, as its endpoint would answer one
+/// request record, and adds the response's fields (behind `output_prefix`). Several
+/// `predict` operators in a row form an inference pipeline (PCA, then K-Means on its
+/// projection). The model is loaded at open and swapped between two records when its file
+/// changes or the registry serves a new version; a model that fails its checks leaves
+/// the current one serving. An event the model cannot take (a missing or non-numeric
+/// field, the wrong arity) goes to the dead-letter sink naming the field.
+public final class PredictOperator: StreamOperator {
+    public let name = "predict"
+    let spec: PredictOperatorSpec
+    let catalog: AlgorithmCatalog
+    let schemaFeatures: [String]
+    private let logger = Logger(label: "weir.predict")
+    private var predictor: (any BatchPredictor)?
+    private var modelVersion = ""
+    private var fileSource: FileModelSource<any BatchPredictor>?
+    private var registrySource: RegistryModelSource<any BatchPredictor>?
+    private let answered = Counter(label: "weir_predict_answered_total")
+    private let timer = Metrics.Timer(label: "weir_predict_seconds")
+
+    public init(_ spec: PredictOperatorSpec, catalog: AlgorithmCatalog, schemaFeatures: [String]) {
+        self.spec = spec
+        self.catalog = catalog
+        self.schemaFeatures = schemaFeatures
+    }
+
+    var requestFields: [String] { spec.features.isEmpty ? schemaFeatures : spec.features }
+
+    public func open() throws {
+        switch spec.model {
+        case .file(let path):
+            let (file, entry) = try resolve(path)
+            let source = FileModelSource<any BatchPredictor>(path: file, fileName: entry.info.modelFile, intervalMs: spec.reloadIntervalMs) { bytes, name in
+                try entry.predictor(snapshot: bytes, name: name)
+            }
+            try source.load()
+            fileSource = source
+            if let model = source.model { install(model, version: source.version) }
+        case .registry(let reference):
+            let validator = SnapshotValidator(catalog: catalog)
+            let fields = requestFields
+            let source = try RegistryModelSource<any BatchPredictor>(reference, features: nil) { [catalog] envelope, label in
+                let model = try validator.validate(envelope, features: nil)
+                if let inputs = model.inputCount, !fields.isEmpty {
+                    try SnapshotValidator.checkSchema(envelope, features: fields, inputs: inputs)
+                }
+                return try catalog.entry(named: envelope.algorithm).predictor(snapshot: envelope.payload, name: label)
+            }
+            registrySource = source
+            if source.check(), let served = source.served { install(served.model, version: served.label) }
+        }
+    }
+
+    /// The snapshot file and catalogue entry of a model folder (by its `model.json`) or
+    /// of a file whose algorithm the spec names.
+    private func resolve(_ path: String) throws -> (String, CatalogEntry) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RecordError(.process, field: "model", "no model folder or file at \(path)")
+        }
+        let algorithm: String
+        if isDirectory.boolValue {
+            let metadata = path + "/model.json"
+            guard case .string(let name)? = try TrainingJobSpec.jsonObject(metadata, required: true)?["algorithm"] else {
+                throw FormatError(input: metadata, .none, field: "algorithm", "missing: not a model folder written by weir train")
+            }
+            algorithm = spec.algorithm ?? name
+        } else {
+            guard let named = spec.algorithm else {
+                throw RecordError(.process, field: "algorithm", "a model file needs 'algorithm' (a model folder names it in model.json)")
+            }
+            algorithm = named
+        }
+        let entry = try catalog.entry(named: algorithm)
+        guard entry.predictorInput != nil else { throw RecordError(.process, field: "model", "\(entry.name) models do not answer requests") }
+        return (path, entry)
+    }
+
+    private func install(_ newPredictor: any BatchPredictor, version: String) {
+        predictor = newPredictor
+        modelVersion = version
+        logger.info("serving a model", metadata: ["model": "\(version)", "algorithm": "\(type(of: newPredictor).algorithm)"])
+    }
+
+    private func reloadIfDue() {
+        if let source = registrySource {
+            if source.poll(), let served = source.served { install(served.model, version: served.label) }
+        } else if let source = fileSource, source.poll(), let model = source.model {
+            install(model, version: source.version)
+        }
+    }
+
+    public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
+        var event = consume event
+        reloadIfDue()
+        guard let predictor else { throw RecordError(.process, "no model is served yet (the registry has no version in its stage)") }
+        let start = ContinuousClock.now
+        let response: JSONObject
+        do {
+            switch type(of: predictor).input {
+            case .numeric: response = try predictor.predict(DataRow(features: .dense(try numbers(event))))
+            case .text: response = try predictor.predict(text: try texts(event), verbose: false)
+            case .instances: response = try predictor.predict(instance: instance(event), configuration: nil)
+            }
+        } catch let error as RecordError {
+            throw error
+        } catch let error as FormatError {
+            throw RecordError(.process, field: error.field, error.message)
+        } catch {
+            throw RecordError(.process, "\(error)")
+        }
+        let elapsed = ContinuousClock.now - start
+        for field in response.fields { event.fields.set(spec.outputPrefix + field.key, field.value) }
+        event.fields.set(spec.outputPrefix + "model_version", .string(modelVersion))
+        answered.increment()
+        let nanoseconds = elapsed.components.seconds &* 1_000_000_000 &+ elapsed.components.attoseconds / 1_000_000_000
+        timer.recordNanoseconds(nanoseconds)
+        // A generic model gives no anomaly verdict: its baking guardrail watches scoring time.
+        registrySource?.observe(anomaly: false, nanoseconds: UInt64(clamping: nanoseconds))
+        output.append(event)
+    }
+
+    /// The request's numbers: each field a number, or an array of numbers (flattened).
+    func numbers(_ event: Event) throws(RecordError) -> [Double] {
+        let fields = requestFields
+        guard !fields.isEmpty else { throw RecordError(.process, field: "features", "predict needs 'features' or a schema naming the model's inputs") }
+        var values: [Double] = []
+        for field in fields {
+            switch event.fields[field] {
+            case .number(let number)?: values.append(number)
+            case .array(let items)?:
+                for (index, item) in items.enumerated() {
+                    guard case .number(let number) = item else {
+                        throw RecordError(.process, field: "\(field)[\(index)]", "expected a number, found \(item.kindName)")
+                    }
+                    values.append(number)
+                }
+            case let other?: throw RecordError(.process, field: field, "expected a number or an array of numbers, found \(other.kindName)")
+            case nil: throw RecordError(.process, field: field, "missing")
+            }
+        }
+        return values
+    }
+
+    func texts(_ event: Event) throws(RecordError) -> [String] {
+        try requestFields.map { field throws(RecordError) in
+            switch event.fields[field] {
+            case .string(let text)?: return text
+            case .number(let number)?: return NumberText.format(number)
+            case let other?: throw RecordError(.process, field: field, "expected text, found \(other.kindName)")
+            case nil: throw RecordError(.process, field: field, "missing")
+            }
+        }
+    }
+
+    func instance(_ event: Event) -> JSONObject {
+        guard !spec.features.isEmpty else { return event.fields }
+        return JSONObject(spec.features.compactMap { name in event.fields[name].map { (name, $0) } })
+    }
+}
