@@ -61,7 +61,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "WeirStream",
                 dependencies: [
-                    "WeirCore", "WeirKafka", "WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirRegistry",
+                    "WeirCore", "WeirKafka", "WeirAlgorithm", "WeirRCF", "WeirRegistry",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "Metrics", package: "swift-metrics"),
                     .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import WeirAlgorithm
+import WeirCatalog
 import WeirStream
 
 /// `weir validate FILE...`: checks topology files without running them.
@@ -16,7 +18,7 @@ struct ValidateCommand: ParsableCommand {
         var failed = false
         for file in files {
             do {
-                let spec = try TopologyLoader.load(file: file)
+                let spec = try TopologyLoader.load(file: file, catalog: .weir)
                 print("\(file): ok (\(spec.name): \(spec.operators.count) operators, \(spec.sinks.count) sinks, \(spec.delivery.rawValue))")
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -30,7 +32,7 @@ struct ValidateCommand: ParsableCommand {
 /// Loads a topology for a command, turning a bad file into exit code 2 with its message.
 func loadTopology(_ path: String) throws -> TopologySpec {
     do {
-        return try TopologyLoader.load(file: path)
+        return try TopologyLoader.load(file: path, catalog: .weir)
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode(2)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirCatalog
 import WeirCore
 import WeirDeepAR
 import WeirStream
@@ -43,8 +44,8 @@ struct DeepARForecastOperatorTests {
                   quantiles: [0.1, 0.9]
             \(extra)
             sinks: [stdout: {}]
-            """, file: "feed.yaml")
-        let processor = RecordProcessor(spec: spec)
+            """, file: "feed.yaml", catalog: .weir)
+        let processor = RecordProcessor(spec: spec, catalog: .weir)
         try processor.open()
         return processor
     }
@@ -91,8 +92,8 @@ struct DeepARForecastOperatorTests {
                 _ = try Self.send(processor, series: "s\(index)", time: Self.start + Int64(step) * Self.hour, value: "5", kind: 1, offset: 40 + index * 2 + step)
             }
         }
-        let op = try #require(processor.operators.first as? DeepARForecastOperator)
-        #expect(op.seriesCount <= 4)
+        let op = try #require(processor.operators.first as? OnlineModelOperator<DeepARAlgorithm>)
+        #expect(op.residentCount <= 4)
     }
 
     @Test func anEventTimeIntervalPacesTheFeed() throws {
@@ -132,7 +133,7 @@ struct DeepARForecastOperatorTests {
             operators:
               - deepar_forecast: {model: \(folder.path)}
             sinks: [stdout: {}]
-            """, file: "feed.yaml")
-        #expect { try RecordProcessor(spec: spec).open() } throws: { "\($0)".contains("dynamic features") }
+            """, file: "feed.yaml", catalog: .weir)
+        #expect { try RecordProcessor(spec: spec, catalog: .weir).open() } throws: { "\($0)".contains("dynamic features") }
     }
 }

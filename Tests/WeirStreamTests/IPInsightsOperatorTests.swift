@@ -42,8 +42,8 @@ struct IPInsightsOperatorTests {
               - ip_insights:
             \(operatorYAML)
             sinks: [stdout: {}, stdout: {variant: alert}]
-            """, file: "ipi.yaml")
-        let processor = RecordProcessor(spec: spec)
+            """, file: "ipi.yaml", catalog: .weir)
+        let processor = RecordProcessor(spec: spec, catalog: .weir)
         try processor.open()
         return processor
     }

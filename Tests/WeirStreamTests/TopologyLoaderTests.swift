@@ -1,4 +1,5 @@
 import Testing
+import WeirCatalog
 import WeirCore
 import WeirKafka
 @testable import WeirStream
@@ -115,7 +116,7 @@ struct TopologyLoaderTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
         #expect(!files.isEmpty)
         for file in files {
-            _ = try TopologyLoader.load(file: folder.appendingPathComponent(file).path)
+            _ = try TopologyLoader.load(file: folder.appendingPathComponent(file).path, catalog: .weir)
         }
     }
 }
@@ -123,3 +124,35 @@ struct TopologyLoaderTests {
 import Foundation
 import WeirTestSupport
 typealias TestPathsForStream = TestPaths
+
+extension TopologyLoaderTests {
+    /// An online operator's own settings are read by its algorithm when the topology is
+    /// loaded: a bad value or an unknown key is reported at its line, under its key.
+    @Test(arguments: [
+        ("  - deepar_forecast: {model: m, every: 0}\n", "operators[0].deepar_forecast.every", "expected an integer in 1...1000000"),
+        ("  - deepar_forecast:\n      model: m\n      quantiles: [0.5, 2]\n", "operators[0].deepar_forecast.quantiles", "between 0 and 1"),
+        ("  - ip_insights: {model: m, unseen_entity: ignore}\n", "operators[0].ip_insights.unseen_entity", "expected one of skip, alert, score, dead_letter"),
+        ("  - ip_insights: {model: m, colour: red}\n", "operators[0].ip_insights.colour", "unknown key"),
+        ("  - deepar_forecast: {model: m, max_series: 0}\n", "operators[0].deepar_forecast.max_series", "expected a positive number of keys"),
+    ])
+    func onlineOperatorSettingsAreCheckedAtLoad(operatorYAML: String, key: String, message: String) {
+        let text = "source: {file: {path: a}}\nsinks: [stdout: {}]\noperators:\n" + operatorYAML
+        do {
+            _ = try TopologyLoader.parse(text, file: "online.yaml", catalog: .weir)
+            Issue.record("expected \(message)")
+        } catch {
+            #expect(error.key == key)
+            #expect(error.message.contains(message), "\(error.message)")
+            #expect(error.line != nil)
+        }
+    }
+
+    /// Without the catalogue an online operator is not known: the loader says which are.
+    @Test func onlineOperatorsComeFromTheCatalogue() throws {
+        let text = "source: {file: {path: a}}\nsinks: [stdout: {}]\noperators:\n  - deepar_forecast: {model: m}\n"
+        #expect { try TopologyLoader.parse(text, file: "a.yaml") } throws: { "\($0)".contains("unknown operator 'deepar_forecast'") }
+        let spec = try TopologyLoader.parse(text, file: "a.yaml", catalog: .weir)
+        guard case .online(let online)? = spec.operators.first else { Issue.record("not an online operator"); return }
+        #expect(online.algorithm == "deepar" && online.operatorName == "deepar_forecast" && online.maxResidentKeys == 10_000)
+    }
+}

@@ -9,6 +9,8 @@ public struct CatalogEntry: Sendable {
     public let fixture: AlgorithmFixture
     /// The kind of request its predictor takes; nil when it is not servable.
     public let predictorInput: PredictorInput?
+    /// Its online operator; nil when it does not run in a stream.
+    public let streamable: StreamableEntry?
     let validateHyperparameters: @Sendable ([String: String]) throws(HyperparameterError) -> Hyperparameters
     let trainModel: @Sendable ([String: String], TrainingContext) throws -> (snapshot: [UInt8], metadata: [(String, JSONValue)], extraFiles: [(name: String, bytes: [UInt8])])
     let decodeSnapshot: @Sendable ([UInt8], String) throws -> any ModelSnapshot
@@ -35,6 +37,15 @@ public struct CatalogEntry: Sendable {
             predictorInput = nil
             makePredictor = nil
         }
+        if let online = type as? any Streamable.Type {
+            streamable = Self.streamableEntry(online, operatorName: A.info.streamOperator ?? A.info.name)
+        } else {
+            streamable = nil
+        }
+    }
+
+    private static func streamableEntry<S: Streamable>(_ type: S.Type, operatorName: String) -> StreamableEntry {
+        StreamableEntry(type, operatorName: operatorName)
     }
 
     private static func input<S: Servable>(of _: S.Type) -> PredictorInput { S.Predictor.input }

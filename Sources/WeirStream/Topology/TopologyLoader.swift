@@ -1,4 +1,5 @@
 import Foundation
+import WeirAlgorithm
 import WeirCore
 import Yams
 
@@ -9,17 +10,18 @@ public enum TopologyLoader {
                                "delivery", "kafka", "kafka_consumer", "kafka_producer", "metrics_port", "commit_interval_ms", "max_record_bytes",
                                "state"]
 
-    public static func load(file path: String) throws(TopologyError) -> TopologySpec {
+    /// Reads a topology file; `catalog` holds the algorithms whose online operators it may use.
+    public static func load(file path: String, catalog: AlgorithmCatalog = AlgorithmCatalog([])) throws(TopologyError) -> TopologySpec {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw TopologyError(file: path, line: nil, key: "", message: "cannot read the file: \(error.localizedDescription)")
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path, catalog: catalog)
     }
 
-    public static func parse(_ text: String, file: String) throws(TopologyError) -> TopologySpec {
+    public static func parse(_ text: String, file: String, catalog: AlgorithmCatalog = AlgorithmCatalog([])) throws(TopologyError) -> TopologySpec {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -48,7 +50,7 @@ public enum TopologyLoader {
         let schema = try top.optional("schema").map { cursor throws(TopologyError) in try parseSchema(cursor) }
         var operators: [OperatorSpec] = []
         if let list = try top.optional("operators") {
-            for element in try list.elements() { operators.append(try parseOperator(element, schemaFeatures: schema?.features ?? [])) }
+            for element in try list.elements() { operators.append(try parseOperator(element, schemaFeatures: schema?.features ?? [], catalog: catalog)) }
         }
         let sinksCursor = try top.required("sinks")
         var sinks: [SinkSpec] = []
@@ -198,7 +200,7 @@ public enum TopologyLoader {
         return spec
     }
 
-    static func parseOperator(_ cursor: YAMLCursor, schemaFeatures: [String] = []) throws(TopologyError) -> OperatorSpec {
+    static func parseOperator(_ cursor: YAMLCursor, schemaFeatures: [String] = [], catalog: AlgorithmCatalog) throws(TopologyError) -> OperatorSpec {
         let (kind, body) = try cursor.singleEntry()
         switch kind {
         case "filter":
@@ -238,14 +240,16 @@ public enum TopologyLoader {
             return .countByKey(outputField: try body.optional("output_field")?.string() ?? "count")
         case "random_cut_forest":
             return .randomCutForest(try parseRandomCutForest(body, schemaFeatures: schemaFeatures))
-        case "ip_insights":
-            return .ipInsights(try parseIPInsights(body))
-        case "deepar_forecast":
-            return .deepARForecast(try parseDeepARForecast(body))
         case "predict":
             return .predict(try parsePredict(body))
         default:
-            throw cursor.error("unknown operator '\(kind)'; expected filter, project, key_by, count_by_key, random_cut_forest, ip_insights, deepar_forecast or predict")
+            for entry in catalog.entries {
+                if let streamable = entry.streamable, streamable.operatorName == kind {
+                    return .online(try parseOnline(body, kind: kind, entry: entry, streamable: streamable))
+                }
+            }
+            let online = catalog.entries.compactMap { $0.streamable?.operatorName }
+            throw cursor.error("unknown operator '\(kind)'; expected " + (["filter", "project", "key_by", "count_by_key", "random_cut_forest", "predict"] + online).joined(separator: ", "))
         }
     }
 

@@ -179,8 +179,8 @@ public enum OperatorSpec: Sendable, Equatable {
     case keyBy(field: String)
     case countByKey(outputField: String)
     case randomCutForest(RandomCutForestOperatorSpec)
-    case ipInsights(IPInsightsOperatorSpec)
-    case deepARForecast(DeepARForecastOperatorSpec)
+    /// The online operator of a catalogue algorithm (`ip_insights`, `deepar_forecast`).
+    case online(OnlineOperatorSpec)
     case predict(PredictOperatorSpec)
 
     public static func == (lhs: OperatorSpec, rhs: OperatorSpec) -> Bool {
@@ -191,8 +191,7 @@ public enum OperatorSpec: Sendable, Equatable {
         case (.keyBy(let a), .keyBy(let b)): return a == b
         case (.countByKey(let a), .countByKey(let b)): return a == b
         case (.randomCutForest(let a), .randomCutForest(let b)): return a == b
-        case (.ipInsights(let a), .ipInsights(let b)): return a == b
-        case (.deepARForecast(let a), .deepARForecast(let b)): return a == b
+        case (.online(let a), .online(let b)): return a == b
         case (.predict(let a), .predict(let b)): return a == b
         default: return false
         }

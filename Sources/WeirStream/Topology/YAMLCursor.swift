@@ -1,3 +1,4 @@
+import WeirCore
 import Yams
 
 /// A position in a parsed YAML document that knows its file, line and key path, so every
@@ -124,5 +125,44 @@ struct YAMLCursor {
         }
         let value = try optional(name) ?? YAMLCursor(node: Node("", Tag(.null)), file: file, path: childPath(name))
         return (name, value)
+    }
+
+    /// The value as JSON, for settings an algorithm reads itself: plain scalars become
+    /// null, booleans or numbers where they read as such, quoted ones stay strings.
+    func jsonValue() throws(TopologyError) -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            guard scalar.style == .plain else { return .string(scalar.string) }
+            if isNull { return .null }
+            switch scalar.string {
+            case "true", "True", "TRUE": return .bool(true)
+            case "false", "False", "FALSE": return .bool(false)
+            default: break
+            }
+            if let number = Double(scalar.string), number.isFinite { return .number(number) }
+            return .string(scalar.string)
+        case .sequence:
+            var items: [JSONValue] = []
+            for element in try elements() { items.append(try element.jsonValue()) }
+            return .array(items)
+        case .mapping(let mapping):
+            var object = JSONObject()
+            for (name, value) in mapping {
+                let key = name.string ?? "?"
+                object.set(key, try YAMLCursor(node: value, file: file, path: childPath(key)).jsonValue())
+            }
+            return .object(object)
+        case .alias:
+            throw error("aliases are not supported here")
+        }
+    }
+
+    /// The cursor of `key` even when its value is null (`optional` skips nulls).
+    func entry(_ key: String) -> YAMLCursor? {
+        guard case .mapping(let mapping) = node else { return nil }
+        for (name, value) in mapping where name.string == key {
+            return YAMLCursor(node: value, file: file, path: childPath(key))
+        }
+        return nil
     }
 }

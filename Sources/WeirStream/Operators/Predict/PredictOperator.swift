@@ -19,10 +19,7 @@ public final class PredictOperator: StreamOperator {
     let catalog: AlgorithmCatalog
     let schemaFeatures: [String]
     private let logger = Logger(label: "weir.predict")
-    private var predictor: (any BatchPredictor)?
-    private var modelVersion = ""
-    private var fileSource: FileModelSource<any BatchPredictor>?
-    private var registrySource: RegistryModelSource<any BatchPredictor>?
+    private var model: ModelSubscription<any BatchPredictor>?
     private let answered = Counter(label: "weir_predict_answered_total")
     private let timer = Metrics.Timer(label: "weir_predict_seconds")
 
@@ -35,33 +32,34 @@ public final class PredictOperator: StreamOperator {
     var requestFields: [String] { spec.features.isEmpty ? schemaFeatures : spec.features }
 
     public func open() throws {
+        let validator = SnapshotValidator(catalog: catalog)
+        let fields = requestFields
+        let decodeEnvelope: (SnapshotEnvelope, String) throws -> any BatchPredictor = { [catalog] envelope, label in
+            let decoded = try validator.validate(envelope, features: nil)
+            if let inputs = decoded.inputCount, !fields.isEmpty {
+                try SnapshotValidator.checkSchema(envelope, features: fields, inputs: inputs)
+            }
+            return try catalog.entry(named: envelope.algorithm).predictor(snapshot: envelope.payload, name: label)
+        }
         switch spec.model {
         case .file(let path):
-            let (file, entry) = try resolve(path)
-            let source = FileModelSource<any BatchPredictor>(path: file, fileName: entry.info.modelFile, intervalMs: spec.reloadIntervalMs) { bytes, name in
-                try entry.predictor(snapshot: bytes, name: name)
-            }
-            try source.load()
-            fileSource = source
-            if let model = source.model { install(model, version: source.version) }
-        case .registry(let reference):
-            let validator = SnapshotValidator(catalog: catalog)
-            let fields = requestFields
-            let source = try RegistryModelSource<any BatchPredictor>(reference, features: nil) { [catalog] envelope, label in
-                let model = try validator.validate(envelope, features: nil)
-                if let inputs = model.inputCount, !fields.isEmpty {
-                    try SnapshotValidator.checkSchema(envelope, features: fields, inputs: inputs)
-                }
-                return try catalog.entry(named: envelope.algorithm).predictor(snapshot: envelope.payload, name: label)
-            }
-            registrySource = source
-            if source.check(), let served = source.served { install(served.model, version: served.label) }
+            let entry = try resolve(path)
+            model = try ModelSubscription(spec.model, fileName: entry.info.modelFile, reloadIntervalMs: spec.reloadIntervalMs,
+                                          decodeFile: { bytes, name in try entry.predictor(snapshot: bytes, name: name) },
+                                          decodeEnvelope: decodeEnvelope)
+        case .registry:
+            model = try ModelSubscription(spec.model, fileName: "", reloadIntervalMs: spec.reloadIntervalMs,
+                                          decodeFile: { _, name in throw RecordError(.process, "\(name): not a registry model") },
+                                          decodeEnvelope: decodeEnvelope)
+        }
+        if let current = model?.current() {
+            logger.info("serving a model", metadata: ["model": "\(current.version)", "algorithm": "\(type(of: current.model).algorithm)"])
         }
     }
 
     /// The snapshot file and catalogue entry of a model folder (by its `model.json`) or
     /// of a file whose algorithm the spec names.
-    private func resolve(_ path: String) throws -> (String, CatalogEntry) {
+    private func resolve(_ path: String) throws -> CatalogEntry {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw RecordError(.process, field: "model", "no model folder or file at \(path)")
@@ -81,27 +79,14 @@ public final class PredictOperator: StreamOperator {
         }
         let entry = try catalog.entry(named: algorithm)
         guard entry.predictorInput != nil else { throw RecordError(.process, field: "model", "\(entry.name) models do not answer requests") }
-        return (path, entry)
-    }
-
-    private func install(_ newPredictor: any BatchPredictor, version: String) {
-        predictor = newPredictor
-        modelVersion = version
-        logger.info("serving a model", metadata: ["model": "\(version)", "algorithm": "\(type(of: newPredictor).algorithm)"])
-    }
-
-    private func reloadIfDue() {
-        if let source = registrySource {
-            if source.poll(), let served = source.served { install(served.model, version: served.label) }
-        } else if let source = fileSource, source.poll(), let model = source.model {
-            install(model, version: source.version)
-        }
+        return entry
     }
 
     public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
         var event = consume event
-        reloadIfDue()
-        guard let predictor else { throw RecordError(.process, "no model is served yet (the registry has no version in its stage)") }
+        guard let current = model?.current() else { throw RecordError(.process, "no model is served yet (the registry has no version in its stage)") }
+        let (predictor, modelVersion) = (current.model, current.version)
+        if current.changed { logger.info("serving a model", metadata: ["model": "\(modelVersion)"]) }
         let start = ContinuousClock.now
         let response: JSONObject
         do {
@@ -124,7 +109,7 @@ public final class PredictOperator: StreamOperator {
         let nanoseconds = elapsed.components.seconds &* 1_000_000_000 &+ elapsed.components.attoseconds / 1_000_000_000
         timer.recordNanoseconds(nanoseconds)
         // A generic model gives no anomaly verdict: its baking guardrail watches scoring time.
-        registrySource?.observe(anomaly: false, nanoseconds: UInt64(clamping: nanoseconds))
+        model?.observe(anomaly: false, nanoseconds: UInt64(clamping: nanoseconds))
         output.append(event)
     }
 

@@ -81,7 +81,7 @@ public final class RandomCutForestOperator: KeyedStateOperator {
     public init(_ spec: RandomCutForestOperatorSpec, featureNames: [String]) {
         self.spec = spec
         self.featureNames = spec.features.isEmpty ? featureNames : spec.features
-        store = spec.stateDirectory.map(DetectorStateDirectory.init(path:))
+        store = spec.stateDirectory.map { DetectorStateDirectory(path: $0) }
     }
 
     public func open() throws {

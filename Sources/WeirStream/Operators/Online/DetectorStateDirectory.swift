@@ -7,15 +7,18 @@ import WeirRCF
 /// forest operator evicts idle forests so its memory stays bounded with many keys.
 public struct DetectorStateDirectory: Sendable {
     public let path: String
+    /// The extension of the state files (`trcf` for the random cut forest operator's).
+    public let fileExtension: String
 
-    public init(path: String) {
+    public init(path: String, fileExtension: String = "trcf") {
         self.path = path
+        self.fileExtension = fileExtension
     }
 
     /// The file of one key: the partition as a folder, the key in hexadecimal (any bytes).
     public func file(partition: PartitionID, key: String) -> String {
         let name = key.utf8.isEmpty ? "_" : key.utf8.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        return "\(path)/\(partition.topic)-\(partition.partition)/\(name).trcf"
+        return "\(path)/\(partition.topic)-\(partition.partition)/\(name).\(fileExtension)"
     }
 
     public func save(_ bytes: [UInt8], partition: PartitionID, key: String) throws {
