@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "WeirAlgorithmTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirFormats", "WeirMath", "WeirCore", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirTestSupport"],
                     swiftSettings: strict),
         // One parameterised suite over every catalogue entry.
-        .testTarget(name: "ConformanceTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirRegistry", "WeirFormats", "WeirCore"],
+        .testTarget(name: "ConformanceTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirRegistry", "WeirStream", "WeirFormats", "WeirCore"],
                     resources: [.copy("Snapshots")], swiftSettings: strict),
         .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirMath", "WeirCore"], swiftSettings: strict),

@@ -28,6 +28,14 @@ extension DeepARAlgorithm {
                 AlgorithmFixture.BadRequest(contentType: "application/jsonlines", body: "{\"start\":\"2024-01-01 00:00:00\",\"target\":[1,2]}\n[1]\n",
                                             errorMentions: "line 2"),
             ],
+            stream: AlgorithmFixture.Stream(
+                settings: JSONObject([("key_field", .string("series")), ("num_samples", .number(10)), ("every", .number(2))]),
+                events: (0..<(24 * 4)).flatMap { hour in
+                    series(hours: 24 * 4).prefix(3).enumerated().map { index, values in
+                        (JSONObject([("series", .string("s\(index)")), ("value", .number((values[hour] * 1000).rounded() / 1000))]),
+                         (start + Int64(hour) * 3_600) * 1_000)
+                    }
+                }),
             quality: { snapshot, _ in
                 let model = try DeepARModel(snapshot: snapshot, name: "fixture")
                 let held = series(hours: 24 * 11)

@@ -20,6 +20,11 @@ extension IPInsightsAlgorithm {
                 AlgorithmFixture.BadRequest(contentType: "application/json", body: #"{"instances":[{"features":["user0"]}]}"#, errorMentions: "record"),
                 AlgorithmFixture.BadRequest(contentType: "application/json", body: #"{"instances":[{"features":["user0", 4]}]}"#, errorMentions: "features"),
             ],
+            stream: AlgorithmFixture.Stream(
+                settings: JSONObject([("unseen_entity", .string("alert"))]),
+                events: (logins(hosts: 20..<22) + [("user3", "203.0.113.9"), ("stranger", "10.0.0.1")]).enumerated().map { index, login in
+                    (JSONObject([("user", .string(login.0)), ("remote_addr", .string(login.1))]), 1_790_812_800_000 + Int64(index) * 1_000)
+                }),
             quality: { snapshot, _ in
                 let model = try IPInsightsModel(snapshot: snapshot, name: "fixture")
                 let held = logins(hosts: 100..<104)

@@ -48,6 +48,18 @@ public struct AlgorithmFixture: Sendable {
         public var description: String { "\(metric): model \(model), baseline \(baseline)" }
     }
 
+    /// A stream for an algorithm's online operator: its settings and the events, in order
+    /// (their fields and event times; offsets are their positions).
+    public struct Stream: Sendable {
+        public var settings: JSONObject
+        public var events: [(fields: JSONObject, timestampMs: Int64)]
+
+        public init(settings: JSONObject, events: [(fields: JSONObject, timestampMs: Int64)]) {
+            self.settings = settings
+            self.events = events
+        }
+    }
+
     public var hyperparameters: [String: String]
     /// Writes the data set into a folder and returns the channels over it.
     public var channels: @Sendable (_ directory: String) throws -> [String: TrainingChannel]
@@ -57,15 +69,18 @@ public struct AlgorithmFixture: Sendable {
     public var badRequests: [BadRequest]
     /// Measures the trained model (its snapshot bytes) on the data written to `directory`.
     public var quality: @Sendable (_ snapshot: [UInt8], _ directory: String) throws -> Quality
+    /// Events for the online operator, when the algorithm is streamable.
+    public var stream: Stream?
 
     public init(hyperparameters: [String: String], channels: @escaping @Sendable (String) throws -> [String: TrainingChannel],
                 seedHyperparameter: String? = "seed", requests: Requests, badRequests: [BadRequest] = [],
-                quality: @escaping @Sendable ([UInt8], String) throws -> Quality) {
+                stream: Stream? = nil, quality: @escaping @Sendable ([UInt8], String) throws -> Quality) {
         self.hyperparameters = hyperparameters
         self.channels = channels
         self.seedHyperparameter = seedHyperparameter
         self.requests = requests
         self.badRequests = badRequests
         self.quality = quality
+        self.stream = stream
     }
 }

@@ -34,6 +34,10 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     /// Key states read back from the state directory, evicted, and started since open.
     public private(set) var restoredCount = 0, evictedCount = 0, createdCount = 0
     private let records: Counter
+    /// Verdict counters by label, made once each (a metrics lookup per record is not free).
+    private var verdicts: [String: Counter] = [:]
+    /// Records per verdict label since open (`normal`, `anomalous`, or why no decision).
+    public private(set) var verdictCounts: [String: Int] = [:]
     private let scoring: Metrics.Timer
 
     struct StateKey: Hashable {
@@ -120,7 +124,15 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         let nanoseconds = started.nanosecondsElapsed
         records.increment()
         scoring.recordNanoseconds(Int64(clamping: nanoseconds))
-        Counter(label: "weir_online_verdicts_total", dimensions: [("operator", name), ("verdict", outcome.verdict.label)]).increment()
+        let label = outcome.verdict.label
+        verdictCounts[label, default: 0] += 1
+        if let counter = verdicts[label] {
+            counter.increment()
+        } else {
+            let counter = Counter(label: "weir_online_verdicts_total", dimensions: [("operator", name), ("verdict", label)])
+            verdicts[label] = counter
+            counter.increment()
+        }
         switch outcome.verdict {
         case .normal: model?.observe(anomaly: false, nanoseconds: nanoseconds)
         case .anomalous: model?.observe(anomaly: true, nanoseconds: nanoseconds)
@@ -224,3 +236,10 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         changedKeys[partition] = nil
     }
 }
+
+/// An operator that counts the verdicts its records came to.
+public protocol VerdictReporting {
+    var verdictCounts: [String: Int] { get }
+}
+
+extension OnlineModelOperator: VerdictReporting {}
