@@ -21,12 +21,14 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     public let name: String
     public let spec: OnlineOperatorSpec
     private let logger: Logger
-    private var settings: S.Settings?
+    /// The settings, read at open (boxed: a class reference costs no metadata lookup in
+    /// this unspecialised code, an optional of a generic type does, per record).
+    private var settingsBox: Box<S.Settings>?
     private var model: ModelSubscription<S.Served>?
     private let store: DetectorStateDirectory?
     private var resident: [StateKey: Entry] = [:]
     /// The one state of an algorithm that keeps none per key.
-    private var shared: S.KeyState?
+    private var shared: Box<S.KeyState>?
     private var clock: Int64 = 0
     private var changedKeys: [PartitionID: Set<String>] = [:]
     /// Per key restored from the changelog, the input offset its state has learned up to.
@@ -34,10 +36,17 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     /// Key states read back from the state directory, evicted, and started since open.
     public private(set) var restoredCount = 0, evictedCount = 0, createdCount = 0
     private let records: Counter
-    /// Verdict counters by label, made once each (a metrics lookup per record is not free).
-    private var verdicts: [String: Counter] = [:]
+    private let normal: Counter
+    private let anomalous: Counter
+    /// Counters of records with no decision, by reason, made once each.
+    private var noDecisions: [String: Counter] = [:]
+    private var normalCount = 0, anomalousCount = 0
+    private var noDecisionCounts: [String: Int] = [:]
+
     /// Records per verdict label since open (`normal`, `anomalous`, or why no decision).
-    public private(set) var verdictCounts: [String: Int] = [:]
+    public var verdictCounts: [String: Int] {
+        noDecisionCounts.merging([("normal", normalCount), ("anomalous", anomalousCount)]) { $1 }
+    }
     private let scoring: Metrics.Timer
 
     struct StateKey: Hashable {
@@ -58,6 +67,8 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         store = spec.stateDirectory.map { DetectorStateDirectory(path: $0, fileExtension: "state") }
         records = Counter(label: "weir_online_records_total", dimensions: [("operator", spec.operatorName)])
         scoring = Metrics.Timer(label: "weir_online_scoring_seconds", dimensions: [("operator", spec.operatorName)])
+        normal = Counter(label: "weir_online_verdicts_total", dimensions: [("operator", spec.operatorName), ("verdict", "normal")])
+        anomalous = Counter(label: "weir_online_verdicts_total", dimensions: [("operator", spec.operatorName), ("verdict", "anomalous")])
     }
 
     /// Key states in memory now.
@@ -72,7 +83,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         do { settings = try S.settings(spec.settings) } catch {
             throw RecordError(.process, field: error.key, "\(name): \(error.message)")
         }
-        self.settings = settings
+        settingsBox = Box(settings)
         model = try ModelSubscription<S.Served>(
             spec.model, fileName: S.info.modelFile, reloadIntervalMs: spec.reloadIntervalMs,
             decodeFile: { bytes, file in try S.serve(try S.Model(snapshot: bytes, name: file), settings: settings) },
@@ -80,24 +91,28 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
                 try S.serve(try RegistrySnapshot.model(S.Model.self, algorithm: S.info.name, envelope: envelope, label: label, features: nil),
                             settings: settings)
             })
-        if let current = model?.current() { logger.info("serving a model", metadata: ["model": "\(current.version)"]) }
+        if let version = model?.served?.version { logger.info("serving a model", metadata: ["model": "\(version)"]) }
     }
 
     /// Key states that mean nothing to a new model start anew.
     private func dropStatesThatDoNotFit(_ served: S.Served, version: String) {
         let before = resident.count
         resident = resident.filter { S.state($0.value.state, fits: served) }
-        if let state = shared, !S.state(state, fits: served) { shared = nil }
+        if let state = shared, !S.state(state.value, fits: served) { shared = nil }
         logger.info("serving a model", metadata: ["model": "\(version)", "states_reset": "\(before - resident.count)"])
     }
 
     public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
         var event = consume event
-        guard let current = model?.current(), let settings else {
+        guard let subscription = model, let settings = settingsBox?.value else {
+            throw RecordError(.process, "\(name) is not open")
+        }
+        let changed = subscription.refresh()
+        guard let current = subscription.served else {
             throw RecordError(.process, "no \(S.info.name) model is served yet (the registry has no version in its stage)")
         }
-        let (served, modelVersion) = (current.model, current.version)
-        if current.changed { dropStatesThatDoNotFit(served, version: modelVersion) }
+        let served = current.model, modelVersion = current.version
+        if changed { dropStatesThatDoNotFit(served, version: modelVersion) }
         let started = ContinuousClock.now
         let outcome: StreamOutcome
         if S.keepsStatePerKey {
@@ -117,26 +132,31 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
             resident[stateKey] = Entry(state: state, lastUsed: clock, dirty: true)
             changedKeys[stateKey.partition, default: []].insert(key)
         } else {
-            var state = shared ?? S.newState(key: "", served: served, settings: settings)
-            outcome = try S.process(&state, event: &event, served: served, version: modelVersion, settings: settings)
-            shared = state
+            let box = shared ?? Box(S.newState(key: "", served: served, settings: settings))
+            shared = box
+            outcome = try S.process(&box.value, event: &event, served: served, version: modelVersion, settings: settings)
         }
         let nanoseconds = started.nanosecondsElapsed
         records.increment()
         scoring.recordNanoseconds(Int64(clamping: nanoseconds))
-        let label = outcome.verdict.label
-        verdictCounts[label, default: 0] += 1
-        if let counter = verdicts[label] {
-            counter.increment()
-        } else {
-            let counter = Counter(label: "weir_online_verdicts_total", dimensions: [("operator", name), ("verdict", label)])
-            verdicts[label] = counter
-            counter.increment()
-        }
         switch outcome.verdict {
-        case .normal: model?.observe(anomaly: false, nanoseconds: nanoseconds)
-        case .anomalous: model?.observe(anomaly: true, nanoseconds: nanoseconds)
-        case .noDecision: break
+        case .normal:
+            normal.increment()
+            normalCount += 1
+            subscription.observe(anomaly: false, nanoseconds: nanoseconds)
+        case .anomalous:
+            anomalous.increment()
+            anomalousCount += 1
+            subscription.observe(anomaly: true, nanoseconds: nanoseconds)
+        case .noDecision(let reason):
+            noDecisionCounts[reason, default: 0] += 1
+            if let counter = noDecisions[reason] {
+                counter.increment()
+            } else {
+                let counter = Counter(label: "weir_online_verdicts_total", dimensions: [("operator", name), ("verdict", reason)])
+                noDecisions[reason] = counter
+                counter.increment()
+            }
         }
         output.append(event)
         output.append(contentsOf: outcome.extraEvents)
@@ -243,3 +263,12 @@ public protocol VerdictReporting {
 }
 
 extension OnlineModelOperator: VerdictReporting {}
+
+/// A value behind a class reference (see `settingsBox`).
+final class Box<Value> {
+    var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+}

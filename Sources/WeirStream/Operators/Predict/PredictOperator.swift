@@ -52,9 +52,7 @@ public final class PredictOperator: StreamOperator {
                                           decodeFile: { _, name in throw RecordError(.process, "\(name): not a registry model") },
                                           decodeEnvelope: decodeEnvelope)
         }
-        if let current = model?.current() {
-            logger.info("serving a model", metadata: ["model": "\(current.version)", "algorithm": "\(type(of: current.model).algorithm)"])
-        }
+        if let version = model?.served?.version { logger.info("serving a model", metadata: ["model": "\(version)"]) }
     }
 
     /// The snapshot file and catalogue entry of a model folder (by its `model.json`) or
@@ -84,9 +82,10 @@ public final class PredictOperator: StreamOperator {
 
     public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
         var event = consume event
-        guard let current = model?.current() else { throw RecordError(.process, "no model is served yet (the registry has no version in its stage)") }
+        guard let subscription = model else { throw RecordError(.process, "predict is not open") }
+        if subscription.refresh() { logger.info("serving a model", metadata: ["model": "\(subscription.served?.version ?? "")"]) }
+        guard let current = subscription.served else { throw RecordError(.process, "no model is served yet (the registry has no version in its stage)") }
         let (predictor, modelVersion) = (current.model, current.version)
-        if current.changed { logger.info("serving a model", metadata: ["model": "\(modelVersion)"]) }
         let start = ContinuousClock.now
         let response: JSONObject
         do {
@@ -109,7 +108,7 @@ public final class PredictOperator: StreamOperator {
         let nanoseconds = elapsed.components.seconds &* 1_000_000_000 &+ elapsed.components.attoseconds / 1_000_000_000
         timer.recordNanoseconds(nanoseconds)
         // A generic model gives no anomaly verdict: its baking guardrail watches scoring time.
-        model?.observe(anomaly: false, nanoseconds: UInt64(clamping: nanoseconds))
+        subscription.observe(anomaly: false, nanoseconds: UInt64(clamping: nanoseconds))
         output.append(event)
     }
 

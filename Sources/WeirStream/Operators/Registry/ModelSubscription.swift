@@ -7,7 +7,20 @@ import WeirRegistry
 final class ModelSubscription<Model> {
     private var fileSource: FileModelSource<Model>?
     private var registrySource: RegistryModelSource<Model>?
-    private var served: (model: Model, version: String)?
+    /// A model and its version (`name:vN` or `path@mtime`). A class, so that code which is
+    /// not specialised passes it around without looking up type metadata per record.
+    final class Served {
+        let model: Model
+        let version: String
+
+        init(_ model: Model, version: String) {
+            self.model = model
+            self.version = version
+        }
+    }
+
+    /// The model serving now; nil until one loads.
+    private(set) var served: Served?
 
     /// Loads the model now (a file) or asks the registry (which may serve none yet).
     /// `decodeFile` reads a snapshot file; `decodeEnvelope` a registry snapshot.
@@ -19,30 +32,26 @@ final class ModelSubscription<Model> {
             let file = FileModelSource(path: path, fileName: fileName, intervalMs: reloadIntervalMs, decode: decodeFile)
             try file.load()
             fileSource = file
-            if let model = file.model { served = (model, file.version) }
+            if let loaded = file.model { served = Served(loaded, version: file.version) }
         case .registry(let reference):
             let registry = try RegistryModelSource(reference, features: nil, decode: decodeEnvelope)
             registrySource = registry
-            if registry.check(), let current = registry.served { served = (current.model, current.label) }
+            if registry.check(), let current = registry.served { served = Served(current.model, version: current.label) }
         }
     }
 
-    /// The model serving now and its version (`name:vN` or `path@mtime`); true in
-    /// `changed` when it differs from the one the last call returned.
-    func current() -> (model: Model, version: String, changed: Bool)? {
-        var changed = false
+    /// Checks for a new model when due; true when `served` changed.
+    func refresh() -> Bool {
         if let registry = registrySource {
             // A guardrail rollback changes what the source serves without a poll reporting it.
             _ = registry.poll()
-            if let now = registry.served, now.label != served?.version {
-                served = (now.model, now.label)
-                changed = true
-            }
-        } else if let file = fileSource, file.poll(), let model = file.model {
-            served = (model, file.version)
-            changed = true
+            guard let current = registry.served, current.label != served?.version else { return false }
+            served = Served(current.model, version: current.label)
+            return true
         }
-        return served.map { ($0.model, $0.version, changed) }
+        guard let file = fileSource, file.poll(), let loaded = file.model else { return false }
+        served = Served(loaded, version: file.version)
+        return true
     }
 
     /// Counts one record against a baking registry version.
