@@ -52,8 +52,11 @@ operators:
 sinks: [file: {path: $work/forecast.out.jsonl}]
 dead_letter: {file: {path: $work/forecast.dead.jsonl}}
 YAML
-# One timed command: prints "wall cpu" in seconds.
-timed() { /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -n 1 | awk '{print $1, $2 + $3}'; }
+# One timed command: prints "wall cpu" in seconds. File sinks append, so earlier outputs go first.
+timed() {
+  rm -f "$work"/*.jsonl /tmp/weir-bench/replay.out.jsonl
+  /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -n 1 | awk '{print $1, $2 + $3}'
+}
 results="$work/results.txt"; : > "$results"
 for run in $(seq 1 "$runs"); do
   for side in A B; do
@@ -65,6 +68,17 @@ for run in $(seq 1 "$runs"); do
     echo "deepar_forecast $side $(timed "$root/.build/release/weir" replay "$work/forecast.yaml" --log-level warning)" >> "$results"
   done
 done
+# Both builds must write the same outputs.
+for topology in weblog forecast; do
+  rm -f "$work"/*.jsonl
+  "$weir_a" replay "$work/$topology.yaml" --log-level warning >/dev/null
+  cat "$work"/*.jsonl | sha256sum > "$work/$topology.a.sum"
+  rm -f "$work"/*.jsonl
+  "$b/.build/release/weir" replay "$work/$topology.yaml" --log-level warning >/dev/null
+  cat "$work"/*.jsonl | sha256sum > "$work/$topology.b.sum"
+  cmp -s "$work/$topology.a.sum" "$work/$topology.b.sum" && echo "$topology: same outputs" || echo "$topology: OUTPUTS DIFFER"
+done
+rm -f "$work"/*.jsonl
 cat "$results"
 python3 - "$results" <<'PY'
 import statistics, sys

@@ -21,12 +21,20 @@ final class ModelSubscription<Model> {
 
     /// The model serving now; nil until one loads.
     private(set) var served: Served?
+    private let intervalMs: Int
+    private var nextCheck = ContinuousClock.now
+    /// Set when a guardrail rollback changed the registry's version: the next record checks.
+    private var rolledBack = false
 
     /// Loads the model now (a file) or asks the registry (which may serve none yet).
     /// `decodeFile` reads a snapshot file; `decodeEnvelope` a registry snapshot.
     init(_ source: ServedModelSource, fileName: String, reloadIntervalMs: Int,
          decodeFile: @escaping ([UInt8], String) throws -> Model,
          decodeEnvelope: @escaping (SnapshotEnvelope, String) throws -> Model) throws {
+        switch source {
+        case .file: intervalMs = reloadIntervalMs
+        case .registry(let reference): intervalMs = reference.reloadIntervalMs
+        }
         switch source {
         case .file(let path):
             let file = FileModelSource(path: path, fileName: fileName, intervalMs: reloadIntervalMs, decode: decodeFile)
@@ -40,8 +48,15 @@ final class ModelSubscription<Model> {
         }
     }
 
-    /// Checks for a new model when due; true when `served` changed.
+    /// Checks for a new model when due; true when `served` changed. Between checks it
+    /// costs one clock read (it runs once per record).
     func refresh() -> Bool {
+        if intervalMs > 0 && !rolledBack {
+            let now = ContinuousClock.now
+            guard now >= nextCheck else { return false }
+            nextCheck = now + .milliseconds(intervalMs)
+        }
+        rolledBack = false
         if let registry = registrySource {
             // A guardrail rollback changes what the source serves without a poll reporting it.
             _ = registry.poll()
@@ -56,7 +71,10 @@ final class ModelSubscription<Model> {
 
     /// Counts one record against a baking registry version.
     func observe(anomaly: Bool, nanoseconds: UInt64) {
-        registrySource?.observe(anomaly: anomaly, nanoseconds: nanoseconds)
+        guard let registry = registrySource else { return }
+        let before = registry.rollbacks
+        registry.observe(anomaly: anomaly, nanoseconds: nanoseconds)
+        if registry.rollbacks != before { rolledBack = true }
     }
 
     var rejections: Int { registrySource?.rejections ?? 0 }
