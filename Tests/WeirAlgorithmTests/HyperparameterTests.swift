@@ -83,6 +83,7 @@ struct HyperparameterTests {
         (["feature_dim": "3", "test_quantiles": "0.5"], "hyperparameter test_quantiles=0.5: expected a JSON list of numbers"),
         (["feature_dim": "3", "frequency": "H"], "hyperparameter frequency=H: expected a number of minutes such as 5min"),
         (["feature_dim": "1e300"], "hyperparameter feature_dim=1e300: expected an integer in 1...10000"),
+        (["feature_dim": "-9223372036854775808"], "hyperparameter feature_dim=-9223372036854775808: expected an integer in 1...10000"),
     ])
     func invalidValuesNameTheParameterTheValueAndTheRange(raw: [String: String], message: String) {
         do {

@@ -195,6 +195,8 @@ extension DeepARAlgorithm: Streamable {
         let frequency = try reader.readString()
         guard TimeFrequency(frequency) != nil else { throw reader.error("unknown frequency '\(frequency)'") }
         let anchor: Int64 = try reader.read()
+        // Grid arithmetic on the anchor must not overflow: about ±300,000 years around 1970.
+        guard abs(Double(anchor)) < 1e13 else { throw reader.error("implausible anchor time \(anchor)") }
         let values = try reader.readDoubles()
         guard values.count <= maximumHistory, values.allSatisfy({ !$0.isInfinite }) else { throw reader.error("implausible history") }
         var categories: [Int] = []

@@ -85,7 +85,8 @@ public struct Hyperparameters: Sendable, Equatable {
         switch definition.kind {
         case .integer(let range):
             // SageMaker SDKs sometimes send integers as "10.0".
-            guard let number = Double(text), number == number.rounded(), let value = Int(exactly: number), abs(value) < 1 << 53 else { throw fail() }
+            // Bounded as a Double first: converting (or negating) Int.min would trap.
+            guard let number = Double(text), number == number.rounded(), abs(number) < 9e15, let value = Int(exactly: number) else { throw fail() }
             if let range, !range.contains(value) { throw fail() }
             return .integer(value)
         case .real(let range):
