@@ -61,7 +61,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "WeirStream",
                 dependencies: [
-                    "WeirCore", "WeirKafka", "WeirAlgorithm", "WeirRCF", "WeirRegistry",
+                    "WeirCore", "WeirKafka", "WeirAlgorithm", "WeirRegistry",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "Metrics", package: "swift-metrics"),
                     .product(name: "Prometheus", package: "swift-prometheus"),
@@ -85,7 +85,7 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "weir-ipinsights-bench", dependencies: ["WeirIPInsights", "WeirMath"],
                           path: "benchmarks/weir-ipinsights-bench", swiftSettings: strict),
-        .executableTarget(name: "weir-reload-bench", dependencies: ["WeirStream", "WeirRegistry", "WeirRCF", "WeirMath", "WeirCore"],
+        .executableTarget(name: "weir-reload-bench", dependencies: ["WeirStream", "WeirCatalog", "WeirRegistry", "WeirRCF", "WeirMath", "WeirCore"],
                           path: "benchmarks/weir-reload-bench", swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
                 swiftSettings: strict),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A/B of two Weir release builds on the same machine, runs alternating: the random cut
 # forest (weir-rcf-bench, shingle 4), file replay (benchmarks/replay.yaml, 1M records),
-# and the two online operators through `weir replay` (ip_insights over a simulated access
-# log of 655k lines, deepar_forecast over 96k observations of 200 series). Prints each
+# and the three online operators through `weir replay` (ip_insights over a simulated access
+# log of 655k lines, deepar_forecast over 96k observations of 200 series, random_cut_forest
+# over 200k readings of 50 hosts, one forest each). Prints each
 # run and the medians with the B/A ratio.
 #   bash benchmarks/run_ab.sh OLD_REPO NEW_REPO [RUNS]
 # Both repositories need `swift build -c release`. Data and models are made with A's
@@ -18,6 +19,13 @@ import json, math, random
 random.seed(1)
 series = [math.sin(i * 2 * math.pi / 50) * 10 + 50 + random.gauss(0, 0.5) for i in range(100_000)]
 open("/tmp/weir-bench/rcf_series.txt", "w").write("\n".join(f"{v:.4f}" for v in series) + "\n")
+with open("/tmp/weir-bench/rcf_hosts.jsonl", "w") as f:
+    for i in range(200_000):
+        host, step = i % 50, i // 50
+        cpu = 40 + 20 * math.sin(step * 2 * math.pi / 288 + host) + random.gauss(0, 2)
+        latency = 120 + cpu + random.gauss(0, 5) + (400 if random.random() < 0.001 else 0)
+        f.write(json.dumps({"ts": 1767225600000 + step * 60000, "host": f"h{host:02d}", "cpu": round(cpu, 2),
+                            "latency_ms": round(latency, 1)}, separators=(",", ":")) + "\n")
 with open("/tmp/weir-bench/replay.jsonl", "w") as f:
     for i in range(1_000_000):
         f.write(json.dumps({"id": i, "host": f"h-{i % 100:03d}", "cpu": round((i * 7919) % 1000 / 10, 1),
@@ -43,6 +51,16 @@ operators:
 sinks: [file: {path: $work/weblog.out.jsonl}, file: {path: $work/weblog.alerts.jsonl, variant: alert}]
 dead_letter: {file: {path: $work/weblog.dead.jsonl}}
 YAML
+cat > "$work/rcf.yaml" <<YAML
+name: ab-rcf
+source: {file: {path: /tmp/weir-bench/rcf_hosts.jsonl, format: lines, pace: full}}
+decode: {format: json, timestamp_field: ts}
+schema: {key: host, features: [cpu, latency_ms]}
+operators:
+  - random_cut_forest: {shingle_size: 4, num_trees: 50, sample_size: 256, seed: 3}
+sinks: [file: {path: $work/rcf.out.jsonl}]
+dead_letter: {file: {path: $work/rcf.dead.jsonl}}
+YAML
 cat > "$work/forecast.yaml" <<YAML
 name: ab-forecast
 source: {file: {path: $work/series/observations.jsonl, format: lines, pace: full}}
@@ -66,10 +84,11 @@ for run in $(seq 1 "$runs"); do
     (cd "$root" && echo "replay $side $(timed .build/release/weir replay "$here/replay.yaml" --log-level warning)") >> "$results"
     echo "ip_insights $side $(timed "$root/.build/release/weir" replay "$work/weblog.yaml" --log-level warning)" >> "$results"
     echo "deepar_forecast $side $(timed "$root/.build/release/weir" replay "$work/forecast.yaml" --log-level warning)" >> "$results"
+    echo "random_cut_forest $side $(timed "$root/.build/release/weir" replay "$work/rcf.yaml" --log-level warning)" >> "$results"
   done
 done
 # Both builds must write the same outputs.
-for topology in weblog forecast; do
+for topology in weblog forecast rcf; do
   rm -f "$work"/*.jsonl
   "$weir_a" replay "$work/$topology.yaml" --log-level warning >/dev/null
   cat "$work"/*.jsonl | sha256sum > "$work/$topology.a.sum"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirCatalog
 import WeirCore
 import WeirMath
 import WeirRCF
@@ -38,7 +39,7 @@ struct ModelHotReloadTests {
                   shingle_size: 1
                   model: {registry: "\(registry)", name: m, reload_interval_ms: 0, on_reload: \(policy)\(baking)}
             sinks: [stdout: {}]
-            """, file: "hot-reload.yaml")
+            """, file: "hot-reload.yaml", catalog: .weir)
         let processor = RecordProcessor(spec: spec)
         try processor.open()
         return processor
@@ -65,7 +66,7 @@ struct ModelHotReloadTests {
         let first = try Self.publish(registry, center: 0, seed: 1)
         try registry.promote("m", version: first, to: .production)
         let processor = try Self.processor(registry: folder.path, policy: "replace")
-        let rcf = try #require(processor.operators.first as? RandomCutForestOperator)
+        let rcf = try #require(processor.operators.first as? OnlineModelOperator<RandomCutForestAlgorithm>)
         var offset = 0
         #expect(Set(try Self.run(processor, count: 50, from: &offset)) == ["m:v1"])
 
@@ -112,7 +113,7 @@ struct ModelHotReloadTests {
         try registry.promote("m", version: try Self.publish(registry, center: 0, seed: 1), to: .production)
         let processor = try Self.processor(registry: folder.path, policy: "replace",
                                            baking: ", baking: {duration_ms: 600000, max_anomaly_rate: 0.2, min_records: 50}")
-        let rcf = try #require(processor.operators.first as? RandomCutForestOperator)
+        let rcf = try #require(processor.operators.first as? OnlineModelOperator<RandomCutForestAlgorithm>)
         var offset = 0
         #expect(Set(try Self.run(processor, hosts: 10, count: 100, from: &offset)) == ["m:v1"])
 
@@ -160,7 +161,7 @@ struct ModelHotReloadTests {
               - file: {path: "\(base)/primary.jsonl"}
               - file: {path: "\(base)/shadow.jsonl", variant: shadow}
             """
-        try ReplayPipeline(spec: try TopologyLoader.parse(yaml, file: "shadow.yaml")).run()
+        try ReplayPipeline(spec: try TopologyLoader.parse(yaml, file: "shadow.yaml", catalog: .weir)).run()
         func objects(_ name: String) throws -> [JSONObject] {
             try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
                 .map { try JSONParser.parse(String($0)).objectValue! }
@@ -173,14 +174,14 @@ struct ModelHotReloadTests {
         #expect((primary[250]["anomaly_grade"]?.doubleValue ?? 0) > 0 && (shadow[250]["anomaly_grade"]?.doubleValue ?? 0) > 0)
 
         // The comparison, through the operator itself.
-        let processor = RecordProcessor(spec: try TopologyLoader.parse(yaml, file: "shadow.yaml"))
+        let processor = RecordProcessor(spec: try TopologyLoader.parse(yaml, file: "shadow.yaml", catalog: .weir))
         try processor.open()
         var events: [Event] = []
         for (index, line) in lines.enumerated() {
             try processor.transform(RawRecord(key: nil, value: Array(line.utf8), origin: RecordOrigin(topic: "t", partition: 0, offset: Int64(index))),
                                     into: &events)
         }
-        let rcf = try #require(processor.operators.first as? RandomCutForestOperator)
+        let rcf = try #require(processor.operators.first as? OnlineModelOperator<RandomCutForestAlgorithm>)
         #expect(rcf.shadowComparison.records == 300)
         // Two forests of the same data agree on nearly every record (measured 0.99 here).
         #expect(rcf.shadowComparison.agreementRate > 0.9, "\(rcf.shadowComparison)")

@@ -1,4 +1,5 @@
 import Foundation
+import WeirCatalog
 import WeirCore
 import WeirKafka
 import WeirStream
@@ -19,7 +20,7 @@ func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) 
 func runKafkaTopology(_ yaml: String, bootstrap: String, idleSeconds: Double = 2,
                       transactionLog: String? = nil, maxInFlight: Int? = nil) async throws -> PipelineStats {
     try await onDedicatedThread {
-        let spec = try TopologyLoader.parse(yaml, file: "test.yaml")
+        let spec = try TopologyLoader.parse(yaml, file: "test.yaml", catalog: .weir)
         let pipeline = try KafkaPipeline(spec: spec, configuration: KafkaConfiguration(["bootstrap.servers": bootstrap]),
                                          transactionLogPath: transactionLog)
         pipeline.idleTimeout = .milliseconds(Int64(idleSeconds * 1000))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirCatalog
 import WeirCore
 import WeirKafka
 import WeirTestSupport
@@ -28,7 +29,7 @@ struct RandomCutForestHandOffTests {
             operators:
               - random_cut_forest: \(operatorBody)
             sinks: [stdout: {}]
-            """, file: "reference.yaml")
+            """, file: "reference.yaml", catalog: .weir)
         let processor = RecordProcessor(spec: spec)
         try processor.open()
         var events: [Event] = []

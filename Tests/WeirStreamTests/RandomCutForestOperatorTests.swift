@@ -1,6 +1,9 @@
 import Foundation
 import Testing
+import WeirAlgorithm
+import WeirCatalog
 import WeirCore
+import WeirRCF
 import WeirStream
 import WeirTestSupport
 
@@ -25,7 +28,7 @@ struct RandomCutForestOperatorTests {
               - random_cut_forest: \(operatorBody)
             sinks:
               - stdout: {}
-            """, file: "rcf-test.yaml")
+            """, file: "rcf-test.yaml", catalog: .weir)
     }
 
     /// Runs `lines` through a processor and returns the output events, in order.
@@ -93,7 +96,7 @@ struct RandomCutForestOperatorTests {
             "{shingle_size: 2, num_trees: 20, sample_size: 64, seed: 3, max_resident_keys: 1, state_dir: \"\(directory)\"}"))
         try bounded.open()
         #expect(try Self.run(bounded, lines) == Self.run(unbounded, lines))
-        let rcf = try #require(bounded.operators.first as? RandomCutForestOperator)
+        let rcf = try #require(bounded.operators.first as? OnlineModelOperator<RandomCutForestAlgorithm>)
         #expect(rcf.residentCount <= 1)
         #expect(rcf.restoredCount > 500)
         #expect(rcf.createdCount == 4)
@@ -117,6 +120,49 @@ struct RandomCutForestOperatorTests {
         try second.open()
         events += try Self.run(second, lines.dropFirst(1000), offset: 1000)
         #expect(events == expected)
+    }
+
+    /// Forest states written by the release before the catalogue (`WRCO` files in the state
+    /// directory) keep loading: a process started on them continues each key as one run.
+    @Test func stateFilesOfThePreviousReleaseStillLoad() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let options = "shingle_size: 4, num_trees: 20, sample_size: 64, seed: 5, features: [cpu, latency_ms]"
+        let lines = Self.lines.prefix(2000)
+        let whole = RecordProcessor(spec: try Self.topology("{\(options)}"))
+        try whole.open()
+        let expected = try Self.run(whole, lines)
+
+        // The first 1000 records learned the way the previous release did, saved in its format.
+        let config = try JSONParser.parse("{\"shingle_size\": 4, \"num_trees\": 20, \"sample_size\": 64, \"seed\": 5, \"features\": [\"cpu\", \"latency_ms\"]}")
+        let settings = try RandomCutForestAlgorithm.settings(OperatorConfig(try #require(config.objectValue)))
+        let modelFree = RandomCutForestAlgorithm.modelFree(settings: settings)
+        let served = try #require(modelFree?.served)
+        var forests: [String: ThresholdedRandomCutForest] = [:]
+        for line in lines.prefix(1000) {
+            let fields = try #require(try JSONParser.parse(line).objectValue)
+            let host = try #require(fields["host"]?.stringValue)
+            var state = try forests[host] ?? RandomCutForestAlgorithm.newState(key: host, served: served, settings: settings)
+            var event = Event(fields: fields, timestamp: fields["ts"]?.doubleValue.flatMap { Int64(exactly: $0) },
+                              origin: RecordOrigin(topic: "hosts.jsonl", partition: 0, offset: 0))
+            _ = try RandomCutForestAlgorithm.process(&state, event: &event, served: served, version: "online", settings: settings)
+            forests[host] = state
+        }
+        let store = DetectorStateDirectory(path: directory, fileExtension: "trcf")
+        for (host, forest) in forests {
+            var writer = BinaryWriter(capacity: 1 << 16)
+            writer.append(raw: Array("WRCO".utf8))
+            writer.write(UInt8(1))
+            writer.write(Int64(0))
+            writer.append(raw: forest.encoded())
+            try store.save(writer.bytes, partition: PartitionID(topic: "hosts.jsonl", partition: 0), key: host)
+        }
+        let resumed = RecordProcessor(spec: try Self.topology("{\(options), state_dir: \"\(directory)\"}"))
+        try resumed.open()
+        let events = try Self.run(resumed, lines.dropFirst(1000), offset: 1000)
+        #expect(events == Array(expected.dropFirst(1000)))
+        let rcf = try #require(resumed.operators.first as? OnlineModelOperator<RandomCutForestAlgorithm>)
+        #expect(rcf.restoredCount == forests.count && rcf.createdCount == 0)
     }
 
     @Test func kinesisOutputExplainsEveryRecord() throws {

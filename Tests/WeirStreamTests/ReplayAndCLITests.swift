@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirCatalog
 import WeirCore
 import WeirMath
 import WeirKafka
@@ -23,7 +24,7 @@ struct ReplayAndCLITests {
             schema: {key: host, features: [cpu], missing: reject}
             sinks: [file: {path: \(folder.path)/out.jsonl}]
             dead_letter: {file: {path: \(folder.path)/dead.jsonl}}
-            """, file: "replay.yaml")
+            """, file: "replay.yaml", catalog: .weir)
         let pipeline = try ReplayPipeline(spec: spec)
         try pipeline.run()
         #expect(pipeline.stats.recordsIn == 5)
@@ -91,7 +92,7 @@ struct ReplayAndCLITests {
               - project: {fields: [n]}
             sinks: [file: {path: \(folder.path)/out.jsonl}]
             dead_letter: {file: {path: \(folder.path)/dead.jsonl}}
-            """, file: "order.yaml")
+            """, file: "order.yaml", catalog: .weir)
         let pipeline = try ReplayPipeline(spec: spec)
         try pipeline.run()
         let out = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8)
@@ -125,7 +126,7 @@ struct ReplayAndCLITests {
         let spec = try TopologyLoader.parse("""
             source: {file: {path: \(path), format: capture}}
             sinks: [file: {path: \(folder.path)/out.jsonl}]
-            """, file: "truncated.yaml")
+            """, file: "truncated.yaml", catalog: .weir)
         let pipeline = try ReplayPipeline(spec: spec)
         do {
             try pipeline.run()
@@ -147,7 +148,7 @@ struct ReplayAndCLITests {
             source: {file: {path: \(data.path), pace: 200x}}
             decode: {timestamp_field: ts}
             sinks: [file: {path: \(folder.path)/out.jsonl}]
-            """, file: "pace.yaml")
+            """, file: "pace.yaml", catalog: .weir)
         let start = ContinuousClock.now
         try ReplayPipeline(spec: spec).run()
         // 100 s of event time at 200x is 0.5 s: replay must not run ahead of it.
@@ -282,7 +283,7 @@ struct ReplayAndCLITests {
             source: {file: {path: \(folder.path)/in.jsonl}}
             operators: [key_by: {field: host}]
             sinks: [kafka: {topic: replayed}]
-            """, file: "replay-kafka.yaml")
+            """, file: "replay-kafka.yaml", catalog: .weir)
         let pipeline = try ReplayPipeline(spec: spec, configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
         try pipeline.run()
         let messages = try TopicReader.readAll(topic: "replayed", bootstrap: cluster.bootstrapServers)

@@ -6,6 +6,7 @@
 //   weir-reload-bench [replace|keep_online] [KEYS]
 import Foundation
 import Synchronization
+import WeirCatalog
 import WeirCore
 import WeirMath
 import WeirRCF
@@ -41,7 +42,7 @@ let spec = try TopologyLoader.parse("""
     operators:
       - random_cut_forest: {shingle_size: 1, model: {registry: "\(folder)", name: m, on_reload: \(policy)}}
     sinks: [stdout: {}]
-    """, file: "reload-bench.yaml")
+    """, file: "reload-bench.yaml", catalog: .weir)
 
 var random = RandomSource(seed: 9)
 let lines: [[UInt8]] = (0..<20_000).map { index in

@@ -21,6 +21,10 @@ extension RandomCutForestAlgorithm {
                                             errorMentions: "instances[1]"),
                 AlgorithmFixture.BadRequest(contentType: "text/csv", body: "1,2\nnan,2\n", errorMentions: "features[0]"),
             ],
+            stream: AlgorithmFixture.Stream(
+                settings: JSONObject([("features", .array([.string("x"), .string("y")])), ("key_field", .string("host")),
+                                      ("shingle_size", .number(1))]),
+                events: streamEvents()),
             quality: { snapshot, _ in
                 let forest = try RandomCutForest(snapshot: snapshot, name: "fixture")
                 var random = RandomSource(seed: 3)
@@ -37,6 +41,17 @@ extension RandomCutForestAlgorithm {
                 return AlgorithmFixture.Quality(metric: "roc_auc", model: EvaluationMetrics.rocAUC(scores: scores, labels: labels),
                                                 baseline: 0.5, higherIsBetter: true)
             })
+    }
+
+    /// Three hosts' points from the training distribution, in turn, with one far point
+    /// per host near the end: the operator starts each host from the trained forest.
+    static func streamEvents() -> [(fields: JSONObject, timestampMs: Int64)] {
+        normalPoints(240, seed: 5).enumerated().map { index, point in
+            let far = index >= 200 && index % 37 == 0
+            let values = far ? [6.0, -6.0] : point
+            return (JSONObject([("host", .string("h\(index % 3)")), ("x", .number(values[0])), ("y", .number(values[1]))]),
+                    1_790_812_800_000 + Int64(index) * 1_000)
+        }
     }
 
     static func normalPoints(_ count: Int, seed: UInt64) -> [[Double]] {

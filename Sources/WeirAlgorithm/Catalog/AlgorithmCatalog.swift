@@ -5,7 +5,7 @@ import WeirFormats
 /// The algorithms a build knows, looked up by SageMaker name or alias. The one list of
 /// them lives in WeirCatalog; everything that needs an algorithm (training, inference,
 /// the registry's checks, the stream) is handed this value and looks it up here.
-public struct AlgorithmCatalog: Sendable {
+public struct AlgorithmCatalog: Sendable, Equatable {
     public let entries: [CatalogEntry]
 
     public init(_ entries: [CatalogEntry]) {
@@ -13,6 +13,9 @@ public struct AlgorithmCatalog: Sendable {
     }
 
     public var names: [String] { entries.map(\.name) }
+
+    /// Two catalogues are the same when they list the same algorithms.
+    public static func == (lhs: AlgorithmCatalog, rhs: AlgorithmCatalog) -> Bool { lhs.names == rhs.names }
 
     public func entry(named name: String) throws(TrainingJobError) -> CatalogEntry {
         guard let found = entries.first(where: { $0.info.answers(to: name) }) else {

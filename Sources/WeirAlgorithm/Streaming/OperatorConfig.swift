@@ -20,9 +20,13 @@ public struct OperatorConfigError: Error, Sendable, CustomStringConvertible {
 /// wrong type or range is an error naming it.
 public struct OperatorConfig: Sendable, Equatable {
     public let values: JSONObject
+    /// The features the topology's schema names, for operators that read them when they
+    /// are given no field list.
+    public let schemaFeatures: [String]
 
-    public init(_ values: JSONObject) {
+    public init(_ values: JSONObject, schemaFeatures: [String] = []) {
         self.values = values
+        self.schemaFeatures = schemaFeatures
     }
 
     public func has(_ key: String) -> Bool { values[key] != nil }
@@ -54,6 +58,20 @@ public struct OperatorConfig: Sendable, Equatable {
         case .string(let text)?: return [text]
         case let other?: throw OperatorConfigError(key: key, "expected a list of names, found \(other.kindName)")
         }
+    }
+
+    public func bool(_ key: String) throws(OperatorConfigError) -> Bool? {
+        switch values[key] {
+        case nil: return nil
+        case .bool(let flag)?: return flag
+        case let other?: throw OperatorConfigError(key: key, "expected true or false, found \(other.kindName)")
+        }
+    }
+
+    /// One number or a list of them (`ignore_near_expected: 0.5` or `[0.5, 2]`).
+    public func numberOrNumbers(_ key: String, in range: ClosedRange<Double>? = nil) throws(OperatorConfigError) -> [Double]? {
+        if case .number? = values[key] { return [try double(key, in: range)].compactMap { $0 } }
+        return try doubles(key, in: range)
     }
 
     public func double(_ key: String, in range: ClosedRange<Double>? = nil) throws(OperatorConfigError) -> Double? {

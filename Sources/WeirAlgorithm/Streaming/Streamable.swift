@@ -15,9 +15,9 @@ public protocol Streamable: Algorithm {
     /// One key's state.
     associatedtype KeyState
 
-    /// The keys of `Settings` in a topology (besides `model`, `reload_interval_ms`,
-    /// `max_resident_keys`, `state_dir` and `snapshot_interval_ms`, which every online
-    /// operator takes).
+    /// The keys of `Settings` in a topology (besides `model`, `shadow`, `model_version`,
+    /// `reload_interval_ms`, `max_resident_keys`, `state_dir` and `snapshot_interval_ms`,
+    /// which every online operator takes).
     static var settingKeys: [String] { get }
     /// Other spellings of the common keys this operator accepts (`max_series`).
     static var settingAliases: [String: String] { get }
@@ -30,7 +30,20 @@ public protocol Streamable: Algorithm {
     /// Prepares a model for serving, or refuses it with the reason (a model the stream
     /// cannot feed).
     static func serve(_ model: Model, settings: Settings) throws -> Served
-    static func newState(key: String, served: Served, settings: Settings) -> KeyState
+    /// What serves when the topology names no model, or the registry serves none yet, and
+    /// the version label its outputs carry; nil when the operator needs a model.
+    static func modelFree(settings: Settings) -> (served: Served, version: String)?
+    /// The feature names a registry snapshot's schema must match (nil: not checked).
+    static func schemaFeatures(settings: Settings) -> [String]?
+    /// Whether a key's state starts as a copy of the model and learns from there (a forest
+    /// seeded by a snapshot): such states follow `on_reload` (`replace` restarts them from
+    /// each new version, `keep_online` lets them keep learning), and outputs carry the
+    /// version that started them. Otherwise a state is data (a series' history) that any
+    /// version serves from.
+    static var statesStartFromModel: Bool { get }
+    /// The fields of a primary output a shadow output repeats as `primary_<field>`.
+    static var shadowComparedFields: [String] { get }
+    static func newState(key: String, served: Served, settings: Settings) throws(RecordError) -> KeyState
     /// Whether a state (kept, spilled or handed over) still means something to `served`;
     /// a state that does not is started anew.
     static func state(_ state: KeyState, fits served: Served) -> Bool
@@ -41,22 +54,36 @@ public protocol Streamable: Algorithm {
     static func encode(state: KeyState) -> [UInt8]
     /// Decodes a state `encode(state:)` wrote; checks it and throws (never traps) on damage.
     static func decode(state bytes: [UInt8], name: String) throws -> KeyState
+    /// The extension of a key's file in the state directory.
+    static var stateFileExtension: String { get }
+    /// A state an earlier release wrote without Weir's key-state frame, and the registry
+    /// version that started it (0: none); nil when `bytes` are not such a state.
+    static func decodeLegacy(state bytes: [UInt8], name: String) throws -> (state: KeyState, registryVersion: Int)?
 }
 
 extension Streamable {
     public static var settingAliases: [String: String] { [:] }
     public static var keepsStatePerKey: Bool { true }
     public static func state(_ state: KeyState, fits served: Served) -> Bool { true }
+    public static func modelFree(settings: Settings) -> (served: Served, version: String)? { nil }
+    public static func schemaFeatures(settings: Settings) -> [String]? { nil }
+    public static var statesStartFromModel: Bool { false }
+    public static var shadowComparedFields: [String] { [] }
+    public static var stateFileExtension: String { "state" }
+    public static func decodeLegacy(state bytes: [UInt8], name: String) throws -> (state: KeyState, registryVersion: Int)? { nil }
 }
 
 /// What one record came to: the verdict the guardrail and metrics count, and events to
 /// emit after the annotated one (alert copies).
 public struct StreamOutcome: Sendable {
     public var verdict: StreamVerdict
+    /// The record's score, where the algorithm has one (a shadow model's is compared with it).
+    public var score: Double?
     public var extraEvents: [Event]
 
-    public init(_ verdict: StreamVerdict, extraEvents: [Event] = []) {
+    public init(_ verdict: StreamVerdict, score: Double? = nil, extraEvents: [Event] = []) {
         self.verdict = verdict
+        self.score = score
         self.extraEvents = extraEvents
     }
 }

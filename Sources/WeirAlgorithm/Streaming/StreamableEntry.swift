@@ -6,18 +6,20 @@ public struct StreamableEntry: Sendable {
     public let settingKeys: [String]
     public let settingAliases: [String: String]
     public let algorithm: any Streamable.Type
-    let checkSettings: @Sendable (OperatorConfig) throws(OperatorConfigError) -> Void
+    let checkSettings: @Sendable (OperatorConfig) throws(OperatorConfigError) -> Bool
 
     init<S: Streamable>(_ type: S.Type, operatorName: String) {
         self.operatorName = operatorName
         settingKeys = S.settingKeys
         settingAliases = S.settingAliases
         algorithm = type
-        checkSettings = { config throws(OperatorConfigError) in _ = try S.settings(config) }
+        checkSettings = { config throws(OperatorConfigError) in S.modelFree(settings: try S.settings(config)) != nil }
     }
 
-    /// Reads the settings as the operator will, so a topology is refused when it is loaded.
-    public func check(_ config: OperatorConfig) throws(OperatorConfigError) {
+    /// Reads the settings as the operator will, so a topology is refused when it is loaded;
+    /// true when the operator runs without a model under them.
+    @discardableResult
+    public func check(_ config: OperatorConfig) throws(OperatorConfigError) -> Bool {
         try checkSettings(config)
     }
 }

@@ -13,7 +13,6 @@ public enum OperatorFactory {
             case .project(let keep, let rename): return ProjectOperator(keep: keep, rename: rename)
             case .keyBy(let field): return KeyByOperator(field: field)
             case .countByKey(let field): return CountByKeyOperator(outputField: field)
-            case .randomCutForest(let spec): return RandomCutForestOperator(spec, featureNames: featureNames)
             case .online(let spec): return onlineOperator(spec, catalog: catalog)
             case .predict(let spec): return PredictOperator(spec, catalog: catalog, schemaFeatures: featureNames)
             }

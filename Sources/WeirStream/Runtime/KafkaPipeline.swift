@@ -66,7 +66,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     private var lastInput = ContinuousClock.now
 
     public init(spec: TopologySpec, configuration: KafkaConfiguration, transactionLogPath: String? = nil,
-                logger: Logger = Logger(label: "weir.pipeline"), catalog: AlgorithmCatalog = AlgorithmCatalog([])) throws {
+                logger: Logger = Logger(label: "weir.pipeline"), catalog: AlgorithmCatalog? = nil) throws {
         guard case .kafka(let source) = spec.source else {
             throw PipelineError.source("KafkaPipeline needs a kafka source")
         }

@@ -18,10 +18,11 @@ public final class RecordProcessor {
     private var results: [Event] = []
 
     /// `catalog` holds the algorithms the topology's `predict` operators serve.
-    public init(spec: TopologySpec, operators: [any StreamOperator]? = nil, catalog: AlgorithmCatalog = AlgorithmCatalog([])) {
+    /// `catalog` overrides the one the topology was read with.
+    public init(spec: TopologySpec, operators: [any StreamOperator]? = nil, catalog: AlgorithmCatalog? = nil) {
         decoder = RecordDecoders.make(spec.decode)
         extractor = spec.schema.map(FeatureExtractor.init)
-        self.operators = operators ?? OperatorFactory.make(spec.operators, featureNames: spec.schema?.features ?? [], catalog: catalog)
+        self.operators = operators ?? OperatorFactory.make(spec.operators, featureNames: spec.schema?.features ?? [], catalog: catalog ?? spec.catalog)
         maxRecordBytes = spec.maxRecordBytes
         timestampField = spec.decode.timestampField
     }

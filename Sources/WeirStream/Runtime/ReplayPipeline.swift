@@ -24,7 +24,7 @@ public final class ReplayPipeline {
     public var progress: ((PipelineStats) -> Void)?
 
     public init(spec: TopologySpec, file override: FileSourceSpec? = nil, configuration: KafkaConfiguration = KafkaConfiguration(),
-                logger: Logger = Logger(label: "weir.replay"), catalog: AlgorithmCatalog = AlgorithmCatalog([])) throws {
+                logger: Logger = Logger(label: "weir.replay"), catalog: AlgorithmCatalog? = nil) throws {
         if let override {
             file = override
         } else if case .file(let fileSpec) = spec.source {

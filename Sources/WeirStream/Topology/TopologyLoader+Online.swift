@@ -3,15 +3,23 @@ import WeirCore
 
 extension TopologyLoader {
     /// Keys every online operator takes, whatever its algorithm.
-    static let onlineOperatorKeys = ["model", "reload_interval_ms", "max_resident_keys", "state_dir", "snapshot_interval_ms"]
+    static let onlineOperatorKeys = ["model", "shadow", "reload_interval_ms", "max_resident_keys", "state_dir", "snapshot_interval_ms",
+                                     "model_version"]
 
     /// The online operator of a catalogue algorithm: the common keys here, the algorithm's
     /// own read and checked by the algorithm (an error is reported at its key's line).
-    static func parseOnline(_ body: YAMLCursor, kind: String, entry: CatalogEntry, streamable: StreamableEntry) throws(TopologyError)
-        -> OnlineOperatorSpec {
+    /// `schemaFeatures` are the topology schema's, for algorithms that read them.
+    static func parseOnline(_ body: YAMLCursor, kind: String, entry: CatalogEntry, streamable: StreamableEntry,
+                            schemaFeatures: [String] = []) throws(TopologyError) -> OnlineOperatorSpec {
         let aliases = streamable.settingAliases
         try body.allowOnly(onlineOperatorKeys + aliases.keys.sorted() + streamable.settingKeys)
-        var spec = OnlineOperatorSpec(operatorName: kind, algorithm: entry.name, model: try parseServedModel(try body.required("model")))
+        var spec = OnlineOperatorSpec(operatorName: kind, algorithm: entry.name, model: try body.optional("model").map { cursor throws(TopologyError) in try parseServedModel(cursor) })
+        if let shadow = try body.optional("shadow") {
+            guard case .mapping = shadow.node else { throw shadow.error("expected {registry, name, stage, reload_interval_ms}") }
+            var reference = try parseRegistryModel(shadow, defaultStage: .shadow)
+            reference.policy = .replace
+            spec.shadow = reference
+        }
         func common(_ key: String) throws(TopologyError) -> YAMLCursor? {
             if let value = try body.optional(key) { return value }
             for (alias, target) in aliases where target == key {
@@ -32,17 +40,20 @@ extension TopologyLoader {
             guard spec.snapshotIntervalMs > 0 else { throw value.error("expected a positive number of milliseconds") }
         }
         spec.stateDirectory = try common("state_dir")?.string()
+        spec.modelVersion = try common("model_version")?.string()
         var settings = JSONObject()
         for key in streamable.settingKeys {
             if let value = body.entry(key) { settings.set(key, try value.jsonValue()) }
         }
-        spec.settings = OperatorConfig(settings)
+        spec.settings = OperatorConfig(settings, schemaFeatures: schemaFeatures)
+        let runsWithoutModel: Bool
         do {
-            try streamable.check(spec.settings)
+            runsWithoutModel = try streamable.check(spec.settings)
         } catch {
             let cursor = body.entry(error.key) ?? body
             throw cursor.error(error.message)
         }
+        if spec.model == nil && !runsWithoutModel { throw body.error("expected 'model' (a model folder, file or registry model)") }
         return spec
     }
 }

@@ -66,6 +66,7 @@ public enum TopologyLoader {
         var spec = TopologySpec(name: name, source: source, decode: decode, schema: schema, operators: operators,
                                 sinks: sinks, deadLetter: deadLetter, delivery: delivery, kafka: kafka)
         spec.sinkVariants = sinkVariants
+        spec.catalog = catalog
         if let map = try top.optional("kafka_consumer") {
             for (key, value) in try map.stringMap() { spec.kafkaConsumer[key] = value }
         }
@@ -238,18 +239,16 @@ public enum TopologyLoader {
         case "count_by_key":
             try body.allowOnly(["output_field"])
             return .countByKey(outputField: try body.optional("output_field")?.string() ?? "count")
-        case "random_cut_forest":
-            return .randomCutForest(try parseRandomCutForest(body, schemaFeatures: schemaFeatures))
         case "predict":
             return .predict(try parsePredict(body))
         default:
             for entry in catalog.entries {
                 if let streamable = entry.streamable, streamable.operatorName == kind {
-                    return .online(try parseOnline(body, kind: kind, entry: entry, streamable: streamable))
+                    return .online(try parseOnline(body, kind: kind, entry: entry, streamable: streamable, schemaFeatures: schemaFeatures))
                 }
             }
             let online = catalog.entries.compactMap { $0.streamable?.operatorName }
-            throw cursor.error("unknown operator '\(kind)'; expected " + (["filter", "project", "key_by", "count_by_key", "random_cut_forest", "predict"] + online).joined(separator: ", "))
+            throw cursor.error("unknown operator '\(kind)'; expected " + (["filter", "project", "key_by", "count_by_key", "predict"] + online).joined(separator: ", "))
         }
     }
 

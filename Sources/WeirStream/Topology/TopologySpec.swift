@@ -1,3 +1,4 @@
+import WeirAlgorithm
 import WeirCore
 import WeirKafka
 
@@ -28,6 +29,9 @@ public struct TopologySpec: Sendable, Equatable {
     public var maxRecordBytes: Int
     /// Where per-partition operator state is handed off on rebalances.
     public var stateChangelogTopic: String?
+    /// The algorithms the topology was read with; its online and predict operators are
+    /// built from them.
+    public var catalog = AlgorithmCatalog([])
 
     public init(name: String, source: SourceSpec, decode: DecodeSpec = DecodeSpec(), schema: SchemaSpec? = nil,
                 operators: [OperatorSpec] = [], sinks: [SinkSpec], deadLetter: SinkSpec? = nil,
@@ -178,8 +182,8 @@ public enum OperatorSpec: Sendable, Equatable {
     case project(keep: [String], rename: [(String, String)])
     case keyBy(field: String)
     case countByKey(outputField: String)
-    case randomCutForest(RandomCutForestOperatorSpec)
-    /// The online operator of a catalogue algorithm (`ip_insights`, `deepar_forecast`).
+    /// The online operator of a catalogue algorithm (`random_cut_forest`, `ip_insights`,
+    /// `deepar_forecast`).
     case online(OnlineOperatorSpec)
     case predict(PredictOperatorSpec)
 
@@ -190,7 +194,6 @@ public enum OperatorSpec: Sendable, Equatable {
             return keepA == keepB && renameA.elementsEqual(renameB, by: ==)
         case (.keyBy(let a), .keyBy(let b)): return a == b
         case (.countByKey(let a), .countByKey(let b)): return a == b
-        case (.randomCutForest(let a), .randomCutForest(let b)): return a == b
         case (.online(let a), .online(let b)): return a == b
         case (.predict(let a), .predict(let b)): return a == b
         default: return false

@@ -1,16 +1,15 @@
 import Foundation
 import WeirCore
-import WeirRCF
 
 /// Keeps detectors' encoded states on disk, one file per partition and key, written
-/// atomically (a temporary file renamed over the old one). This is where the random cut
-/// forest operator evicts idle forests so its memory stays bounded with many keys.
+/// atomically (a temporary file renamed over the old one). This is where online operators
+/// spill idle key states so their memory stays bounded with many keys.
 public struct DetectorStateDirectory: Sendable {
     public let path: String
     /// The extension of the state files (`trcf` for the random cut forest operator's).
     public let fileExtension: String
 
-    public init(path: String, fileExtension: String = "trcf") {
+    public init(path: String, fileExtension: String) {
         self.path = path
         self.fileExtension = fileExtension
     }

@@ -7,9 +7,13 @@ import WeirRegistry
 
 /// The stream operator of every `Streamable` catalogue algorithm. The algorithm updates a
 /// key's state and annotates the event; this operator owns everything around it:
-/// - the model: a model folder or file (reloaded when it changes) or a registry version
-///   (hot reload, and `baking`, fed by each record's verdict and measured scoring time);
-///   a model that fails its checks leaves the current one serving;
+/// - the model: a model folder or file (reloaded when it changes), a registry version
+///   (hot reload, `on_reload: replace` or `keep_online` for states that start from the
+///   model, and `baking`, fed by each record's verdict and measured scoring time), or
+///   none where the algorithm runs without one; a model that fails its checks leaves the
+///   current one serving;
+/// - a shadow model that scores every record beside the primary one, its outputs of
+///   variant `shadow` carrying the primary's results, compared as it goes;
 /// - key states, per input partition so a key sees its records in order: at most
 ///   `max_resident_keys` in memory, the least recently used spilled to `state_dir` (or
 ///   forgotten without one) and read back when their key returns; checkpoints write the
@@ -28,7 +32,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     private let store: DetectorStateDirectory?
     private var resident: [StateKey: Entry] = [:]
     /// The one state of an algorithm that keeps none per key.
-    private var shared: Box<S.KeyState>?
+    private var shared: Box<Entry>?
     private var clock: Int64 = 0
     private var changedKeys: [PartitionID: Set<String>] = [:]
     /// Per key restored from the changelog, the input offset its state has learned up to.
@@ -42,33 +46,48 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     private var noDecisions: [String: Counter] = [:]
     private var normalCount = 0, anomalousCount = 0
     private var noDecisionCounts: [String: Int] = [:]
+    private let scoring: Metrics.Timer
+    /// The shadow model and its per-key states (memory only: a shadow is an experiment).
+    private var shadowModel: ModelSubscription<S.Served>?
+    private var shadowResident: [StateKey: Entry] = [:]
+    private var shadowShared: Box<Entry>?
+    public private(set) var shadowComparison = ShadowComparison()
+    private let shadowRecords: Counter
+    private let shadowAgreements: Counter
+    private let shadowLatency: Metrics.Timer
 
     /// Records per verdict label since open (`normal`, `anomalous`, or why no decision).
     public var verdictCounts: [String: Int] {
         noDecisionCounts.merging([("normal", normalCount), ("anomalous", anomalousCount)]) { $1 }
     }
-    private let scoring: Metrics.Timer
 
     struct StateKey: Hashable {
         var partition: PartitionID
         var key: String
     }
 
+    /// A key's state, and the model version it started from when states start from the
+    /// model (empty: it fits whatever serves).
     struct Entry {
         var state: S.KeyState
         var lastUsed: Int64
         var dirty: Bool
+        var seededBy: String
     }
 
     public init(_ spec: OnlineOperatorSpec) {
         self.spec = spec
         name = spec.operatorName
         logger = Logger(label: "weir.\(spec.operatorName)")
-        store = spec.stateDirectory.map { DetectorStateDirectory(path: $0, fileExtension: "state") }
-        records = Counter(label: "weir_online_records_total", dimensions: [("operator", spec.operatorName)])
-        scoring = Metrics.Timer(label: "weir_online_scoring_seconds", dimensions: [("operator", spec.operatorName)])
-        normal = Counter(label: "weir_online_verdicts_total", dimensions: [("operator", spec.operatorName), ("verdict", "normal")])
-        anomalous = Counter(label: "weir_online_verdicts_total", dimensions: [("operator", spec.operatorName), ("verdict", "anomalous")])
+        store = spec.stateDirectory.map { DetectorStateDirectory(path: $0, fileExtension: S.stateFileExtension) }
+        let dimensions = [("operator", spec.operatorName)]
+        records = Counter(label: "weir_online_records_total", dimensions: dimensions)
+        scoring = Metrics.Timer(label: "weir_online_scoring_seconds", dimensions: dimensions)
+        normal = Counter(label: "weir_online_verdicts_total", dimensions: dimensions + [("verdict", "normal")])
+        anomalous = Counter(label: "weir_online_verdicts_total", dimensions: dimensions + [("verdict", "anomalous")])
+        shadowRecords = Counter(label: "weir_shadow_records_total", dimensions: dimensions)
+        shadowAgreements = Counter(label: "weir_shadow_agreements_total", dimensions: dimensions)
+        shadowLatency = Metrics.Timer(label: "weir_shadow_scoring_seconds", dimensions: dimensions)
     }
 
     /// Key states in memory now.
@@ -84,22 +103,43 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
             throw RecordError(.process, field: error.key, "\(name): \(error.message)")
         }
         settingsBox = Box(settings)
-        model = try ModelSubscription<S.Served>(
-            spec.model, fileName: S.info.modelFile, reloadIntervalMs: spec.reloadIntervalMs,
+        let fallback = S.modelFree(settings: settings).map {
+            ModelSubscription<S.Served>.Served($0.served, version: spec.modelVersion ?? $0.version)
+        }
+        if spec.model == nil && fallback == nil {
+            throw RecordError(.process, field: "model", "\(name) needs a model (a model folder, file or registry model)")
+        }
+        model = try subscription(spec.model, fallback: fallback, fileLabel: spec.modelVersion, settings: settings)
+        if let version = model?.served?.version { logger.info("serving a model", metadata: ["model": "\(version)"]) }
+        if let shadow = spec.shadow {
+            shadowModel = try subscription(.registry(shadow), fallback: nil, fileLabel: nil, settings: settings)
+        }
+    }
+
+    private func subscription(_ source: ServedModelSource?, fallback: ModelSubscription<S.Served>.Served?, fileLabel: String?,
+                              settings: S.Settings) throws -> ModelSubscription<S.Served> {
+        let features = S.schemaFeatures(settings: settings)
+        return try ModelSubscription<S.Served>(
+            source, fallback: fallback, fileLabel: fileLabel, fileName: S.info.modelFile, reloadIntervalMs: spec.reloadIntervalMs,
             decodeFile: { bytes, file in try S.serve(try S.Model(snapshot: bytes, name: file), settings: settings) },
             decodeEnvelope: { envelope, label in
-                try S.serve(try RegistrySnapshot.model(S.Model.self, algorithm: S.info.name, envelope: envelope, label: label, features: nil),
+                try S.serve(try RegistrySnapshot.model(S.Model.self, algorithm: S.info.name, envelope: envelope, label: label, features: features),
                             settings: settings)
             })
-        if let version = model?.served?.version { logger.info("serving a model", metadata: ["model": "\(version)"]) }
     }
 
     /// Key states that mean nothing to a new model start anew.
     private func dropStatesThatDoNotFit(_ served: S.Served, version: String) {
         let before = resident.count
         resident = resident.filter { S.state($0.value.state, fits: served) }
-        if let state = shared, !S.state(state.value, fits: served) { shared = nil }
+        if let entry = shared, !S.state(entry.value.state, fits: served) { shared = nil }
         logger.info("serving a model", metadata: ["model": "\(version)", "states_reset": "\(before - resident.count)"])
+    }
+
+    /// Whether `entry` must start again from the version serving now: a state that started
+    /// from another version, under `on_reload: replace`.
+    private func mustRestart(_ entry: Entry, version: String, policy: RegistryModelReference.ReloadPolicy) -> Bool {
+        S.statesStartFromModel && policy == .replace && !entry.seededBy.isEmpty && entry.seededBy != version
     }
 
     public func process(_ event: consuming Event, into output: inout [Event]) throws(RecordError) {
@@ -111,10 +151,12 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         guard let current = subscription.served else {
             throw RecordError(.process, "no \(S.info.name) model is served yet (the registry has no version in its stage)")
         }
-        let served = current.model, modelVersion = current.version
+        let served = current.model, modelVersion = current.version, label = current.label
         if changed { dropStatesThatDoNotFit(served, version: modelVersion) }
+        let input = shadowModel == nil ? nil : event
         let started = ContinuousClock.now
         let outcome: StreamOutcome
+        let seededBy: String
         if S.keepsStatePerKey {
             let key = try S.stateKey(of: event, settings: settings)
             let stateKey = StateKey(partition: PartitionID(topic: event.origin.topic, partition: event.origin.partition), key: key)
@@ -126,28 +168,49 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
                 }
                 learnedThrough[stateKey] = nil
             }
-            var state = try state(for: stateKey, served: served, settings: settings)
-            outcome = try S.process(&state, event: &event, served: served, version: modelVersion, settings: settings)
+            var entry = try entry(for: stateKey, served: served, version: modelVersion, policy: subscription.policy, settings: settings)
+            // A state kept online from an earlier version is labelled with that version.
+            let startedFrom = S.statesStartFromModel && entry.seededBy != modelVersion ? entry.seededBy : label
+            outcome = try S.process(&entry.state, event: &event, served: served, version: startedFrom, settings: settings)
             clock += 1
-            resident[stateKey] = Entry(state: state, lastUsed: clock, dirty: true)
+            entry.lastUsed = clock
+            entry.dirty = true
+            seededBy = entry.seededBy
+            resident[stateKey] = entry
             changedKeys[stateKey.partition, default: []].insert(key)
         } else {
-            let box = shared ?? Box(S.newState(key: "", served: served, settings: settings))
-            shared = box
-            outcome = try S.process(&box.value, event: &event, served: served, version: modelVersion, settings: settings)
+            let box: Box<Entry>
+            if let kept = shared {
+                box = kept
+            } else {
+                box = Box(Entry(state: try S.newState(key: "", served: served, settings: settings), lastUsed: 0, dirty: false, seededBy: modelVersion))
+                shared = box
+            }
+            outcome = try S.process(&box.value.state, event: &event, served: served, version: label, settings: settings)
+            seededBy = modelVersion
         }
         let nanoseconds = started.nanosecondsElapsed
         records.increment()
         scoring.recordNanoseconds(Int64(clamping: nanoseconds))
-        switch outcome.verdict {
+        // A state started from an earlier version (kept online) does not judge the new one.
+        let judgesServed = !S.statesStartFromModel || seededBy == modelVersion
+        count(outcome.verdict, nanoseconds: nanoseconds, observeIn: judgesServed ? subscription : nil)
+        if let input { shadowScore(input, primary: event, primaryOutcome: outcome, settings: settings, into: &output) }
+        output.append(event)
+        output.append(contentsOf: outcome.extraEvents)
+        if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
+    }
+
+    private func count(_ verdict: StreamVerdict, nanoseconds: UInt64, observeIn subscription: ModelSubscription<S.Served>?) {
+        switch verdict {
         case .normal:
             normal.increment()
             normalCount += 1
-            subscription.observe(anomaly: false, nanoseconds: nanoseconds)
+            subscription?.observe(anomaly: false, nanoseconds: nanoseconds)
         case .anomalous:
             anomalous.increment()
             anomalousCount += 1
-            subscription.observe(anomaly: true, nanoseconds: nanoseconds)
+            subscription?.observe(anomaly: true, nanoseconds: nanoseconds)
         case .noDecision(let reason):
             noDecisionCounts[reason, default: 0] += 1
             if let counter = noDecisions[reason] {
@@ -158,40 +221,125 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
                 counter.increment()
             }
         }
-        output.append(event)
-        output.append(contentsOf: outcome.extraEvents)
-        if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
     }
 
-    /// The key's state: resident, read back from the state directory, or new.
-    private func state(for key: StateKey, served: S.Served, settings: S.Settings) throws(RecordError) -> S.KeyState {
-        if let entry = resident[key] { return entry.state }
-        if let store, let bytes = store.load(partition: key.partition, key: key.key) {
+    /// The key's state: resident, read back from the state directory, or new (also when
+    /// the kept one must restart from the version serving now).
+    private func entry(for key: StateKey, served: S.Served, version: String, policy: RegistryModelReference.ReloadPolicy,
+                       settings: S.Settings) throws(RecordError) -> Entry {
+        if let entry = resident[key], !mustRestart(entry, version: version, policy: policy) { return entry }
+        if resident[key] == nil, let store, let bytes = store.load(partition: key.partition, key: key.key) {
+            let entry: Entry
             do {
-                let state = try S.decode(state: try KeyStateFrame.body(bytes, algorithm: S.info.name, name: store.file(partition: key.partition, key: key.key)),
-                                         name: key.key)
-                restoredCount += 1
-                if S.state(state, fits: served) { return state }
+                entry = try decodeEntry(bytes, name: store.file(partition: key.partition, key: key.key), servedVersion: version)
             } catch {
                 throw RecordError(.process, "cannot restore the state of key '\(key.key.prefix(60))': \(error)")
             }
+            restoredCount += 1
+            if S.state(entry.state, fits: served) && !mustRestart(entry, version: version, policy: policy) { return entry }
         }
         createdCount += 1
-        return S.newState(key: key.key, served: served, settings: settings)
+        return Entry(state: try S.newState(key: key.key, served: served, settings: settings), lastUsed: clock, dirty: true, seededBy: version)
     }
 
-    /// Evicts the least recently used tenth of the states (at least the excess), saving
-    /// changed ones to the state directory.
+    /// A state from the changelog or the state directory: Weir's key-state frame, or a
+    /// state an earlier release wrote. A state that names no starting version fits the
+    /// version serving now.
+    private func decodeEntry(_ bytes: [UInt8], name: String, servedVersion: String) throws -> Entry {
+        if !KeyStateFrame.isFramed(bytes), let legacy = try S.decodeLegacy(state: bytes, name: name) {
+            let seededBy = legacy.registryVersion > 0 ? (model?.registryName.map { "\($0):v\(legacy.registryVersion)" } ?? "") : ""
+            return Entry(state: legacy.state, lastUsed: clock, dirty: false, seededBy: seededBy.isEmpty ? servedVersion : seededBy)
+        }
+        let body = try KeyStateFrame.body(bytes, algorithm: S.info.name, name: name)
+        return Entry(state: try S.decode(state: body.state, name: name), lastUsed: clock, dirty: false,
+                     seededBy: body.seededBy.isEmpty ? servedVersion : body.seededBy)
+    }
+
+    private func framed(_ entry: Entry) -> [UInt8] {
+        KeyStateFrame.frame(S.encode(state: entry.state), algorithm: S.info.name, seededBy: S.statesStartFromModel ? entry.seededBy : "")
+    }
+
+    /// Scores `input` (the event as it arrived) with the shadow model and appends the
+    /// shadow event (variant `shadow`): its own results, the primary ones beside them.
+    private func shadowScore(_ input: Event, primary: Event, primaryOutcome: StreamOutcome, settings: S.Settings, into output: inout [Event]) {
+        guard let shadowModel else { return }
+        _ = shadowModel.refresh()
+        guard let current = shadowModel.served else { return }
+        let started = ContinuousClock.now
+        var shadow = input
+        let outcome: StreamOutcome
+        do {
+            if S.keepsStatePerKey {
+                let key = StateKey(partition: PartitionID(topic: input.origin.topic, partition: input.origin.partition),
+                                   key: try S.stateKey(of: input, settings: settings))
+                var entry: Entry
+                if let kept = shadowResident[key], kept.seededBy == current.version {
+                    entry = kept
+                } else {
+                    entry = Entry(state: try S.newState(key: key.key, served: current.model, settings: settings), lastUsed: 0, dirty: false,
+                                  seededBy: current.version)
+                }
+                outcome = try S.process(&entry.state, event: &shadow, served: current.model, version: current.label, settings: settings)
+                clock += 1
+                entry.lastUsed = clock
+                shadowResident[key] = entry
+                if shadowResident.count > spec.maxResidentKeys {
+                    // Shadow states are not kept anywhere: the least recently used go.
+                    for victim in Self.leastRecentlyUsed(shadowResident, keep: spec.maxResidentKeys) { shadowResident[victim] = nil }
+                }
+            } else {
+                let box: Box<Entry>
+                if let kept = shadowShared, kept.value.seededBy == current.version {
+                    box = kept
+                } else {
+                    box = Box(Entry(state: try S.newState(key: "", served: current.model, settings: settings), lastUsed: 0, dirty: false,
+                                    seededBy: current.version))
+                    shadowShared = box
+                }
+                outcome = try S.process(&box.value.state, event: &shadow, served: current.model, version: current.label, settings: settings)
+            }
+        } catch {
+            shadowComparison.errors += 1
+            return
+        }
+        let nanoseconds = started.nanosecondsElapsed
+        shadowComparison.records += 1
+        shadowComparison.shadowNanoseconds += nanoseconds
+        if let score = outcome.score, let primaryScore = primaryOutcome.score {
+            shadowComparison.absoluteScoreDifference += abs(score - primaryScore)
+        }
+        shadowRecords.increment()
+        shadowLatency.recordNanoseconds(Int64(clamping: nanoseconds))
+        if outcome.verdict == primaryOutcome.verdict {
+            shadowComparison.agreements += 1
+            shadowAgreements.increment()
+        }
+        if let version = primary.fields["model_version"] { shadow.fields.set("primary_model_version", version) }
+        for field in S.shadowComparedFields {
+            if let value = primary.fields[field] { shadow.fields.set("primary_\(field)", value) }
+        }
+        shadow.headers.append(RecordHeader(RecordHeader.variantName, "shadow"))
+        output.append(shadow)
+    }
+
+    /// The keys to evict from `table` once it holds more than `keep`: the least recently
+    /// used tenth (at least the excess), found with one sort per batch so eviction stays
+    /// cheap per record.
+    private static func leastRecentlyUsed(_ table: [StateKey: Entry], keep: Int) -> [StateKey] {
+        let batch = max(table.count - keep, keep / 10, 1)
+        return table.sorted { $0.value.lastUsed < $1.value.lastUsed }.prefix(batch).map(\.key)
+    }
+
+    /// Evicts the least recently used states, saving changed ones to the state directory.
     private func evictLeastRecentlyUsed() {
-        let batch = max(resident.count - spec.maxResidentKeys, spec.maxResidentKeys / 10, 1)
-        for key in resident.sorted(by: { $0.value.lastUsed < $1.value.lastUsed }).prefix(batch).map(\.key) {
+        for key in Self.leastRecentlyUsed(resident, keep: spec.maxResidentKeys) {
             guard let entry = resident[key] else { continue }
             if entry.dirty, let store {
                 do {
-                    try store.save(KeyStateFrame.frame(S.encode(state: entry.state), algorithm: S.info.name), partition: key.partition, key: key.key)
+                    try store.save(framed(entry), partition: key.partition, key: key.key)
                 } catch {
                     // Keep the state rather than lose it; the next eviction tries again.
-                    logger.error("cannot save an evicted key state", metadata: ["key": "\(key.key)", "error": "\(error)"])
+                    logger.error("cannot save an evicted key state", metadata: ["key": "\(key.key.prefix(60))", "error": "\(error)"])
                     continue
                 }
             }
@@ -204,7 +352,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     public func checkpoint() throws {
         guard let store else { return }
         for (key, entry) in resident where entry.dirty {
-            try store.save(KeyStateFrame.frame(S.encode(state: entry.state), algorithm: S.info.name), partition: key.partition, key: key.key)
+            try store.save(framed(entry), partition: key.partition, key: key.key)
             resident[key]?.dirty = false
         }
     }
@@ -221,9 +369,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     }
 
     public func snapshot(partition: PartitionID, key: String) throws -> [UInt8]? {
-        if let entry = resident[StateKey(partition: partition, key: key)] {
-            return KeyStateFrame.frame(S.encode(state: entry.state), algorithm: S.info.name)
-        }
+        if let entry = resident[StateKey(partition: partition, key: key)] { return framed(entry) }
         return store?.load(partition: partition, key: key)
     }
 
@@ -231,15 +377,20 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     /// so taking over many keys does not fill memory; without one it stays resident.
     public func restore(partition: PartitionID, key: String, nextOffset: Int64, from bytes: [UInt8]) throws {
         let stateKey = StateKey(partition: partition, key: key)
-        let state = try S.decode(state: try KeyStateFrame.body(bytes, algorithm: S.info.name, name: "changelog state of '\(key)' in \(partition)"),
-                                 name: key)
+        let servedVersion = model?.served?.version ?? ""
+        let entry = try decodeEntry(bytes, name: "changelog state of '\(key.prefix(60))' in \(partition)", servedVersion: servedVersion)
         learnedThrough[stateKey] = nextOffset
         if let store {
             try store.save(bytes, partition: partition, key: key)
             resident[stateKey] = nil
         } else {
+            if let served = model?.served?.model, !S.state(entry.state, fits: served) {
+                // The key starts anew at its next record.
+                resident[stateKey] = nil
+                return
+            }
             clock += 1
-            resident[stateKey] = Entry(state: state, lastUsed: clock, dirty: false)
+            resident[stateKey] = Entry(state: entry.state, lastUsed: clock, dirty: false, seededBy: entry.seededBy)
             if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
         }
     }
@@ -248,13 +399,27 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     public func drop(partition: PartitionID) {
         for (key, entry) in resident where key.partition == partition {
             if entry.dirty, let store {
-                try? store.save(KeyStateFrame.frame(S.encode(state: entry.state), algorithm: S.info.name), partition: key.partition, key: key.key)
+                try? store.save(framed(entry), partition: key.partition, key: key.key)
             }
             resident[key] = nil
         }
+        for key in shadowResident.keys where key.partition == partition { shadowResident[key] = nil }
         for key in learnedThrough.keys where key.partition == partition { learnedThrough[key] = nil }
         changedKeys[partition] = nil
     }
+}
+
+/// Running comparison of a shadow model's results with the primary model's.
+public struct ShadowComparison: Sendable, Equatable {
+    public var records = 0
+    /// Records both models gave the same verdict.
+    public var agreements = 0
+    public var absoluteScoreDifference = 0.0
+    public var shadowNanoseconds: UInt64 = 0
+    /// Records the shadow could not score (its model does not fit the operator's settings).
+    public var errors = 0
+    public var agreementRate: Double { records > 0 ? Double(agreements) / Double(records) : 0 }
+    public var meanAbsoluteScoreDifference: Double { records > 0 ? absoluteScoreDifference / Double(records) : 0 }
 }
 
 /// An operator that counts the verdicts its records came to.
