@@ -7,7 +7,7 @@ import WeirCatalog
 struct AlgorithmsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "algorithms",
-        abstract: "List the algorithms: name, aliases, channels, content types, accept types and online operator.")
+        abstract: "List the algorithms: name, aliases, channels, content types, accept types, online operator and whether training resumes.")
 
     @Argument(help: "Show one algorithm's hyperparameters instead.")
     var algorithm: String?
@@ -28,7 +28,7 @@ struct AlgorithmsCommand: ParsableCommand {
         let channels = info.requiredChannels + info.optionalChannels.map { "[\($0)]" }
         return [info.name, list(info.aliases), list(channels), list(info.trainingContentTypes),
                 list(entry.predictorInput?.contentTypes ?? []), list(entry.predictorInput?.acceptTypes ?? []),
-                info.streamOperator ?? "-"].joined(separator: "\t")
+                info.streamOperator ?? "-", entry.epochsHyperparameter == nil ? "-" : "resumes"].joined(separator: "\t")
     }
 
     /// The hyperparameter table `weir train ALGO --help` prints.
@@ -45,6 +45,9 @@ struct AlgorithmsCommand: ParsableCommand {
             lines.append("  \(String(repeating: " ", count: width))\(definition.help)")
         }
         lines.append("")
+        if let epochs = entry.epochsHyperparameter {
+            lines.append("With --checkpoint-dir training resumes from its last epoch; only \(epochs) may change between runs.")
+        }
         lines.append("SageMaker's own hyperparameters (_tuning_objective_metric, sagemaker_*) are accepted and ignored.")
         return lines.joined(separator: "\n")
     }

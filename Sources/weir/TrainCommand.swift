@@ -56,6 +56,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --publish: the stage (staging, production or shadow).")
     var stage = "staging"
 
+    @Option(help: "Keep a training checkpoint here after each epoch and resume from it (algorithms that resume: deepar, ipinsights; under --sagemaker, /opt/ml/checkpoints when present).")
+    var checkpointDir: String?
+
     @Flag(help: "Read the job from SageMaker's container layout.")
     var sagemaker = false
 
@@ -136,6 +139,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             spec = TrainingJobSpec(modelDirectory: modelDir)
         }
+        if let checkpointDir { spec.checkpointDirectory = checkpointDir }
         if let hyperparameters {
             for (name, value) in try TrainingJobSpec.hyperparameters(fromFile: hyperparameters) { spec.hyperparameters[name] = value }
         }

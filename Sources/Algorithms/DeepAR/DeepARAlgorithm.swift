@@ -80,20 +80,35 @@ public enum DeepARAlgorithm: Servable {
         let model = DeepARModel(configuration, seed: seed)
         let (epochs, patience, batchSize, batches) = (hyperparameters.epochs, hyperparameters.patience, hyperparameters.batchSize,
                                                       hyperparameters.batchesPerEpoch)
-        var best = (loss: Double.infinity, epoch: -1, parameters: [UInt8]())
+        var best = TrainingState.Best(loss: .infinity, epoch: -1, parameters: [])
+        var progress: DeepARModel.TrainingProgress?
+        var stopped = false
+        if let resumed = try context.resume(Self.self, hyperparameters: hyperparameters) {
+            guard resumed.completedEpochs <= epochs else {
+                throw TrainingJobError(message: "the checkpoint is after epoch \(resumed.completedEpochs), past epochs=\(epochs); raise epochs or use another checkpoint directory")
+            }
+            try ParameterArchive.load(resumed.state.parameters, name: "checkpoint", into: model.network.store)
+            (progress, best, stopped) = (resumed.state.progress, resumed.state.best, resumed.state.stopped)
+        }
         let clock = ContinuousClock()
         var epochStart = clock.now
-        model.train(train.map(\.0), epochs: epochs, batchesPerEpoch: batches, batchSize: batchSize,
-                    learningRate: hyperparameters.learningRate, seed: seed) { epoch, loss in
-            let seconds = (clock.now - epochStart).seconds
-            epochStart = clock.now
-            context.metrics.quality(channel: "train", metric: "loss", kind: "loss", value: loss, epoch: epoch)
-            context.metrics.throughput(channel: "train", recordsPerSecond: Double(batches * batchSize) / max(seconds, 1e-9))
-            context.metrics.progress(completedEpochs: epoch + 1, of: epochs)
-            if loss < best.loss {
-                best = (loss, epoch, patience > 0 ? ParameterArchive.encode(model.network.store) : [])
+        if !stopped {
+            try model.train(train.map(\.0), epochs: epochs, batchesPerEpoch: batches, batchSize: batchSize,
+                            learningRate: hyperparameters.learningRate, seed: seed, progress: progress) { epoch, loss, progress in
+                let seconds = (clock.now - epochStart).seconds
+                epochStart = clock.now
+                context.metrics.quality(channel: "train", metric: "loss", kind: "loss", value: loss, epoch: epoch)
+                context.metrics.throughput(channel: "train", recordsPerSecond: Double(batches * batchSize) / max(seconds, 1e-9))
+                context.metrics.progress(completedEpochs: epoch + 1, of: epochs)
+                if loss < best.loss {
+                    best = TrainingState.Best(loss: loss, epoch: epoch, parameters: patience > 0 ? ParameterArchive.encode(model.network.store) : [])
+                }
+                let goOn = patience == 0 || epoch - best.epoch < patience
+                try context.checkpoint(Self.self, completedEpochs: epoch + 1,
+                                       state: TrainingState(parameters: ParameterArchive.encode(model.network.store), progress: progress,
+                                                            best: best, stopped: !goOn))
+                return goOn
             }
-            return patience == 0 || epoch - best.epoch < patience
         }
         if patience > 0, !best.parameters.isEmpty {
             try ParameterArchive.load(best.parameters, name: "best epoch", into: model.network.store)

@@ -126,39 +126,64 @@ public final class DeepARModel {
         return last >= 0 ? 0...last : last...last
     }
 
-    /// Trains for `epochs` of `batchesPerEpoch` batches of `batchSize` windows, with Adam
-    /// and gradients clipped to a global norm of 10; returns each epoch's mean loss.
+    /// Where training stands between epochs: the random state, the optimizer's moments and
+    /// the epoch losses so far (the parameters are the network's). Training handed it goes
+    /// on as if it had never stopped.
+    public struct TrainingProgress {
+        public var random: RandomSource
+        public var adam: Adam<Float>
+        public var losses: [Double]
+
+        public init(seed: UInt64, learningRate: Double) {
+            random = RandomSource(seed: seed)
+            adam = Adam<Float>(learningRate: learningRate)
+            losses = []
+        }
+    }
+
+    /// Trains for `epochs` epochs from the start, to the end.
     @discardableResult
     public func train(_ series: [DeepARSeries], epochs: Int, batchesPerEpoch: Int = 50, batchSize: Int = 32, learningRate: Double = 1e-3,
-                      seed: UInt64, epochEnded: (Int, Double) -> Bool = { _, _ in true }) -> [Double] {
+                      seed: UInt64) -> [Double] {
+        train(series, epochs: epochs, batchesPerEpoch: batchesPerEpoch, batchSize: batchSize, learningRate: learningRate, seed: seed,
+              progress: nil) { _, _, _ in true }
+    }
+
+    /// Trains for `epochs` of `batchesPerEpoch` batches of `batchSize` windows, with Adam
+    /// and gradients clipped to a global norm of 10, from `progress` (a fresh start by
+    /// default) until the epochs are done or `epochEnded` (given the epoch, its loss and
+    /// the progress after it) says stop; returns each epoch's mean loss.
+    @discardableResult
+    public func train(_ series: [DeepARSeries], epochs: Int, batchesPerEpoch: Int = 50, batchSize: Int = 32, learningRate: Double = 1e-3,
+                      seed: UInt64, progress start: TrainingProgress? = nil,
+                      epochEnded: (Int, Double, TrainingProgress) throws -> Bool) rethrows -> [Double] {
         precondition(!series.isEmpty, "DeepAR needs at least one series")
-        var random = RandomSource(seed: seed)
-        var adam = Adam<Float>(learningRate: learningRate)
+        var progress = start ?? TrainingProgress(seed: seed, learningRate: learningRate)
         // Series weighted by how many windows they hold, as GluonTS's expected-instance sampler does.
         let ranges = series.map { Self.windowStarts($0, context: configuration.contextLength, prediction: configuration.predictionLength) }
         let weights = ranges.map { range -> Double in range.map { Double($0.count) } ?? 0 }
-        var losses: [Double] = []
-        for epoch in 0..<epochs {
+        for epoch in progress.losses.count..<max(epochs, progress.losses.count) {
             var total = 0.0
             for _ in 0..<batchesPerEpoch {
                 var chosen: [DeepARSeries] = [], starts: [Int] = []
                 for _ in 0..<batchSize {
-                    let index = random.categorical(weights)
+                    let index = progress.random.categorical(weights)
                     let range = ranges[index]!
                     chosen.append(series[index])
-                    starts.append(range.lowerBound + random.uniformInt(below: range.count))
+                    starts.append(range.lowerBound + progress.random.uniformInt(below: range.count))
                 }
-                var masks = random.split()
+                var masks = progress.random.split()
                 let (loss, gradients) = network.store.lossAndGradients { parameters in
                     self.loss(series: chosen, starts: starts, parameters, random: &masks)
                 }
-                adam.step(network.store, GradientClipping.clipByGlobalNorm(gradients, maximum: 10))
+                progress.adam.step(network.store, GradientClipping.clipByGlobalNorm(gradients, maximum: 10))
                 total += Double(loss)
             }
-            losses.append(total / Double(batchesPerEpoch))
-            guard epochEnded(epoch, losses.last!) else { break }
+            let epochLoss = total / Double(batchesPerEpoch)
+            progress.losses.append(epochLoss)
+            guard try epochEnded(epoch, epochLoss, progress) else { break }
         }
-        return losses
+        return progress.losses
     }
 
     /// `samples` sample paths of the next `prediction_length` values after the end of

@@ -40,7 +40,16 @@ public enum IPInsightsAlgorithm: Servable {
         let (metricsInterval, falsePositiveRate, shuffleBufferSize, seed) = (hyperparameters.metricsInterval, hyperparameters.falsePositiveRate,
                                                                               hyperparameters.shuffleBufferSize, hyperparameters.seed)
         let train = try context.channel("train")
-        let trainer = IPInsightsTrainer(model: IPInsightsModel(configuration: configuration, seed: seed), options: options, seed: seed)
+        let trainer: IPInsightsTrainer
+        var firstEpoch = 0
+        if let resumed = try context.resume(Self.self, hyperparameters: hyperparameters) {
+            guard resumed.completedEpochs <= epochs else {
+                throw TrainingJobError(message: "the checkpoint is after epoch \(resumed.completedEpochs), past epochs=\(epochs); raise epochs or use another checkpoint directory")
+            }
+            (trainer, firstEpoch) = (resumed.state, resumed.completedEpochs)
+        } else {
+            trainer = IPInsightsTrainer(model: IPInsightsModel(configuration: configuration, seed: seed), options: options, seed: seed)
+        }
         let clock = ContinuousClock()
         var validationPairs: [LoginPair]? = nil
         var trainedPairs = 0
@@ -49,7 +58,25 @@ public enum IPInsightsAlgorithm: Servable {
         // The last epoch's scorer and validation AUC describe the final model: kept, not recomputed.
         var finalScorer: IPInsightsScorer?
         var finalAUC: Double?
-        for epoch in 0..<epochs {
+        /// The validation channel's pairs (read once) and the discriminator AUC of the model now.
+        func validate(_ validation: TrainingChannel) throws -> (IPInsightsScorer, Double) {
+            let pairs: [LoginPair]
+            if let read = validationPairs {
+                pairs = read
+            } else {
+                var collected: [LoginPair] = []
+                try Self.forEachPair(validation, epoch: 0) { // every host validates on the whole channel
+                    collected.append($0)
+                }
+                pairs = collected
+                validationPairs = collected
+            }
+            let scorer = IPInsightsScorer(model: trainer.model)
+            let auc = DiscriminatorAUC.compute(scorer: scorer, entityRows: pairs.map { trainer.model.entityRow($0.key) },
+                                               addresses: pairs.map(\.address), seed: seed ^ 0xA0C)
+            return (scorer, auc)
+        }
+        for epoch in firstEpoch..<epochs {
             let epochStart = clock.now
             var shuffle = ShuffleBuffer<LoginPair>(capacity: shuffleBufferSize, seed: seed &+ UInt64(epoch) &* 7_919)
             var entityRows: [Int32] = [], addresses: [IPAddress] = []
@@ -96,24 +123,16 @@ public enum IPInsightsAlgorithm: Servable {
                                     value: lossSum / Double(max(batches, 1)), epoch: epoch)
             context.metrics.throughput(channel: "train", recordsPerSecond: Double(pairs) / max(seconds, 1e-9))
             if let validation = context.channels["validation"] {
-                let pairs: [LoginPair]
-                if let read = validationPairs {
-                    pairs = read
-                } else {
-                    var collected: [LoginPair] = []
-                    try Self.forEachPair(validation, epoch: 0) { // every host validates on the whole channel
-                        collected.append($0)
-                    }
-                    pairs = collected
-                    validationPairs = collected
-                }
-                let scorer = IPInsightsScorer(model: trainer.model)
-                let auc = DiscriminatorAUC.compute(scorer: scorer, entityRows: pairs.map { trainer.model.entityRow($0.key) },
-                                                   addresses: pairs.map(\.address), seed: seed ^ 0xA0C)
+                let (scorer, auc) = try validate(validation)
                 context.metrics.quality(channel: "validation", metric: "discriminator_auc", kind: "score", value: auc, epoch: epoch)
                 (finalScorer, finalAUC) = (scorer, auc)
             }
             context.metrics.progress(completedEpochs: epoch + 1, of: epochs)
+            try context.checkpoint(Self.self, completedEpochs: epoch + 1, state: trainer)
+        }
+        // A job resumed after its last epoch validates the model it finishes.
+        if finalAUC == nil, let validation = context.channels["validation"] {
+            (finalScorer, finalAUC) = try validate(validation)
         }
 
         // Calibrate on validation pairs, or on (up to a million) training pairs.

@@ -1,3 +1,4 @@
+import WeirCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -80,6 +81,28 @@ public final class IPInsightsTrainer {
         biasAdams = (0..<configuration.encoderLayers).map { _ in adam(rows: 1) }
         entityGradients = RowGradients(rowCount: configuration.entityVectors, width: d)
         ipGradients = RowGradients(rowCount: configuration.ipVectors, width: d)
+    }
+
+    /// The optimizer's moments, its step count and the random state (the model is saved
+    /// apart), for training checkpoints.
+    public func encodeState(into writer: inout BinaryWriter) {
+        writer.write(randomSource: random)
+        writer.write(Int64(step))
+        entityAdam.encodeState(into: &writer)
+        ipAdam.encodeState(into: &writer)
+        for adam in weightAdams + biasAdams { adam.encodeState(into: &writer) }
+    }
+
+    /// Restores what `encodeState` wrote, for a trainer of the same model shape.
+    public func restoreState(from reader: inout BinaryReader) throws(BinaryReader.Failure) {
+        random = try reader.readRandomSource()
+        let steps: Int64 = try reader.read()
+        guard steps >= 0, let restoredStep = Int(exactly: steps) else { throw reader.error("a step count of \(steps)") }
+        step = restoredStep
+        try entityAdam.restoreState(from: &reader)
+        try ipAdam.restoreState(from: &reader)
+        for index in weightAdams.indices { try weightAdams[index].restoreState(from: &reader) }
+        for index in biasAdams.indices { try biasAdams[index].restoreState(from: &reader) }
     }
 
     /// Marks entities as trained on (for the unseen-entity policy at scoring time).

@@ -11,6 +11,8 @@ public struct CatalogEntry: Sendable {
     public let predictorInput: PredictorInput?
     /// Its online operator; nil when it does not run in a stream.
     public let streamable: StreamableEntry?
+    /// The hyperparameter counting epochs when training resumes from checkpoints; nil when it does not.
+    public let epochsHyperparameter: String?
     let validateHyperparameters: @Sendable ([String: String]) throws(HyperparameterError) -> Hyperparameters
     let trainModel: @Sendable ([String: String], TrainingContext) throws -> (snapshot: [UInt8], metadata: [(String, JSONValue)], extraFiles: [(name: String, bytes: [UInt8])])
     let decodeSnapshot: @Sendable ([UInt8], String) throws -> any ModelSnapshot
@@ -37,6 +39,7 @@ public struct CatalogEntry: Sendable {
             predictorInput = nil
             makePredictor = nil
         }
+        epochsHyperparameter = (type as? any ResumableTraining.Type).map { Self.epochs(of: $0) }
         if let online = type as? any Streamable.Type {
             streamable = Self.streamableEntry(online, operatorName: A.info.streamOperator ?? A.info.name)
         } else {
@@ -47,6 +50,8 @@ public struct CatalogEntry: Sendable {
     private static func streamableEntry<S: Streamable>(_ type: S.Type, operatorName: String) -> StreamableEntry {
         StreamableEntry(type, operatorName: operatorName)
     }
+
+    private static func epochs<R: ResumableTraining>(of _: R.Type) -> String { R.epochsHyperparameter }
 
     private static func input<S: Servable>(of _: S.Type) -> PredictorInput { S.Predictor.input }
 
@@ -61,6 +66,14 @@ public struct CatalogEntry: Sendable {
     @discardableResult
     public func checkHyperparameters(_ raw: [String: String]) throws(HyperparameterError) -> [String] {
         try validateHyperparameters(raw).ignored
+    }
+
+    /// The checkpoints of a job with these hyperparameters in `directory`; nil when the
+    /// algorithm does not resume from checkpoints.
+    public func checkpoints(directory: String, hyperparameters raw: [String: String]) throws(HyperparameterError) -> TrainingCheckpoints? {
+        guard let epochsHyperparameter else { return nil }
+        return TrainingCheckpoints(directory: directory, algorithm: name, hyperparameters: try validateHyperparameters(raw),
+                                   epochsHyperparameter: epochsHyperparameter)
     }
 
     /// Trains on `context`'s channels and returns the snapshot bytes with the model

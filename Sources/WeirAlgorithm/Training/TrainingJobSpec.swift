@@ -13,6 +13,9 @@ public struct TrainingJobSpec: Sendable {
     public var failurePath: String?
     public var currentHost: String
     public var hosts: [String]
+    /// Where a resumable algorithm keeps its training checkpoint (SageMaker's
+    /// `/opt/ml/checkpoints` when the job was given one); nil: no checkpoints.
+    public var checkpointDirectory: String?
 
     public init(hyperparameters: [String: String] = [:], channels: [String: TrainingChannel] = [:], modelDirectory: String,
                 failurePath: String? = nil, currentHost: String = "algo-1", hosts: [String] = ["algo-1"]) {
@@ -50,6 +53,10 @@ public struct TrainingJobSpec: Sendable {
         }
         var spec = TrainingJobSpec(hyperparameters: hyperparameters, channels: channels, modelDirectory: root + "/model",
                                    failurePath: root + "/output/failure")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root + "/checkpoints", isDirectory: &isDirectory), isDirectory.boolValue {
+            spec.checkpointDirectory = root + "/checkpoints"
+        }
         if let resources = try jsonObject(config + "/resourceconfig.json", required: false) {
             spec.currentHost = resources["current_host"]?.stringValue ?? spec.currentHost
             if case .array(let hosts)? = resources["hosts"] { spec.hosts = hosts.compactMap(\.stringValue) }

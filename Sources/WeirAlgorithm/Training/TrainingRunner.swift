@@ -21,7 +21,7 @@ public enum TrainingRunner {
     /// a failure. Returns the snapshot bytes. `log` hears about ignored hyperparameters.
     @discardableResult
     public static func run(_ algorithmName: String, catalog: AlgorithmCatalog, spec: TrainingJobSpec, metrics: MetricsReporter? = nil,
-                           log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> [UInt8] {
+                           log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> [UInt8] {
         do {
             let entry = try catalog.entry(named: algorithmName)
             let missing = Set(entry.info.requiredChannels).subtracting(spec.channels.keys)
@@ -36,8 +36,13 @@ public enum TrainingRunner {
             if !ignored.isEmpty {
                 log("ignoring hyperparameters SageMaker adds for its own use: \(ignored.joined(separator: ", "))")
             }
-            let context = TrainingContext(channels: spec.channels, metrics: metrics ?? MetricsReporter(host: spec.currentHost),
+            var context = TrainingContext(channels: spec.channels, metrics: metrics ?? MetricsReporter(host: spec.currentHost),
                                           hostIndex: spec.hostIndex, hostCount: spec.hosts.count)
+            context.log = log
+            if let directory = spec.checkpointDirectory {
+                context.checkpoints = try entry.checkpoints(directory: directory, hyperparameters: spec.hyperparameters)
+                if context.checkpoints == nil { log("\(entry.name) does not resume from checkpoints; training from the start") }
+            }
             let trained = try entry.train(hyperparameters: spec.hyperparameters, context: context)
             try writeModelFolder(spec.modelDirectory, entry: entry, snapshot: trained.snapshot, metadata: trained.metadata,
                                  extraFiles: trained.extraFiles)

@@ -6,11 +6,11 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     public var beta2: Double
     public var epsilon: Double
     public var weightDecay: Double
-    private var first: [[Scalar]] = []
-    private var second: [[Scalar]] = []
+    var first: [[Scalar]] = []
+    var second: [[Scalar]] = []
     /// Steps taken, per parameter (sparse rows advance their own clock only when touched
     /// in dense mode; the bias correction uses the parameter's step count).
-    private var steps: [Int] = []
+    var steps: [Int] = []
 
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0) {
         self.learningRate = learningRate

@@ -10,8 +10,8 @@ public struct RowSparseAdam: Sendable {
     public var epsilon: Float
     public var weightDecay: Float
     public let width: Int
-    private var first: [Float]
-    private var second: [Float]
+    var first: [Float]
+    var second: [Float]
 
     public init(rowCount: Int, width: Int, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0) {
