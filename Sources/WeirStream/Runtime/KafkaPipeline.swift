@@ -32,34 +32,24 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     let transactions: TransactionLog?
     public private(set) var stats = PipelineStats()
 
-    private var slotOfPartition: [PartitionID: Int] = [:]
-    private var partitions: [PartitionID] = []
-    private var trackers: [PartitionOffsetTracker] = []
+    /// Every decision about partitions, offsets, transactions and timing (see
+    /// `PipelineCoordinator`); this class carries them out.
+    private var coordinator: PipelineCoordinator
     /// Metric handles kept per slot and per sink, so the record path does no lookups.
     private var inCounters: [Counter] = []
     private var outCounters: [Counter] = []
-    private var assigned: Set<PartitionID> = []
-    private var paused: [PartitionID] = []
     private var failure: PipelineError?
     private var outputs: [OutgoingMessage] = []
-    private var lastCheckpoint = ContinuousClock.now
-    private var lastKeyedSnapshot = ContinuousClock.now
-    /// Per slot, the offset after the last record processed (relearned or not), -1 before any.
-    private var positions: [Int64] = []
-    /// Partitions being relearned after a hand-off: records below this offset update
-    /// keyed state and write nothing (their outputs went out before the hand-off).
-    private var replayUntil: [PartitionID: Int64] = [:]
     /// Partitions whose keyed operators (by index) still need their first watermark.
     private var unmarkedKeyedStarts: [PartitionID: [Int]] = [:]
-    private var transactionOpen = false
-    /// An output of the open transaction failed: abort it instead of committing.
-    private var transactionDoomed = false
     private var transactionSequence = 0
     private var transactionID = ""
     private let instanceEpoch = UInt64(Date().timeIntervalSince1970 * 1000)
 
     /// Outputs in flight above which the consumer is paused (backpressure).
-    public var maxInFlight = 100_000
+    public var maxInFlight = 100_000 {
+        didSet { coordinator.settings.maxInFlight = maxInFlight }
+    }
     public var progress: ((PipelineStats) -> Void)?
     /// Stop (draining and committing) after this long with partitions assigned and no input.
     public var idleTimeout: Duration?
@@ -101,6 +91,10 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             producer = try KafkaProducer(configuration: producerConfig)
         }
         self.producer = producer
+        let keyedInterval = changelog == nil ? nil : processor.keyedOperators.map(\.snapshotIntervalMs).min().map { Duration.milliseconds($0) }
+        coordinator = PipelineCoordinator(PipelineCoordinator.Settings(delivery: spec.delivery, commitInterval: .milliseconds(spec.commitIntervalMs),
+                                                                       keyedSnapshotInterval: keyedInterval, maxInFlight: 100_000),
+                                          now: .now)
         if spec.delivery == .exactlyOnce, let path = transactionLogPath {
             transactions = try TransactionLog(path: path)
         } else {
@@ -149,24 +143,20 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                 lastInput = ContinuousClock.now
             }
             producer?.poll(timeoutMs: 0)
-            applyBackpressure()
             let now = ContinuousClock.now
-            if transactionDoomed || now - lastCheckpoint >= .milliseconds(spec.commitIntervalMs) {
-                do { try checkpoint(synchronous: false) } catch { fail(error) }
-                updateLag()
-            }
+            for action in coordinator.tick(now: now, inFlight: producer?.outstanding ?? 0) { perform(action) }
             if let progress, now - lastProgress >= .seconds(5) {
                 lastProgress = now
                 progress(stats)
             }
-            if let idleTimeout, !assigned.isEmpty, now - lastInput >= idleTimeout, (producer?.outstanding ?? 0) == 0 {
+            if let idleTimeout, !coordinator.assigned.isEmpty, now - lastInput >= idleTimeout, (producer?.outstanding ?? 0) == 0 {
                 logger.info("no input for \(idleTimeout); stopping")
                 break
             }
         }
         if let failure {
             logger.error("stopping on error: \(failure)")
-            if transactionOpen, let producer { try? producer.abortTransaction(timeoutMs: 10_000) }
+            if coordinator.transactionOpen, let producer { try? producer.abortTransaction(timeoutMs: 10_000) }
             try? consumer.close()
             throw failure
         }
@@ -195,26 +185,41 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
     }
 
+    /// Carries out one of the coordinator's periodic decisions.
+    private func perform(_ action: PipelineCoordinator.Action) {
+        switch action {
+        case .pause(let partitions):
+            stats.backpressurePauses += 1
+            try? consumer.pause(partitions)
+            logger.debug("paused consumption: \(producer?.outstanding ?? 0) outputs in flight")
+        case .resume(let partitions):
+            try? consumer.resume(partitions)
+        case .checkpoint(let synchronous):
+            do { try checkpoint(synchronous: synchronous) } catch { fail(error) }
+            updateLag()
+        }
+    }
+
     private func process(_ message: KafkaMessage) {
-        // A doomed transaction is aborted at the next checkpoint and these inputs re-read.
-        if transactionDoomed { return }
         let partition = PartitionID(topic: message.topic, partition: message.partition)
-        let slot = slotFor(partition)
-        if let until = replayUntil[partition] {
-            if message.offset < until {
-                relearn(message, slot: slot)
-                if message.offset + 1 >= until { replayUntil[partition] = nil }
-                return
-            }
-            replayUntil[partition] = nil
+        let slot: Int
+        switch coordinator.record(partition: partition, offset: message.offset) {
+        case .skip, .duplicate:
+            // A doomed transaction is aborted at the next checkpoint and these inputs re-read;
+            // a duplicate's outputs are already on their way.
+            return
+        case .relearn(let relearnSlot):
+            relearn(message, slot: relearnSlot)
+            return
+        case .process(let processSlot, let beginTransaction):
+            slot = processSlot
+            if beginTransaction { self.beginTransaction() }
         }
         if unmarkedKeyedStarts[partition] != nil {
             do { try writeKeyedStart(partition, offset: message.offset) } catch { fail(error) }
         }
-        positions[slot] = message.offset + 1
+        while inCounters.count <= slot { inCounters.append(metrics.recordsInCounter(topic: coordinator.partitions[inCounters.count].topic)) }
         let clock = ContinuousClock.now
-        if spec.delivery == .exactlyOnce && !transactionOpen { beginTransaction() }
-        trackers[slot].begin(message.offset)
         stats.recordsIn += 1
         inCounters[slot].increment()
         let record = message.rawRecord
@@ -225,7 +230,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             sendToDeadLetter(record, error, slot: slot)
             return
         }
-        let token = Self.token(slot: slot, offset: message.offset)
+        let token = PipelineCoordinator.token(slot: slot, offset: message.offset)
         for var output in outputs {
             if spec.delivery == .exactlyOnce { output.headers.append(RecordHeader(TransactionLog.header, transactionID)) }
             let variant = output.headers.variant
@@ -239,7 +244,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                     sendToDeadLetter(record, RecordError(.sink, failure.message), slot: slot)
                 } catch {
                     if dooms(error.kafkaError) {
-                        transactionDoomed = true
+                        coordinator.doomTransaction()
                         return
                     }
                     fail(PipelineError.sink(error))
@@ -253,7 +258,6 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// Runs an already delivered record through the operators so keyed state relearns it;
     /// its outputs and any error are dropped, and no offset is tracked for it.
     private func relearn(_ message: KafkaMessage, slot: Int) {
-        positions[slot] = message.offset + 1
         stats.recordsRelearned += 1
         outputs.removeAll(keepingCapacity: true)
         try? processor.process(message.rawRecord, into: &outputs)
@@ -265,11 +269,11 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             try sink.write(message, token: token)
             return
         }
-        trackers[slot].addOutput()
+        coordinator.outputSent(slot: slot)
         do {
             try sink.write(message, token: token)
         } catch {
-            trackers[slot].acknowledge(Self.offset(of: token))
+            coordinator.outputNotSent(slot: slot, offset: PipelineCoordinator.offset(of: token))
             throw error
         }
     }
@@ -293,74 +297,38 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         var letter = DeadLetterRouter.letter(for: record, error: error, to: deadLetter)
         if spec.delivery == .exactlyOnce { letter.headers.append(RecordHeader(TransactionLog.header, transactionID)) }
         do {
-            try write(letter, to: deadLetter, slot: slot, token: Self.token(slot: slot, offset: record.origin.offset))
+            try write(letter, to: deadLetter, slot: slot, token: PipelineCoordinator.token(slot: slot, offset: record.origin.offset))
         } catch {
-            if dooms(error.kafkaError) { transactionDoomed = true } else { fail(PipelineError.sink(error)) }
+            if dooms(error.kafkaError) { coordinator.doomTransaction() } else { fail(PipelineError.sink(error)) }
         }
     }
 
     // MARK: Delivery reports and offsets
 
-    static let offsetBits: UInt64 = 48
-
-    /// Packs the tracker slot and input offset into the producer's opaque token.
-    /// Slot 0 is reserved for messages that belong to no input (state snapshots).
-    static func token(slot: Int, offset: Int64) -> UInt64 {
-        (UInt64(slot + 1) << offsetBits) | (UInt64(bitPattern: offset) & ((1 << offsetBits) - 1))
-    }
-
-    static func offset(of token: UInt64) -> Int64 { Int64(token & ((1 << offsetBits) - 1)) }
-
+    /// Exactly-once: an output that failed inside a transaction (or was purged by its abort)
+    /// only dooms that transaction; it is aborted and its inputs re-read, unless the
+    /// producer itself is dead.
     private func delivered(_ report: DeliveryReport) {
+        let outcome: PipelineCoordinator.DeliveryOutcome
         if let error = report.error {
             metrics.deliveryFailures.increment()
-            // Exactly-once: an output that failed inside a transaction (or was purged by its
-            // abort) only dooms that transaction. It is aborted and its inputs re-read, unless
-            // the producer itself is dead.
-            if spec.delivery == .exactlyOnce, producer?.fatalError == nil {
-                if !error.isPurged { transactionDoomed = true }
-                return
-            }
-            fail(PipelineError.delivery(error))
-            return
+            outcome = error.isPurged ? .purged : .failed
+        } else {
+            outcome = .delivered
         }
-        let slot = Int(report.token >> Self.offsetBits) - 1
-        guard slot >= 0, slot < trackers.count else { return }
-        trackers[slot].acknowledge(Self.offset(of: report.token))
-    }
-
-    private func slotFor(_ partition: PartitionID) -> Int {
-        if let slot = slotOfPartition[partition] { return slot }
-        let slot = partitions.count
-        partitions.append(partition)
-        trackers.append(PartitionOffsetTracker())
-        positions.append(-1)
-        inCounters.append(metrics.recordsInCounter(topic: partition.topic))
-        slotOfPartition[partition] = slot
-        return slot
+        if coordinator.delivery(token: report.token, outcome: outcome, producerAlive: producer?.fatalError == nil) == .fatal,
+           let error = report.error {
+            fail(PipelineError.delivery(error))
+        }
     }
 
     /// Consumer lag per assigned partition: the high watermark from the last fetch
     /// minus the next offset to process.
     private func updateLag() {
-        for partition in assigned {
-            guard let slot = slotOfPartition[partition], let marks = consumer.cachedWatermarks(partition) else { continue }
-            let next = trackers[slot].lastSeen.map { $0 + 1 } ?? marks.low
+        for partition in coordinator.assigned {
+            guard let marks = consumer.cachedWatermarks(partition) else { continue }
+            let next = coordinator.nextOffset(partition) ?? marks.low
             metrics.setLag(partition, max(0, marks.high - next))
-        }
-    }
-
-    private func applyBackpressure() {
-        guard let producer else { return }
-        let inFlight = producer.outstanding
-        if paused.isEmpty, inFlight > maxInFlight {
-            paused = Array(assigned)
-            stats.backpressurePauses += 1
-            try? consumer.pause(paused)
-            logger.debug("paused consumption: \(inFlight) outputs in flight")
-        } else if !paused.isEmpty, inFlight < maxInFlight / 2 {
-            try? consumer.resume(paused)
-            paused = []
         }
     }
 
@@ -370,7 +338,6 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// snapshotted, write snapshots, then store and commit offsets. Exactly-once: commit
     /// the open transaction with the offsets and snapshots inside it.
     func checkpoint(synchronous: Bool) throws {
-        lastCheckpoint = ContinuousClock.now
         if spec.delivery == .exactlyOnce {
             try commitTransaction(forceKeyed: synchronous)
             return
@@ -387,10 +354,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         }
         for sink in sinks where sink.isSynchronous { try sink.flush() }
         if let deadLetter, deadLetter.isSynchronous { try deadLetter.flush() }
-        var offsets: [PartitionID: Int64] = [:]
-        for (slot, partition) in partitions.enumerated() where assigned.contains(partition) {
-            if let offset = trackers[slot].takeCommittable() { offsets[partition] = offset }
-        }
+        let offsets = coordinator.offsetsToCommit()
         guard !offsets.isEmpty else { return }
         do {
             try consumer.storeOffsets(offsets)
@@ -400,9 +364,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             stats.commitFailures += 1
             metrics.commitFailures.increment()
             logger.warning("commit failed (will retry at the next checkpoint): \(error)")
-            for (partition, _) in offsets {
-                if let slot = slotOfPartition[partition] { trackers[slot].forgetCommitted() }
-            }
+            coordinator.commitFailed(offsets)
         }
     }
 
@@ -411,9 +373,8 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         try writeKeyedSnapshots(force: forceKeyed)
         for (index, op) in processor.operators.enumerated() {
             guard let stateful = op as? any PartitionedStateOperator else { continue }
-            for partition in stateful.takeChangedPartitions().sorted() where assigned.contains(partition) {
-                guard let state = stateful.snapshot(partition: partition),
-                      let slot = slotOfPartition[partition], let next = trackers[slot].committable else { continue }
+            for partition in stateful.takeChangedPartitions().sorted() where coordinator.assigned.contains(partition) {
+                guard let state = stateful.snapshot(partition: partition), let next = coordinator.committable(partition) else { continue }
                 let message = changelog.message(operatorIndex: index, partition: partition, nextOffset: next, state: state)
                 try send(message, producer: producer)
             }
@@ -425,15 +386,11 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// the snapshots are valid at. Keys go out before their watermark, so a watermark never
     /// promises state the changelog does not hold.
     private func writeKeyedSnapshots(force: Bool) throws {
-        guard let changelog, let producer, !processor.keyedOperators.isEmpty else { return }
-        let interval = processor.keyedOperators.map(\.snapshotIntervalMs).min() ?? 60_000
-        guard force || ContinuousClock.now - lastKeyedSnapshot >= .milliseconds(interval) else { return }
-        lastKeyedSnapshot = ContinuousClock.now
+        guard let changelog, let producer, coordinator.keyedSnapshotDue(now: .now, force: force) else { return }
+        let positions = coordinator.keyedSnapshotPositions
         for (index, op) in processor.operators.enumerated() {
             guard let keyed = op as? any KeyedStateOperator else { continue }
-            for partition in assigned.sorted() {
-                guard let slot = slotOfPartition[partition], positions[slot] >= 0, replayUntil[partition] == nil else { continue }
-                let position = positions[slot]
+            for (partition, position) in positions {
                 for key in keyed.takeChangedKeys(partition: partition) {
                     guard let state = try keyed.snapshot(partition: partition, key: key) else { continue }
                     for message in changelog.keyedMessages(operatorIndex: index, partition: partition, key: key,
@@ -468,31 +425,27 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         transactionID = "\(producer.transactionalIDOrEmpty)/\(instanceEpoch)-\(transactionSequence)"
         do {
             try producer.beginTransaction()
-            transactionOpen = true
         } catch {
+            coordinator.transactionNotBegun()
             fail(PipelineError.kafka(error, while: "beginning transaction \(transactionID)"))
         }
     }
 
     private func commitTransaction(forceKeyed: Bool = false) throws {
-        guard transactionOpen, let producer else { return }
-        if transactionDoomed {
+        guard coordinator.transactionOpen, let producer else { return }
+        if coordinator.transactionDoomed {
             try abortAndRewind(producer, reason: "an output of the transaction failed")
             return
         }
         try writeSnapshots(forceKeyed: forceKeyed)
-        var offsets: [PartitionID: Int64] = [:]
-        for (slot, partition) in partitions.enumerated() where assigned.contains(partition) {
-            if let next = trackers[slot].lastSeen.map({ $0 + 1 }) { offsets[partition] = next }
-        }
+        let offsets = coordinator.transactionOffsets
         do {
             try producer.sendOffsetsToTransaction(offsets, consumer: consumer, timeoutMs: 60_000)
             try transactions?.recordPending(transactionID, offsets: offsets)
             try producer.commitTransaction(timeoutMs: 60_000)
-            transactionOpen = false
+            coordinator.transactionCommitted()
             stats.transactionsCommitted += 1
             try transactions?.recordCommitted(transactionID)
-            for (slot, _) in partitions.enumerated() { _ = trackers[slot].takeCommittable() }
         } catch let error as KafkaError where error.requiresAbort {
             try abortAndRewind(producer, reason: "\(error)")
         } catch let error as KafkaError {
@@ -503,8 +456,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     private func abortAndRewind(_ producer: KafkaProducer, reason: String) throws {
         logger.warning("aborting transaction \(transactionID): \(reason)")
         try kafka("aborting transaction") { () throws(KafkaError) in try producer.abortTransaction(timeoutMs: 60_000) }
-        transactionOpen = false
-        transactionDoomed = false
+        coordinator.transactionAborted()
         stats.transactionsAborted += 1
         try transactions?.recordAborted(transactionID)
         try rewindToCommitted()
@@ -513,12 +465,11 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// After an abort, re-read every assigned partition from its committed offset and
     /// reload operator state, so the aborted batch is processed again exactly once.
     private func rewindToCommitted() throws {
-        let owned = Array(assigned)
+        let owned = coordinator.assigned.sorted()
         let committed = try kafkaValue("reading committed offsets") { () throws(KafkaError) in
             try consumer.committed(owned, timeoutMs: 30_000)
         }
         for partition in owned {
-            if let slot = slotOfPartition[partition] { trackers[slot].reset() }
             let offset = committed[partition].flatMap { $0 >= 0 ? $0 : nil } ?? -2
             try kafka("seeking \(partition)") { () throws(KafkaError) in try consumer.seek(partition, to: offset) }
         }
@@ -531,12 +482,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         stats.rebalances += 1
         metrics.rebalances.increment()
         lastInput = ContinuousClock.now
-        for partition in newPartitions {
-            assigned.insert(partition)
-            let slot = slotFor(partition)
-            trackers[slot].reset()
-            positions[slot] = -1
-        }
+        coordinator.assign(newPartitions)
         guard changelog != nil else { return [:] }
         do {
             let committed = try kafkaValue("reading committed offsets") { () throws(KafkaError) in
@@ -595,7 +541,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         for (partition, from) in relearnFrom {
             guard let committedOffset = committed[partition], committedOffset >= 0, from < committedOffset, resume[partition] == nil else { continue }
             resume[partition] = from
-            replayUntil[partition] = committedOffset
+            coordinator.relearn(partition, until: committedOffset)
             logger.info("relearning keyed state", metadata: ["partition": "\(partition)", "from": "\(from)", "until": "\(committedOffset)"])
         }
         markKeyedStart(owned, restored: restored)
@@ -627,9 +573,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     public func partitionsRevoked(_ revoked: [PartitionID]) {
         stats.rebalances += 1
         metrics.rebalances.increment()
-        if failure == nil {
-            do { try checkpoint(synchronous: true) } catch { fail(error) }
-        }
+        for action in coordinator.revoke(revoked, failed: failure != nil) { perform(action) }
         release(revoked)
     }
 
@@ -637,23 +581,19 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         stats.rebalances += 1
         logger.warning("partitions lost without a clean hand-off; their uncommitted work will be redone elsewhere",
                        metadata: ["partitions": "\(lost)"])
-        if spec.delivery == .exactlyOnce, transactionOpen, let producer {
+        if coordinator.lose(lost), let producer {
             try? producer.abortTransaction(timeoutMs: 30_000)
-            transactionOpen = false
         }
         release(lost)
     }
 
     private func release(_ partitions: [PartitionID]) {
+        coordinator.release(partitions)
         for partition in partitions {
-            assigned.remove(partition)
-            if let slot = slotOfPartition[partition] { trackers[slot].reset() }
             for op in processor.statefulOperators { op.drop(partition: partition) }
             for op in processor.keyedOperators { op.drop(partition: partition) }
-            replayUntil[partition] = nil
             unmarkedKeyedStarts[partition] = nil
         }
-        paused.removeAll { partitions.contains($0) }
     }
 
     // MARK: Errors
