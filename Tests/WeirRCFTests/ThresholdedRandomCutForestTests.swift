@@ -180,4 +180,21 @@ struct ThresholdedRandomCutForestTests {
         #expect(located.count <= 5, "\(located)")
         #expect(thresholds.last! >= 5, "threshold \(thresholds.last!)")
     }
+
+    /// Timestamps anywhere in Int64, however far apart (a record's broker time can be),
+    /// give results, not a trap in the gap or interval arithmetic.
+    @Test(arguments: [ThresholdedRandomCutForest.ForestMode.streamingImpute, .timeAugmented, .standard])
+    func extremeTimestampsNeverTrap(mode: ThresholdedRandomCutForest.ForestMode) {
+        var configuration = ThresholdedRandomCutForest.Configuration(inputDimensions: 1)
+        configuration.shingleSize = 2
+        configuration.numberOfTrees = 5
+        configuration.sampleSize = 8
+        configuration.forestMode = mode
+        let forest = ThresholdedRandomCutForest(configuration)
+        let times: [Int64] = [0, 1_000, 2_000, 3_000, .max, .min, .max, 0, .min + 1, 4_000, 5_000]
+        for (index, time) in times.enumerated() {
+            let result = forest.process([Double(index % 3)], timestamp: time)
+            #expect(result.score.isFinite || !result.ready)
+        }
+    }
 }

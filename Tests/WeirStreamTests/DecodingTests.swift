@@ -1,5 +1,6 @@
 import Testing
 import WeirCore
+import WeirFormats
 @testable import WeirStream
 
 struct DecodingTests {
@@ -60,6 +61,20 @@ struct DecodingTests {
         #expect(try EventTime.milliseconds(of: .number(1_714_564_800_123), field: "ts") == 1_714_564_800_123)
         #expect(try EventTime.milliseconds(of: .string("2024-05-01T12:00:00Z"), field: "ts") == 1_714_564_800_000)
         #expect(throws: RecordError.self) { try EventTime.milliseconds(of: .string("noon"), field: "ts") }
+    }
+
+    /// Times no calendar holds are an error for the record (they trapped the conversion).
+    @Test(arguments: [1e300, -1e300, 9e18, -9e18, 1e17, 253_402_300_800_000, -62_135_596_800_001])
+    func eventTimesOutsideYearsOneTo9999AreRecordErrors(value: Double) throws {
+        #expect(throws: RecordError.self) { try EventTime.milliseconds(of: .number(value), field: "ts") }
+        #expect(throws: RecordError.self) { try EventTime.milliseconds(of: .string(NumberText.format(value)), field: "ts") }
+        do {
+            _ = try EventTime.milliseconds(of: .number(value), field: "ts")
+        } catch {
+            #expect(error.field == "ts" && "\(error)".contains("outside years 1 to 9999"), "\(error)")
+        }
+        #expect(try EventTime.milliseconds(of: .number(253_402_300_799_999), field: "ts") == 253_402_300_799_999)
+        #expect(try EventTime.milliseconds(of: .number(-62_135_596_800), field: "ts") == -62_135_596_800_000)
     }
 
     @Test func operatorsFilterProjectAndKey() throws {

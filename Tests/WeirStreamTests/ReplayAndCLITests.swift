@@ -196,6 +196,46 @@ struct ReplayAndCLITests {
         #expect(outputs.allSatisfy { $0["model_version"] == .string("rcf-batch-1") })
     }
 
+    /// Poison event times (they trapped the time conversion and the forest's time arithmetic,
+    /// a crash loop under `weir run`): each goes to the dead-letter file with its reason,
+    /// every other record comes out, and the process exits cleanly.
+    @Test func poisonEventTimesAreDeadLetteredAndTheStreamGoesOn() throws {
+        let folder = try TestPaths.scratchFolder("cli-poison-time")
+        var lines: [String] = []
+        var poison: [String] = []
+        for index in 0..<60 {
+            let time = 1_767_225_600_000 + Int64(index) * 60_000
+            lines.append(#"{"ts":\#(time),"host":"h\#(index % 2)","cpu":\#(index % 7),"latency_ms":\#(index % 5)}"#)
+            if index % 10 == 5 {
+                let bad = ["1e300", "-1e300", "9000000000000000000", "-9000000000000000000", "\"-1e300\"", "1e17"][poison.count]
+                poison.append(bad)
+                lines.append(#"{"ts":\#(bad),"host":"h0","cpu":1,"latency_ms":1e300}"#)
+            }
+        }
+        _ = try write(lines.joined(separator: "\n") + "\n", to: folder, "in.jsonl")
+        _ = try write("""
+            name: poison-times
+            source: {file: {path: in.jsonl}}
+            decode: {format: json, timestamp_field: ts}
+            schema: {key: host, features: [cpu, latency_ms]}
+            operators:
+              - random_cut_forest: {shingle_size: 2, num_trees: 10, sample_size: 16, forest_mode: streaming_impute}
+            sinks: [file: {path: out.jsonl}]
+            dead_letter: {file: {path: dead.jsonl}}
+            """, to: folder, "poison.yaml")
+        let replayed = try WeirProcess.run(["replay", "poison.yaml"], in: folder)
+        #expect(replayed.status == 0, "\(replayed.stderr.suffix(2000))")
+        func objects(_ name: String) throws -> [JSONObject] {
+            try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
+                .map { try #require(try JSONParser.parse(String($0)).objectValue) }
+        }
+        #expect(try objects("out.jsonl").count == 60)
+        let letters = try objects("dead.jsonl")
+        #expect(letters.count == poison.count)
+        #expect(letters.allSatisfy { $0["field"] == .string("ts") && ($0["error"]?.stringValue ?? "").contains("outside years 1 to 9999") },
+                "\(letters.map { $0["error"] ?? .null })")
+    }
+
     @Test func unknownOptionIsNamed() throws {
         let folder = try TestPaths.scratchFolder("cli-option")
         let result = try WeirProcess.run(["replay", "x.yaml", "--colour", "red"], in: folder)

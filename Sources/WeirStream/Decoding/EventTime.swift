@@ -1,9 +1,24 @@
 import Foundation
 import WeirCore
+import WeirFormats
 
 /// Reads an event-time field: epoch seconds (below 1e11) or milliseconds as a number,
-/// or ISO 8601 text such as `2024-05-01T12:00:00Z`.
+/// or ISO 8601 text such as `2024-05-01T12:00:00Z`. Times outside years 1 to 9999 are an
+/// error for the record, so no later time arithmetic meets a value near the Int64 limits.
 enum EventTime {
+    /// Epoch milliseconds of 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999Z.
+    static let validMilliseconds: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+
+    /// `milliseconds` as an event time, or an error naming the field when it is out of range.
+    static func checked(_ milliseconds: Double, field: String, found: String) throws(RecordError) -> Int64 {
+        let rounded = milliseconds.rounded()
+        guard rounded >= Double(validMilliseconds.lowerBound), rounded <= Double(validMilliseconds.upperBound),
+              let value = Int64(exactly: rounded) else {
+            throw RecordError(.decode, field: field, "the time \(found) is outside years 1 to 9999")
+        }
+        return value
+    }
+
     nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -14,17 +29,19 @@ enum EventTime {
     static func milliseconds(of value: JSONValue?, field: String) throws(RecordError) -> Int64 {
         switch value {
         case .number(let number)? where number.isFinite:
-            return number < 1e11 ? Int64((number * 1000).rounded()) : Int64(number.rounded())
+            return try checked(number < 1e11 ? number * 1000 : number, field: field, found: NumberText.format(number))
         case .string(let text)?:
             if let number = Double(text), number.isFinite {
                 return try milliseconds(of: .number(number), field: field)
             }
             if let date = formatter.date(from: text) ?? plainFormatter.date(from: text) {
-                return Int64((date.timeIntervalSince1970 * 1000).rounded())
+                return try checked(date.timeIntervalSince1970 * 1000, field: field, found: "'\(text.prefix(60))'")
             }
             throw RecordError(.decode, field: field, "expected epoch seconds, epoch milliseconds or ISO 8601 time, found '\(text)'")
         case nil, .null?:
             throw RecordError(.decode, field: field, "the timestamp field is missing")
+        case .number?:
+            throw RecordError(.decode, field: field, "expected a finite time")
         case let other?:
             throw RecordError(.decode, field: field, "expected a time, found \(other.kindName)")
         }

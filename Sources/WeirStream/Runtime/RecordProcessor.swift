@@ -65,6 +65,8 @@ public final class RecordProcessor {
         if let timestampField {
             event.timestamp = try EventTime.milliseconds(of: event.fields[timestampField], field: timestampField)
             lastEventTimestamp = event.timestamp
+        } else if let time = event.timestamp, !EventTime.validMilliseconds.contains(time) {
+            throw RecordError(.decode, "the record's timestamp \(time) is outside years 1 to 9999")
         }
         if let extractor { try extractor.apply(to: &event) }
         guard !operators.isEmpty else {

@@ -187,13 +187,18 @@ public final class ThresholdedRandomCutForest {
                      "an input of \(values.count) values for a forest of \(configuration.inputDimensions)")
         var filled = 0
         if configuration.forestMode == .streamingImpute, let timestamp, let last = lastTimestamp, meanInterval > 0 {
-            let steps = Int((Double(timestamp - last) / meanInterval).rounded()) - 1
+            // In doubles: any two Int64 times, however far apart, give a finite gap.
+            let steps = ((Double(timestamp) - Double(last)) / meanInterval).rounded() - 1
             // At most one shingle's worth: enough to bring the shingle up to date.
-            filled = max(0, min(steps, configuration.shingleSize))
+            filled = steps.isFinite ? Int(max(0, min(steps, Double(configuration.shingleSize)))) : 0
             for step in 0..<filled {
-                let fraction = Double(step + 1) / Double(steps + 1)
+                let fraction = Double(step + 1) / (steps + 1)
                 let gap = gapValues(towards: values, fraction: fraction)
-                let at = last + Int64((Double(step + 1) * meanInterval).rounded())
+                let offset = Int64(exactly: (Double(step + 1) * meanInterval).rounded())
+                let at = offset.flatMap { offset in
+                    let (sum, overflow) = last.addingReportingOverflow(offset)
+                    return overflow ? nil : sum
+                } ?? timestamp
                 _ = advance(gap, timestamp: at, scoring: false)
             }
         }
@@ -293,7 +298,7 @@ public final class ThresholdedRandomCutForest {
         guard let timestamp else { return 1 }
         defer { lastTimestamp = timestamp }
         guard let last = lastTimestamp else { return 1 }
-        let delta = Double(timestamp - last)
+        let delta = Double(timestamp) - Double(last)
         let relative = meanInterval > 0 ? delta / meanInterval : 1
         guard delta > 0 else { return relative }
         let keep = 1 - (configuration.transformDecay ?? 1 / Double(configuration.sampleSize))
