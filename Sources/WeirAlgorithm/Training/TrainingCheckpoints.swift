@@ -46,13 +46,14 @@ public struct TrainingCheckpoints: Sendable {
         var saved: [String] = []
         for _ in 0..<Int(count) { saved.append(try reader.readString()) }
         if saved != settings {
-            let ours = Set(settings), theirs = Set(saved)
-            let changed = settings.first { !theirs.contains($0) }
-            let was = changed.flatMap { mine in saved.first { $0.hasPrefix(mine.prefix { $0 != "=" } + "=") } }
-            throw TrainingJobError(message: "\(file) was written by a job with other hyperparameters"
-                + (changed.map { ": this job has \($0)" } ?? "") + (was.map { ", the checkpoint \($0)" } ?? "")
-                + (changed == nil ? ": the checkpoint also has \(saved.filter { !ours.contains($0) }.joined(separator: ", "))" : "")
-                + "; resume with the same hyperparameters (only the epoch count may change) or use another checkpoint directory")
+            func byName(_ lines: [String]) -> [String: String] {
+                Dictionary(lines.map { (String($0.prefix { $0 != "=" }), $0) }, uniquingKeysWith: { first, _ in first })
+            }
+            let ours = byName(settings), theirs = byName(saved)
+            let name = Set(ours.keys).union(theirs.keys).sorted().first { ours[$0] != theirs[$0] } ?? ""
+            throw TrainingJobError(message: "\(file) was written by a job with other hyperparameters: this job has \(ours[name] ?? "no \(name)"), "
+                + "the checkpoint \(theirs[name] ?? "no \(name)"); resume with the same hyperparameters (only the epoch count may change) "
+                + "or use another checkpoint directory")
         }
         let epochs: Int64 = try reader.read()
         guard epochs >= 0, let completed = Int(exactly: epochs) else { throw reader.error("\(epochs) completed epochs") }

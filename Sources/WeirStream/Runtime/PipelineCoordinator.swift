@@ -272,7 +272,7 @@ struct PipelineCoordinator {
 
     /// A clean hand-off: progress is made durable before the partitions are released
     /// (unless the pipeline already failed, when nothing can be).
-    mutating func revoke(_ revoked: [PartitionID], failed: Bool) -> [Action] {
+    func revoke(_ revoked: [PartitionID], failed: Bool) -> [Action] {
         failed ? [] : [.checkpoint(synchronous: true)]
     }
 
