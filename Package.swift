@@ -89,6 +89,11 @@ let package = Package(
                           path: "benchmarks/weir-reload-bench", swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",
                 swiftSettings: strict),
+        // Structure-aware fuzz targets over every reader: run briefly by FuzzingTests, long by weir-fuzz.
+        .target(name: "WeirFuzzing", dependencies: ["WeirStream", "WeirCatalog", "WeirRegistry", "WeirAlgorithm", "WeirFormats", "WeirCore"],
+                path: "Tests/WeirFuzzing", swiftSettings: strict),
+        .executableTarget(name: "weir-fuzz", dependencies: ["WeirFuzzing"], path: "benchmarks/weir-fuzz", swiftSettings: strict),
+        .testTarget(name: "FuzzingTests", dependencies: ["WeirFuzzing"], swiftSettings: strict),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirMathTests", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirFormatsTests", dependencies: ["WeirFormats", "WeirCore"],

@@ -23,6 +23,11 @@ struct CaptureCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var logging: LoggingOptions
 
+    func validate() throws {
+        if let maxRecords, maxRecords < 1 { throw ValidationError("--max-records must be at least 1, found \(maxRecords)") }
+        guard (1...2_000_000).contains(timeout) else { throw ValidationError("--timeout must be from 1 to 2000000 seconds, found \(timeout)") }
+    }
+
     func run() throws {
         logging.bootstrap()
         let count = try TopicCapture.capture(topic: topic, to: output, configuration: try kafka.configuration(),

@@ -26,6 +26,13 @@ struct DataReadOptions: ParsableArguments {
     @Option(help: "JSON lines: attribute holding the label.")
     var labelAttribute = "label"
 
+    func validate() throws {
+        guard (0...1_000).contains(labelSize) else { throw ValidationError("--label-size must be from 0 to 1000, found \(labelSize)") }
+        if let featureDim, FeatureShape.dimension(featureDim) == nil {
+            throw ValidationError("--feature-dim must be from 1 to \(FeatureShape.maximumDimension), found \(featureDim)")
+        }
+    }
+
     func resolvedFormat(for path: String) throws -> DataFormat {
         if let format { return format }
         guard let inferred = DataFormat.inferred(from: path) else {

@@ -19,6 +19,10 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Stop after this many records.")
     var limit: Int?
 
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more, found \(limit)") }
+    }
+
     func run() throws {
         let format = try input.resolvedFormat(for: file)
         do {

@@ -44,6 +44,19 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var logging: LoggingOptions
 
+    func validate() throws {
+        guard (1...100_000).contains(partitions) else { throw ValidationError("--partitions must be from 1 to 100000, found \(partitions)") }
+        if let stopWhenIdle, !(stopWhenIdle > 0 && stopWhenIdle <= 31_536_000) {
+            throw ValidationError("--stop-when-idle must be a number of seconds above 0 and at most 31536000 (a year), found \(stopWhenIdle)")
+        }
+        if let metricsPort, !(0...65_535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be a port number from 0 to 65535, found \(metricsPort)")
+        }
+        guard (1...86_400).contains(connectTimeout) else {
+            throw ValidationError("--connect-timeout must be from 1 to 86400 seconds, found \(connectTimeout)")
+        }
+    }
+
     func run() async throws {
         logging.bootstrap()
         let logger = Logger(label: "weir")

@@ -47,7 +47,7 @@ struct JSONLinesTests {
         (#"{"feature":[1]}"#, "field features: missing (the object has feature)"),
         (#"[1,2]"#, "expected a JSON object, found an array"),
         (#"{"features":[1,2}"#, "invalid JSON at column 17"),
-        (#"{"data":{"features":{"values":[1,2],"keys":[3,1]}}}"#, "field features.keys[1]: key 1 out of order"),
+        (#"{"data":{"features":{"values":[1,2],"keys":[3,1]}}}"#, "field features.keys[1]: key 1 is not above the previous key 3"),
     ])
     func dataErrorsNameLineAndField(text: String, expected: String) throws {
         let path = try write("\n" + text + "\n", "bad-\(abs(text.hashValue)).jsonl")

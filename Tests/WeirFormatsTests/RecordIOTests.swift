@@ -87,7 +87,7 @@ struct RecordIOTests {
             _ = try RecordProtobuf.decode(inconsistent, input: "x.rec", offset: 16)
             Issue.record("out-of-order keys must be refused")
         } catch {
-            #expect(error.description == "x.rec: byte 16: field features: sparse key 1 out of order or outside the dimension 3")
+            #expect(error.description == "x.rec: byte 16: field features.keys[1]: key 1 is not above the previous key 2 (keys must increase)")
         }
     }
 

@@ -12,6 +12,18 @@ struct RandomSourceTests {
         #expect([zero.next(), zero.next()] == [0x99ec_5f36_cb75_f2b4, 0xbf6e_1f78_4956_452a])
     }
 
+    /// Parameters come from model outputs that damaged inputs can make NaN or huge: the
+    /// samplers answer NaN (or a huge count) instead of trapping.
+    @Test func samplersAnswerNaNOutsideTheirDomainInsteadOfTrapping() {
+        var random = RandomSource(seed: 5)
+        #expect(random.studentT(degreesOfFreedom: .nan).isNaN && random.studentT(degreesOfFreedom: -1).isNaN)
+        #expect(random.gamma(shape: 0, scale: 1).isNaN && random.gamma(shape: 2, scale: .infinity).isNaN)
+        #expect(random.poisson(mean: -1).isNaN && random.poisson(mean: .infinity).isNaN)
+        #expect(random.negativeBinomial(mean: .nan, alpha: 1).isNaN && random.negativeBinomial(mean: 1, alpha: 0).isNaN)
+        let huge = random.poisson(mean: 1e300)
+        #expect(huge.isFinite && Swift.abs(huge / 1e300 - 1) < 1e-6, "a Poisson count of mean 1e300 is about 1e300, got \(huge)")
+    }
+
     @Test func stateRestoresTheExactStream() {
         var random = RandomSource(seed: 9)
         _ = random.normal()

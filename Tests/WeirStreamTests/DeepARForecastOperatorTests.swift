@@ -117,10 +117,43 @@ struct DeepARForecastOperatorTests {
         #expect(a?.fields["forecast_mean"] != nil && a?.fields["forecast_mean"] == b?.fields["forecast_mean"])
     }
 
+    /// weir predict refuses a category the model never saw (it was silently clamped to the
+    /// last embedding) and a target beyond float32, naming the instance and field.
+    @Test func predictionsRefuseUnseenCategoriesAndOverflowingTargets() throws {
+        let predictor = DeepARPredictor(model: try DeepARModel(encoded: Self.modelBytes, name: "m"))
+        func instance(_ target: String, cat: Int) throws -> JSONObject {
+            guard case .object(let object) = try JSONParser.parse(Array(#"{"start":"2024-01-01 00:00:00","target":\#(target),"cat":[\#(cat)]}"#.utf8)) else {
+                throw RecordError(.decode, "not an object")
+            }
+            return object
+        }
+        let history = "[" + (0..<30).map { _ in "12" }.joined(separator: ",") + "]"
+        _ = try predictor.predict(instance: try instance(history, cat: 1), configuration: nil)
+        #expect { try predictor.predict(instance: try instance(history, cat: 2), configuration: nil) } throws: {
+            "\($0)".contains("field cat[0]: category 2 is outside the model's 0..<2")
+        }
+        let extreme = "[" + (0..<30).map { $0 == 3 ? "-1e300" : "12" }.joined(separator: ",") + "]"
+        #expect { try predictor.predict(instance: try instance(extreme, cat: 0), configuration: nil) } throws: {
+            "\($0)".contains("field target[3]") && "\($0)".contains("float32")
+        }
+    }
+
     @Test func badInputAndUnservableModelsAreNamed() throws {
         let processor = try Self.processor(try Self.folder())
         #expect { try Self.send(processor, series: "a", time: Self.start, value: "\"high\"") } throws: { ($0 as? RecordError)?.field == "value" }
         #expect { try Self.send(processor, series: "a", time: Self.start, value: "1", kind: 7) } throws: { ($0 as? RecordError)?.field == "kind" }
+        // Values beyond float32 would overflow the network into a NaN forecast (and trapped the sampler).
+        #expect { try Self.send(processor, series: "a", time: Self.start, value: "-1e300") } throws: {
+            ($0 as? RecordError)?.field == "value" && "\($0)".contains("float32")
+        }
+        // Within float32 but so large the forecast overflows: refused by name, never published as NaN.
+        for hour in 0..<29 { _ = try Self.send(processor, series: "b", time: Self.start + Int64(hour) * Self.hour, value: "12") }
+        do {
+            let event = try Self.send(processor, series: "b", time: Self.start + 29 * Self.hour, value: "3e38")
+            if case .array(let mean)? = event.fields["forecast_mean"] { #expect(mean.allSatisfy { ($0.doubleValue ?? .nan).isFinite }) }
+        } catch {
+            #expect(error.field == "value" && error.message.contains("not finite"), "\(error)")
+        }
         // A model with dynamic features cannot be served from a stream.
         var configuration = DeepARConfiguration(frequency: TimeFrequency("H")!, contextLength: 4, predictionLength: 2)
         configuration.dynamicFeatures = 1

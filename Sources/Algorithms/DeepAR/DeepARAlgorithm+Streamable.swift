@@ -98,7 +98,9 @@ extension DeepARAlgorithm: Streamable {
                                settings: Settings) throws(RecordError) -> StreamOutcome {
         let value: Double
         switch event.fields[settings.valueField] {
-        case .number(let number)?: value = number
+        case .number(let number)? where Swift.abs(number) <= Double(Float.greatestFiniteMagnitude): value = number
+        case .number(let number)?:
+            throw RecordError(.process, field: settings.valueField, "\(number) is beyond float32's range (±3.4e38), which DeepAR computes in")
         case .null?, nil: value = .nan
         case .string(let text)? where text == "NaN": value = .nan
         case let other?: throw RecordError(.process, field: settings.valueField, "expected a number, null or \"NaN\", found \(other.kindName)")
@@ -159,6 +161,7 @@ extension DeepARAlgorithm: Streamable {
         withUnsafeBytes(of: state.values.count) { hasher.add($0) }
         let forecast = DeepARForecast(samples: model.forecast(DeepARSeries(start: state.anchor, values: state.values, categories: categories),
                                                               samples: settings.samples, seed: hasher.value))
+        guard forecast.isFinite else { throw RecordError(.process, field: settings.valueField, DeepARForecast.notFiniteMessage) }
         let first = frequency.advance(state.anchor, by: state.values.count)
         event.fields.set("forecast_start", .number(Double(first) * 1_000))
         event.fields.set("forecast_mean", .array(forecast.mean.map { .number($0) }))

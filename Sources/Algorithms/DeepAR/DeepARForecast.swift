@@ -12,6 +12,12 @@ public struct DeepARForecast: Sendable, Equatable {
 
     public var horizon: Int { samples.first?.count ?? 0 }
 
+    /// Whether every sampled value is finite (extreme histories can overflow the float32
+    /// network; such a forecast is refused, not published).
+    public var isFinite: Bool { samples.allSatisfy { $0.allSatisfy(\.isFinite) } }
+
+    static let notFiniteMessage = "the forecast is not finite: the series' values are beyond what the float32 model computes in"
+
     public var mean: [Double] {
         (0..<horizon).map { step in samples.reduce(0) { $0 + $1[step] } / Double(samples.count) }
     }

@@ -27,6 +27,9 @@ public final class DeepARPredictor: BatchPredictor {
         if settings.cardinality.count != entry.categories.count {
             throw Self.fail("cat", "has \(entry.categories.count) values; the model was trained with \(settings.cardinality.count)")
         }
+        for (index, category) in entry.categories.enumerated() where category >= settings.cardinality[index] {
+            throw Self.fail("cat[\(index)]", "category \(category) is outside the model's 0..<\(settings.cardinality[index]) (the model never saw it in training)")
+        }
         if entry.dynamicFeatures.count < settings.dynamicFeatures {
             throw Self.fail("dynamic_feat", "has \(entry.dynamicFeatures.count) features; the model was trained with \(settings.dynamicFeatures)")
         }
@@ -65,6 +68,7 @@ public final class DeepARPredictor: BatchPredictor {
         var hasher = FNV1a()
         for value in entry.target { withUnsafeBytes(of: value.bitPattern) { hasher.add($0) } }
         let forecast = DeepARForecast(samples: model.forecast(series, samples: samples, seed: hasher.value))
+        guard forecast.isFinite else { throw Self.fail("target", DeepARForecast.notFiniteMessage) }
         var response = JSONObject([])
         for type in outputTypes {
             switch type {

@@ -166,14 +166,14 @@ extension IPInsightsModel {
         guard words.count == EntityFilter(entityVectors: entityVectors).words.count else {
             throw reader.error("the entity filter does not match \(entityVectors) entity vectors")
         }
-        entityFilter = EntityFilter(words: words, insertedCount: Int(try reader.read(UInt64.self)))
+        entityFilter = EntityFilter(words: words, insertedCount: try reader.readCount(maximum: Int(Int64.max), "entity filter count"))
         falsePositiveRate = try reader.readDouble()
         switch try reader.read(UInt8.self) {
         case 0: calibration = nil
         case 1:
             let quantiles = try reader.readDoubles()
             guard quantiles.count == ScoreCalibration.probabilities.count else { throw reader.error("calibration has \(quantiles.count) quantiles") }
-            calibration = ScoreCalibration(quantiles: quantiles, sampleCount: Int(try reader.read(UInt64.self)))
+            calibration = ScoreCalibration(quantiles: quantiles, sampleCount: try reader.readCount(maximum: Int(Int64.max), "calibration sample count"))
         default: throw reader.error("bad calibration flag")
         }
         try reader.expectEnd()

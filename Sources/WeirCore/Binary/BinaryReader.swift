@@ -38,6 +38,18 @@ public struct BinaryReader {
         return T(littleEndian: value)
     }
 
+    /// A count or size stored as a 64-bit integer: an error when it is negative or above
+    /// `maximum`, so that no decoder converts or allocates from a damaged number.
+    public mutating func readCount(maximum: Int = Int.max, _ what: String = "count") throws(Failure) -> Int {
+        let at = offset
+        let stored = try read(UInt64.self)
+        guard stored <= UInt64(maximum) else {
+            offset = at
+            throw error("\(what) \(stored) is above \(maximum)")
+        }
+        return Int(stored)
+    }
+
     public mutating func readDouble() throws(Failure) -> Double {
         Double(bitPattern: try read(UInt64.self))
     }

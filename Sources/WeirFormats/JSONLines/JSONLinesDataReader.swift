@@ -71,17 +71,13 @@ public struct JSONRowDecoder: Sendable {
         let values = try numbers(valuesEntry, field: "\(field).values", fail)
         let keys = try tensor["keys"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).keys", fail) } ?? []
         let shape = try tensor["shape"].map { (entry) throws(FormatError) in try numbers(entry, field: "\(field).shape", fail) } ?? []
-        if keys.isEmpty && values.isEmpty, let columns = shape.first, columns > 0 {
-            return .sparse(indices: [], values: [], dimension: Int(columns)) // a sparse row of zeros
+        if keys.isEmpty && values.isEmpty, let columns = shape.first, columns > 0 { // a sparse row of zeros
+            return try FeatureShape.sparse(keys: keys, values: values, declaredDimension: columns, field: field,
+                                           index: FeatureShape.integer, fail: fail)
         }
         if keys.isEmpty { return .dense(values) }
-        guard keys.count == values.count else { throw fail(field, "\(keys.count) keys for \(values.count) values") }
-        let indices = keys.map { Int($0) }
-        let dimension = shape.first.map { Int($0) } ?? ((indices.max() ?? -1) + 1)
-        for (position, index) in indices.enumerated() where index < 0 || index >= dimension || (position > 0 && index <= indices[position - 1]) {
-            throw fail("\(field).keys[\(position)]", "key \(index) out of order or outside the dimension \(dimension)")
-        }
-        return .sparse(indices: indices, values: values, dimension: dimension)
+        return try FeatureShape.sparse(keys: keys, values: values, declaredDimension: shape.first, field: field,
+                                       index: FeatureShape.integer, fail: fail)
     }
 }
 

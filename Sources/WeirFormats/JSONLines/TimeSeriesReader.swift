@@ -23,7 +23,12 @@ public final class TimeSeriesReader {
     public static func entry(_ value: JSONValue, fail: (String?, String) -> FormatError) throws(FormatError) -> TimeSeriesEntry {
         func series(_ value: JSONValue, field: String) throws(FormatError) -> [Double] {
             guard case .array(let items) = value else { throw fail(field, "expected an array, found \(value.kindName)") }
-            return try JSONLineInput.numbers(items, field: field, expected: "a number, null or \"NaN\"") { field, message in fail(field, message) }
+            let values = try JSONLineInput.numbers(items, field: field, expected: "a number, null or \"NaN\"") { field, message in fail(field, message) }
+            // DeepAR computes in float32: larger magnitudes would overflow silently into inf.
+            if let position = values.firstIndex(where: { Swift.abs($0) > Double(Float.greatestFiniteMagnitude) }) {
+                throw fail("\(field)[\(position)]", "\(values[position]) is beyond float32's range (±3.4e38), which DeepAR computes in")
+            }
+            return values
         }
         guard case .object(let object) = value else { throw fail(nil, "expected a JSON object, found \(value.kindName)") }
         guard case .string(let start)? = object["start"] else {

@@ -84,6 +84,9 @@ public final class LibSVMReader {
             if let last = indices.last, index - 1 <= last {
                 throw FormatError(input: input.name, .line(line), field: "index \(index)", "indices must increase (previous was \(last + 1))")
             }
+            guard index <= FeatureShape.maximumDimension else {
+                throw FormatError(input: input.name, .line(line), field: "index \(index)", "beyond the largest feature dimension Weir reads (\(FeatureShape.maximumDimension))")
+            }
             if let dimension, index > dimension {
                 throw FormatError(input: input.name, .line(line), field: "index \(index)", "beyond the feature dimension \(dimension)")
             }

@@ -31,6 +31,12 @@ public enum RecordProtobuf {
         return (try? record.serializedBytes()) ?? []
     }
 
+    /// A value as an int32 tensor holds it: rounded to the nearest whole number; nil when
+    /// not finite or outside Int32's range.
+    public static func int32Value(_ value: Double) -> Int32? {
+        Int32(exactly: value.rounded())
+    }
+
     private static func tensor(_ values: [Double], keys: [UInt64], shape: [UInt64], type: TensorElementType) -> Aialgs_Data_Value {
         var value = Aialgs_Data_Value()
         switch type {
@@ -48,7 +54,7 @@ public enum RecordProtobuf {
             value.float64Tensor = t
         case .int32:
             var t = Aialgs_Data_Int32Tensor()
-            t.values = values.map { Int32(clamping: Int64($0.rounded())) }
+            t.values = values.map { int32Value($0) ?? 0 } // writers check first (DataRowSink)
             t.keys = keys
             t.shape = shape
             value.int32Tensor = t
@@ -110,28 +116,24 @@ public enum RecordProtobuf {
         case .numeric: break
         }
         let (values, keys, shape) = (tensor.values, tensor.keys, tensor.shape)
-        if keys.isEmpty && values.isEmpty, let columns = shape.first, shape.count == 1, columns > 0 {
-            return .sparse(indices: [], values: [], dimension: Int(columns)) // a sparse row of zeros
+        let fail = { (name: String?, message: String) in FormatError(input: input, .byte(offset), field: name ?? field, message) }
+        if keys.isEmpty && values.isEmpty, let columns = shape.first, shape.count == 1, columns > 0 { // a sparse row of zeros
+            return try FeatureShape.sparse(keys: keys, values: values, declaredDimension: columns, field: field,
+                                           index: FeatureShape.integer, fail: fail)
         }
         if keys.isEmpty {
-            let expected = shape.reduce(1, *)
-            if !shape.isEmpty && Int(expected) != values.count {
-                throw FormatError(input: input, .byte(offset), field: field, "shape \(shape) needs \(expected) values, found \(values.count)")
+            var expected: UInt64 = 1
+            for size in shape {
+                let (product, overflow) = expected.multipliedReportingOverflow(by: size)
+                guard !overflow else { throw fail("\(field).shape", "shape \(shape) declares more values than can exist") }
+                expected = product
+            }
+            if !shape.isEmpty && expected != UInt64(values.count) {
+                throw fail("\(field).shape", "shape \(shape) needs \(expected) values, found \(values.count)")
             }
             return .dense(values)
         }
-        guard keys.count == values.count else {
-            throw FormatError(input: input, .byte(offset), field: field, "sparse tensor with \(keys.count) keys and \(values.count) values")
-        }
-        let dimension = shape.first.map(Int.init) ?? Int(keys.max()! + 1)
-        var previous = -1
-        for key in keys {
-            guard key < UInt64(dimension), Int(key) > previous else {
-                throw FormatError(input: input, .byte(offset), field: field,
-                                  "sparse key \(key) out of order or outside the dimension \(dimension)")
-            }
-            previous = Int(key)
-        }
-        return .sparse(indices: keys.map { Int($0) }, values: values, dimension: dimension)
+        return try FeatureShape.sparse(keys: keys, values: values, declaredDimension: shape.first, field: field,
+                                       index: FeatureShape.integer, fail: fail)
     }
 }

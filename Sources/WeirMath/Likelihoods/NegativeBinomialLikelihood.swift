@@ -25,7 +25,7 @@ public struct NegativeBinomialLikelihood<Scalar: TensorScalar>: Likelihood {
     public func sample(random: inout RandomSource) -> Tensor<Scalar> {
         let shape = Tensor<Scalar>.broadcastShape(mu.shape, alpha.shape)
         let m = mu.value.broadcast(to: shape).scalars, a = alpha.value.broadcast(to: shape).scalars
-        return .sampled(shape) { Double(random.negativeBinomial(mean: Double(m[$0]), alpha: Double(a[$0]))) }
+        return .sampled(shape) { random.negativeBinomial(mean: Double(m[$0]), alpha: Double(a[$0])) }
     }
 
     public var mean: Tensor<Scalar> { mu.value }

@@ -44,7 +44,8 @@ extension RandomSource {
     /// Gamma with shape k > 0 and scale θ (mean kθ), by Marsaglia and Tsang's method;
     /// shapes below 1 use the boost Gamma(k) = Gamma(k + 1) * U^(1/k).
     public mutating func gamma(shape: Double, scale: Double = 1) -> Double {
-        precondition(shape > 0 && scale > 0, "gamma needs shape > 0 and scale > 0, got \(shape), \(scale)")
+        // Parameters come from model outputs, which damaged inputs can make NaN: NaN out, never a trap.
+        guard shape > 0, scale > 0, shape.isFinite, scale.isFinite else { return .nan }
         if shape < 1 {
             let boosted = gamma(shape: shape + 1, scale: scale)
             return boosted * Glibc.pow(uniform(), 1 / shape)
@@ -71,20 +72,21 @@ extension RandomSource {
 
     /// Student's t with ν degrees of freedom, location μ and scale σ.
     public mutating func studentT(degreesOfFreedom nu: Double, location: Double = 0, scale: Double = 1) -> Double {
-        precondition(nu > 0, "Student-t needs positive degrees of freedom, got \(nu)")
+        guard nu > 0, nu.isFinite else { return .nan } // outside the domain: NaN, never a trap
         let chiSquared = gamma(shape: nu / 2, scale: 2)
         return location + scale * normal() / (chiSquared / nu).squareRoot()
     }
 
     /// Poisson with mean λ: multiplication of uniforms below λ = 10, Hörmann's PTRS
-    /// transformed rejection above (as NumPy does).
-    public mutating func poisson(mean lambda: Double) -> Int {
-        precondition(lambda >= 0 && lambda.isFinite, "Poisson needs a finite mean >= 0, got \(lambda)")
+    /// transformed rejection above (as NumPy does). The count comes as a Double (counts of
+    /// huge means exceed Int); NaN when the mean is negative or not finite.
+    public mutating func poisson(mean lambda: Double) -> Double {
+        guard lambda >= 0, lambda.isFinite else { return .nan }
         if lambda == 0 { return 0 }
         if lambda < 10 {
             let limit = Glibc.exp(-lambda)
             var product = uniform()
-            var count = 0
+            var count = 0.0
             while product > limit {
                 count += 1
                 product *= uniform()
@@ -102,19 +104,20 @@ extension RandomSource {
             let v = uniform()
             let us = 0.5 - Swift.abs(u)
             let k = ((2 * a / us + b) * u + lambda + 0.43).rounded(.down)
-            if us >= 0.07 && v <= acceptance { return Int(k) }
+            if us >= 0.07 && v <= acceptance { return k }
             if k < 0 || (us < 0.013 && v > us) { continue }
             if Glibc.log(v) + Glibc.log(inverseAlpha) - Glibc.log(a / (us * us) + b)
                 <= -lambda + k * logLambda - Glibc.lgamma(k + 1) {
-                return Int(k)
+                return k
             }
         }
     }
 
     /// Negative binomial with mean μ and dispersion α (variance μ + αμ², GluonTS's and
     /// DeepAR's parametrisation), as a Gamma-Poisson mixture.
-    public mutating func negativeBinomial(mean mu: Double, alpha: Double) -> Int {
-        precondition(mu >= 0 && alpha > 0, "negative binomial needs mean >= 0 and alpha > 0, got \(mu), \(alpha)")
+    /// The count comes as a Double; NaN when the parameters are outside the domain.
+    public mutating func negativeBinomial(mean mu: Double, alpha: Double) -> Double {
+        guard mu >= 0, alpha > 0, mu.isFinite, alpha.isFinite else { return .nan }
         if mu == 0 { return 0 }
         let rate = gamma(shape: 1 / alpha, scale: mu * alpha)
         return poisson(mean: rate)

@@ -31,13 +31,16 @@ public final class MetricsServer: @unchecked Sendable {
 
     /// Binds `host:port` (port 0 picks a free one; `port` tells which) and starts serving.
     public func start(host: String = "0.0.0.0", port requested: Int) throws {
+        guard let portNumber = UInt16(exactly: requested) else {
+            throw MetricsServerError("the metrics port must be from 0 to 65535, found \(requested)")
+        }
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw MetricsServerError("socket: \(String(cString: strerror(errno)))") }
         var reuse: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(requested).bigEndian)
+        address.sin_port = in_port_t(portNumber.bigEndian)
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
             close(descriptor)
             throw MetricsServerError("invalid metrics host '\(host)'")

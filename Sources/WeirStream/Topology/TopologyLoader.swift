@@ -80,12 +80,12 @@ public enum TopologyLoader {
         }
         if let interval = try top.optional("commit_interval_ms") {
             let value = try interval.int()
-            guard value > 0 else { throw interval.error("expected a positive number of milliseconds") }
+            guard (1...86_400_000).contains(value) else { throw interval.error("expected a number of milliseconds from 1 to 86400000 (a day)") }
             spec.commitIntervalMs = value
         }
         if let limit = try top.optional("max_record_bytes") {
             let value = try limit.int()
-            guard value > 0 else { throw limit.error("expected a positive number of bytes") }
+            guard (1...500_000_000).contains(value) else { throw limit.error("expected a number of bytes from 1 to 500000000") }
             spec.maxRecordBytes = value
         }
         if let state = try top.optional("state") {

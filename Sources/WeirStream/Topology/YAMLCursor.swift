@@ -85,8 +85,8 @@ struct YAMLCursor {
     }
 
     func double() throws(TopologyError) -> Double {
-        guard case .scalar(let scalar) = node, let value = Double(scalar.string) else {
-            throw error("expected a number")
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
+            throw error("expected a finite number")
         }
         return value
     }
