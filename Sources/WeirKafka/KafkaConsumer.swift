@@ -130,6 +130,17 @@ public final class KafkaConsumer: @unchecked Sendable {
         return result
     }
 
+    /// The group's committed offsets with the metadata stored beside each.
+    public func committedWithMetadata(_ partitions: [PartitionID], timeoutMs: Int32) throws(KafkaError) -> [PartitionID: (offset: Int64, metadata: String)] {
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try check(rd_kafka_committed(handle, list, timeoutMs), "fetch committed offsets")
+        let metadata = TopicPartitionList.metadata(list)
+        var result: [PartitionID: (offset: Int64, metadata: String)] = [:]
+        for entry in TopicPartitionList.entries(list) { result[entry.partition] = (entry.offset, metadata[entry.partition] ?? "") }
+        return result
+    }
+
     /// Stops fetching from `partitions` (backpressure) without leaving the group.
     public func pause(_ partitions: [PartitionID]) throws(KafkaError) {
         guard !partitions.isEmpty else { return }

@@ -161,11 +161,12 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Adds the consumer's input offsets to the open transaction, so that they commit
-    /// if and only if the transaction's outputs do.
-    public func sendOffsetsToTransaction(_ offsets: [PartitionID: Int64], consumer: KafkaConsumer,
+    /// if and only if the transaction's outputs do. `metadata` is stored with each offset
+    /// (Weir stores the transaction's id: the proof, after a crash, of whose commit it was).
+    public func sendOffsetsToTransaction(_ offsets: [PartitionID: Int64], consumer: KafkaConsumer, metadata: String = "",
                                          timeoutMs: Int32) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
-        let list = TopicPartitionList.make(offsets.map { ($0.key, $0.value) })
+        let list = TopicPartitionList.make(offsets.map { ($0.key, $0.value) }, metadata: metadata)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try consumer.withGroupMetadata { metadata throws(KafkaError) in
             try check(rd_kafka_send_offsets_to_transaction(handle, list, metadata, timeoutMs),

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CRdKafka
 import WeirCore
 
@@ -11,6 +16,31 @@ enum TopicPartitionList {
             element.pointee.offset = offset
         }
         return list
+    }
+
+    /// A list whose every element also carries `metadata` (the offset commit's metadata
+    /// string); librdkafka frees the copies with the list.
+    static func make(_ entries: [(PartitionID, Int64)], metadata: String) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+        let list = make(entries)
+        let bytes = Array(metadata.utf8)
+        for index in 0..<Int(list.pointee.cnt) {
+            guard let copy = malloc(max(bytes.count, 1)) else { continue }
+            bytes.withUnsafeBytes { source in if let base = source.baseAddress { copy.copyMemory(from: base, byteCount: bytes.count) } }
+            list.pointee.elems[index].metadata = copy
+            list.pointee.elems[index].metadata_size = bytes.count
+        }
+        return list
+    }
+
+    /// The metadata string of each element (empty when it has none).
+    static func metadata(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [PartitionID: String] {
+        var result: [PartitionID: String] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            let text = element.metadata.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: element.metadata_size), as: UTF8.self) } ?? ""
+            result[PartitionID(topic: String(cString: element.topic), partition: element.partition)] = text
+        }
+        return result
     }
 
     static func make(_ partitions: [PartitionID]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {

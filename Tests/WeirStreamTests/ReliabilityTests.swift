@@ -139,6 +139,37 @@ struct ReliabilityTests {
         #expect(Set(ids) == Set(0..<5_000))
     }
 
+    /// Two exactly-once instances of one topology: they do not fence each other (distinct
+    /// default transactional ids), and after one is killed the union of their transaction
+    /// logs keeps every input exactly once: the survivor attests the transactions whose
+    /// offsets it took over, and nothing unproven counts as committed.
+    @Test func twoExactlyOnceInstancesKillOneKeepEveryInputOnce() throws {
+        let (broker, folder) = try tansu(folder: "eos-pair", topology: Self.topology(group: "eos-pair", delivery: "exactly_once"))
+        let one = try start(folder, "one", bootstrap: broker.bootstrapServers, extra: ["--transaction-log", "one.log", "--stop-when-idle", "12"])
+        let two = try start(folder, "two", bootstrap: broker.bootstrapServers, extra: ["--transaction-log", "two.log", "--stop-when-idle", "12"])
+        #expect(one.waitForOutput(containing: "partitions assigned", seconds: 30), "\(one.stderr.suffix(2000))")
+        #expect(two.waitForOutput(containing: "partitions assigned", seconds: 30), "\(two.stderr.suffix(2000))")
+        let input = SteadyProducer(topic: "in", bootstrap: broker.bootstrapServers, count: 6_000, seconds: 8)
+        Thread.sleep(forTimeInterval: 3.0)
+        #expect(!one.stderr.contains("fenced") && !two.stderr.contains("fenced"), "instances fenced each other")
+        one.signal(SIGKILL)
+        try input.waitUntilDone()
+        #expect(two.wait(seconds: 120))
+        #expect(two.terminationStatus == 0, "\(two.stderr.suffix(2000))")
+        var committed = Set<String>()
+        for log in ["one.log", "two.log"] {
+            committed.formUnion(try TransactionLog.committedIDs(inFile: folder.appendingPathComponent(log).path))
+        }
+        // One never restarts, so its open transaction stays open on a broker that never times
+        // it out (Tansu): read past it; the logs say which transactions count.
+        let outputs = try TopicReader.readAll(topic: "out", bootstrap: broker.bootstrapServers, readCommitted: false)
+        let visible = outputs.filter { $0.headers.last(named: TransactionLog.header)?.text.map(committed.contains) ?? false }
+        let ids = Self.ids(in: visible)
+        let missing = Set(0..<6_000).subtracting(ids)
+        #expect(missing.isEmpty, "\(missing.count) inputs missing from committed outputs (\(outputs.count) outputs in all, \(committed.count) committed transactions)")
+        #expect(ids.count == 6_000, "\(ids.count - Set(ids).count) duplicates among committed outputs")
+    }
+
     @Test func brokerDownForTenSecondsThenUp() throws {
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("in", partitions: 2)

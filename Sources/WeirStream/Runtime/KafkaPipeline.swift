@@ -43,6 +43,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// Partitions whose keyed operators (by index) still need their first watermark.
     private var unmarkedKeyedStarts: [PartitionID: [Int]] = [:]
     private var transactionSequence = 0
+    /// The highest offset this instance committed per partition: a group offset found
+    /// lower on a later assignment went backwards (records will be processed again).
+    private var committedByUs: [PartitionID: Int64] = [:]
     private var transactionID = ""
     private let instanceEpoch = UInt64(Date().timeIntervalSince1970 * 1000)
 
@@ -86,7 +89,15 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             var producerConfig = spec.producerConfiguration(configuration)
             producerConfig.setDefault("message.max.bytes", String(max(16 << 20, spec.maxRecordBytes * 2 + (64 << 10))))
             if spec.delivery == .exactlyOnce {
-                producerConfig["transactional.id"] = source.transactionalID ?? "\(source.group).\(spec.name)"
+                let id = source.transactionalID ?? TransactionalIdentity.defaultID(group: source.group, topology: spec.name,
+                                                                                  transactionLogPath: transactionLogPath)
+                producerConfig["transactional.id"] = id
+                // A killed instance's open transaction holds back read_committed consumers
+                // of the outputs until the broker aborts it: 10 s (as Kafka Streams sets
+                // under exactly-once), not librdkafka's 60 s. Sockets must time out first.
+                let transactionTimeout = max(10_000, spec.commitIntervalMs * 5)
+                producerConfig.setDefault("transaction.timeout.ms", String(transactionTimeout))
+                producerConfig.setDefault("socket.timeout.ms", String(min(60_000, Int(producerConfig["transaction.timeout.ms"] ?? "") ?? transactionTimeout)))
             }
             producer = try KafkaProducer(configuration: producerConfig)
         }
@@ -360,6 +371,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             try consumer.storeOffsets(offsets)
             try consumer.commitStored(synchronous: synchronous)
             stats.commits += 1
+            committedByUs.merge(offsets) { max($0, $1) }
         } catch {
             stats.commitFailures += 1
             metrics.commitFailures.increment()
@@ -440,11 +452,13 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         try writeSnapshots(forceKeyed: forceKeyed)
         let offsets = coordinator.transactionOffsets
         do {
-            try producer.sendOffsetsToTransaction(offsets, consumer: consumer, timeoutMs: 60_000)
+            try producer.sendOffsetsToTransaction(offsets, consumer: consumer, metadata: TransactionLog.offsetMetadata(transactionID),
+                                                  timeoutMs: 60_000)
             try transactions?.recordPending(transactionID, offsets: offsets)
             try producer.commitTransaction(timeoutMs: 60_000)
             coordinator.transactionCommitted()
             stats.transactionsCommitted += 1
+            committedByUs.merge(offsets) { max($0, $1) }
             try transactions?.recordCommitted(transactionID)
         } catch let error as KafkaError where error.requiresAbort {
             try abortAndRewind(producer, reason: "\(error)")
@@ -483,15 +497,44 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         metrics.rebalances.increment()
         lastInput = ContinuousClock.now
         coordinator.assign(newPartitions)
+        let found: [PartitionID: (offset: Int64, metadata: String)]
+        do {
+            found = try kafkaValue("reading committed offsets") { () throws(KafkaError) in
+                try consumer.committedWithMetadata(newPartitions, timeoutMs: 30_000)
+            }
+        } catch {
+            if changelog != nil { fail(error) } else { logger.warning("cannot read the committed offsets of \(newPartitions): \(error)") }
+            return [:]
+        }
+        let committed = found.mapValues(\.offset)
+        checkCommittedOffsets(committed)
+        do {
+            // Offsets committed by a transaction carry its id: it committed, whoever ran it
+            // (the proof a crashed member's pending transaction needs; see TransactionLog).
+            try transactions?.recordAttested(found.values.compactMap { TransactionLog.transactionID(inOffsetMetadata: $0.metadata) })
+        } catch {
+            fail(error)
+            return [:]
+        }
         guard changelog != nil else { return [:] }
         do {
-            let committed = try kafkaValue("reading committed offsets") { () throws(KafkaError) in
-                try consumer.committed(newPartitions, timeoutMs: 30_000)
-            }
             return try restoreState(for: newPartitions, committed: committed)
         } catch {
             fail(error)
             return [:]
+        }
+    }
+
+    /// Committed offsets below what this instance committed earlier went backwards: a
+    /// broker hid or lost a commit, and records will be processed (and output) again.
+    private func checkCommittedOffsets(_ committed: [PartitionID: Int64]) {
+        for (partition, offset) in committed {
+            guard let ours = committedByUs[partition], offset < ours else { continue }
+            metrics.committedOffsetsBackwards.increment()
+            logger.error("""
+                committed offset of \(partition) went backwards: the group has \(offset), this instance committed \(ours) \
+                (a broker hid or lost a commit); records \(offset)..<\(ours) will be processed again
+                """)
         }
     }
 

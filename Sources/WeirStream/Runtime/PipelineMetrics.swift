@@ -15,6 +15,8 @@ final class PipelineMetrics {
     let rebalances: Counter
     let commitFailures: Counter
     let deliveryFailures: Counter
+    /// Assignments that found a committed offset below one this instance had committed.
+    let committedOffsetsBackwards: Counter
 
     init(topology: String) {
         self.topology = topology
@@ -23,6 +25,7 @@ final class PipelineMetrics {
         rebalances = Counter(label: "weir_rebalances_total", dimensions: [("topology", topology)])
         commitFailures = Counter(label: "weir_commit_failures_total", dimensions: [("topology", topology)])
         deliveryFailures = Counter(label: "weir_delivery_failures_total", dimensions: [("topology", topology)])
+        committedOffsetsBackwards = Counter(label: "weir_committed_offsets_backwards_total", dimensions: [("topology", topology)])
     }
 
     /// The records-in counter of `topic`, kept per source rather than looked up per record.

@@ -14,12 +14,19 @@ import WeirKafka
 /// aborted records to `read_committed` consumers.
 ///
 /// Lines: `pending ID TOPIC:PARTITION=OFFSET ...` before the commit is sent, then
-/// `committed ID` once it returned. After a crash between the two, `reconcile` asks the
-/// group coordinator: offsets at or past the pending ones mean the commit went through.
+/// `committed ID` once it returned. The transaction's input offsets carry its id as their
+/// commit metadata. After a crash between the two lines, `reconcile` (run once
+/// `initTransactions` has completed or aborted the open transaction) asks the group
+/// coordinator: offsets carrying this id prove the commit; offsets short of the pending
+/// ones prove the abort; offsets past them with another transaction's id (a member that
+/// took the partitions over and committed since) prove nothing, and the transaction is
+/// recorded `unknown`, never `committed`.
 public final class TransactionLog {
     public static let header = "weir.txn"
     let path: String
     private let file: UnsafeMutablePointer<FILE>
+    /// Ids already recorded committed (by this log), so attestations are not repeated.
+    private var attested: Set<String> = []
 
     public init(path: String) throws {
         guard let file = fopen(path, "a+") else {
@@ -27,6 +34,9 @@ public final class TransactionLog {
         }
         self.path = path
         self.file = file
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            for case .committed(let id) in Self.parse(text) { attested.insert(id) }
+        }
     }
 
     deinit { fclose(file) }
@@ -38,10 +48,41 @@ public final class TransactionLog {
 
     func recordCommitted(_ id: String) throws {
         try append("committed \(id)")
+        attested.insert(id)
     }
 
     func recordAborted(_ id: String) throws {
         try append("aborted \(id)")
+    }
+
+    /// The offset-commit metadata of transaction `id`.
+    public static func offsetMetadata(_ id: String) -> String { "\(header)=\(id)" }
+
+    /// The transaction id in an offset's commit metadata, when Weir wrote it.
+    static func transactionID(inOffsetMetadata metadata: String) -> String? {
+        let prefix = header + "="
+        guard metadata.hasPrefix(prefix), metadata.count > prefix.count else { return nil }
+        return String(metadata.dropFirst(prefix.count))
+    }
+
+    /// Records as committed the transactions whose ids the group's offsets carried on an
+    /// assignment, once each (another member's pending transaction is proven this way).
+    func recordAttested(_ ids: [String]) throws {
+        for id in Set(ids).sorted() where !attested.contains(id) {
+            try append("committed \(id)")
+            attested.insert(id)
+        }
+    }
+
+    /// What the group's committed offsets (with their metadata) prove about a pending
+    /// transaction that committed `pending` offsets.
+    static func outcome(of id: String, pending: [PartitionID: Int64],
+                        committed: [PartitionID: (offset: Int64, metadata: String)]) -> Entry {
+        guard !pending.isEmpty else { return .unknown(id) }
+        let mine = offsetMetadata(id)
+        if pending.keys.allSatisfy({ committed[$0]?.metadata == mine && committed[$0]?.offset == pending[$0] }) { return .committed(id) }
+        if pending.contains(where: { (committed[$0.key]?.offset ?? -1) < $0.value }) { return .aborted(id) }
+        return .unknown(id)
     }
 
     private func append(_ line: String) throws {
@@ -56,13 +97,20 @@ public final class TransactionLog {
     func reconcile(consumer: KafkaConsumer, logger: Logger) throws {
         let entries = Self.parse(try String(contentsOfFile: path, encoding: .utf8))
         guard let last = entries.last, case .pending(let id, let offsets) = last else { return }
-        let committed = try consumer.committed(Array(offsets.keys), timeoutMs: 30_000)
-        let wentThrough = !offsets.isEmpty && offsets.allSatisfy { (committed[$0.key] ?? -1) >= $0.value }
-        if wentThrough {
-            logger.info("transaction \(id) committed before the last stop; recording it")
+        let committed = try consumer.committedWithMetadata(Array(offsets.keys), timeoutMs: 30_000)
+        switch Self.outcome(of: id, pending: offsets, committed: committed) {
+        case .committed:
+            logger.info("transaction \(id) committed before the last stop (the group's offsets carry its id); recording it")
             try recordCommitted(id)
-        } else {
-            try append("aborted \(id)")
+        case .aborted:
+            logger.info("transaction \(id) did not commit before the last stop; recording it aborted")
+            try recordAborted(id)
+        default:
+            logger.warning("""
+                the outcome of transaction \(id) is unknown: the group's offsets moved past it under another transaction \
+                (another member took its partitions over); recording it unknown, not committed
+                """)
+            try append("unknown \(id)")
         }
     }
 
@@ -70,6 +118,8 @@ public final class TransactionLog {
         case pending(String, [PartitionID: Int64])
         case committed(String)
         case aborted(String)
+        /// A crash left it pending and nothing proves how it ended.
+        case unknown(String)
     }
 
     static func parse(_ text: String) -> [Entry] {
@@ -80,6 +130,7 @@ public final class TransactionLog {
             switch parts[0] {
             case "committed": return .committed(id)
             case "aborted": return .aborted(id)
+            case "unknown": return .unknown(id)
             case "pending":
                 var offsets: [PartitionID: Int64] = [:]
                 for item in parts.dropFirst(2) {
