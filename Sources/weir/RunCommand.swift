@@ -35,6 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve Prometheus metrics on this port (overrides metrics_port).")
     var metricsPort: Int?
 
+    @Option(help: "Address the metrics endpoint binds (overrides metrics_address; default 127.0.0.1, 0.0.0.0 for every interface).")
+    var metricsAddress: String?
+
     @Option(help: "Exactly-once: file recording the transactions this instance committed.")
     var transactionLog: String?
 
@@ -52,6 +55,9 @@ struct RunCommand: AsyncParsableCommand {
         if let metricsPort, !(0...65_535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be a port number from 0 to 65535, found \(metricsPort)")
         }
+        if let metricsAddress, !MetricsServer.isIPv4Address(metricsAddress) {
+            throw ValidationError("--metrics-address must be an IPv4 address such as 127.0.0.1 or 0.0.0.0, found '\(metricsAddress)'")
+        }
         guard (1...86_400).contains(connectTimeout) else {
             throw ValidationError("--connect-timeout must be from 1 to 86400 seconds, found \(connectTimeout)")
         }
@@ -66,8 +72,8 @@ struct RunCommand: AsyncParsableCommand {
 
         if let port = metricsPort ?? spec.metricsPort {
             let server = MetricsServer(registry: MetricsServer.bootstrapMetrics())
-            try server.start(port: port)
-            print("metrics: http://127.0.0.1:\(server.port)/metrics")
+            try server.start(host: metricsAddress ?? spec.metricsAddress ?? "127.0.0.1", port: port)
+            print("metrics: http://\(server.host):\(server.port)/metrics")
         }
 
         var cluster: MockCluster?

@@ -236,6 +236,46 @@ struct ReplayAndCLITests {
                 "\(letters.map { $0["error"] ?? .null })")
     }
 
+    /// The same poison records through `weir run` on a broker: dead-lettered with their
+    /// reasons, every other record out, and the process exits cleanly (no crash loop).
+    @Test func poisonRecordsThroughWeirRunOnABrokerAreDeadLetteredAndTheStreamGoesOn() throws {
+        let folder = try TestPaths.scratchFolder("cli-poison-run")
+        var lines: [String] = []
+        for index in 0..<60 {
+            let time = 1_767_225_600_000 + Int64(index) * 60_000
+            lines.append(#"{"ts":\#(time),"host":"h\#(index % 2)","cpu":\#(index % 7),"latency_ms":\#(index % 5)}"#)
+        }
+        let poison = [#"{"ts":1e300,"host":"h0","cpu":1,"latency_ms":1}"#, #"{"ts":-1e300,"host":"h1","cpu":1,"latency_ms":1}"#,
+                      #"{"ts":9000000000000000000,"host":"h0","cpu":1,"latency_ms":1}"#, #"{"ts":"-1e300","host":"h0","cpu":1,"latency_ms":1}"#,
+                      #"{"ts":1767225600000,"host":"h0","cpu":"high","latency_ms":1}"#, #"{"ts":1767225600000,"host":"h0","cpu":1,"#,
+                      "\u{FF}\u{FE}not json"]
+        for (offset, bad) in poison.enumerated() { lines.insert(bad, at: 5 + offset * 8) }
+        _ = try write(lines.joined(separator: "\n") + "\n", to: folder, "in.jsonl")
+        _ = try write("""
+            name: poison-run
+            source: {kafka: {topics: [metrics], group: poison}}
+            decode: {format: json, timestamp_field: ts}
+            schema: {key: host, features: [cpu, latency_ms]}
+            operators:
+              - random_cut_forest: {shingle_size: 2, num_trees: 10, sample_size: 16}
+            sinks: [file: {path: out.jsonl}]
+            dead_letter: {file: {path: dead.jsonl}}
+            kafka_consumer: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+            """, to: folder, "poison.yaml")
+        let run = try WeirProcess.run(["run", "poison.yaml", "--embedded-broker", "--partitions", "1", "--seed", "in.jsonl",
+                                       "--stop-when-idle", "3"], in: folder, name: "poison-run")
+        #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+        func objects(_ name: String) throws -> [JSONObject] {
+            try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
+                .map { try #require(try JSONParser.parse(String($0)).objectValue) }
+        }
+        #expect(try objects("out.jsonl").count == 60)
+        let letters = try objects("dead.jsonl")
+        #expect(letters.count == poison.count, "\(letters.map { $0["error"] ?? .null })")
+        #expect(letters.allSatisfy { !($0["error"]?.stringValue ?? "").isEmpty })
+        #expect(run.stderr.contains("dead_lettered=\(poison.count)"), "\(run.stderr.suffix(1000))")
+    }
+
     @Test func unknownOptionIsNamed() throws {
         let folder = try TestPaths.scratchFolder("cli-option")
         let result = try WeirProcess.run(["replay", "x.yaml", "--colour", "red"], in: folder)
@@ -274,6 +314,15 @@ struct ReplayAndCLITests {
                                     "--metrics-port", String(port)], in: folder, name: "metrics",
                                    outputIn: try TestPaths.scratchFolder("cli-metrics"))
         #expect(weir.waitForOutput(containing: "partitions assigned", seconds: 30))
+        #expect(weir.stdout.contains("metrics: http://127.0.0.1:\(port)/metrics"), "the endpoint prints the address it binds")
+        // A scraper that connects and never sends holds the endpoint for two seconds at most.
+        let stalled = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(stalled, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        defer { close(stalled) }
         var body = ""
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -290,6 +339,14 @@ struct ReplayAndCLITests {
         #expect(body.contains(#"weir_consumer_lag{topology="sensors-embedded",topic="sensors",partition="0"} 0"#))
         #expect(body.contains(#"weir_records_out_total{topology="sensors-embedded",sink="kafka:sensors.clean"} 1993"#))
         #expect(httpGet(port: port, path: "/nope")?.hasPrefix("HTTP/1.1 404") == true)
+        // Every metric family has its help line, and the series exist from start-up.
+        let exposition = body.components(separatedBy: "\r\n\r\n").dropFirst().joined() // after the HTTP headers
+        let lines = exposition.split(separator: "\n")
+        for (index, line) in lines.enumerated() where line.hasPrefix("# TYPE ") {
+            #expect(index > 0 && lines[index - 1].hasPrefix("# HELP " + line.dropFirst(7).prefix { $0 != " " } + " "), "\(line) has no help; before it: \(lines[max(0, index - 1)])")
+        }
+        #expect(body.contains("# HELP weir_records_in_total Records consumed, per source topic."))
+        #expect(body.contains(#"weir_committed_offsets_backwards_total{topology="sensors-embedded"} 0"#))
         weir.signal(SIGTERM)
         #expect(weir.wait(seconds: 30))
     }

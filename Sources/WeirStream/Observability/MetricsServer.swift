@@ -8,12 +8,14 @@ import Foundation
 import Logging
 import Prometheus
 
-/// Serves the Prometheus exposition of every swift-metrics metric at `GET /metrics` on a
-/// loopback-or-any port, from one dedicated thread. A scrape endpoint needs nothing more
+/// Serves the Prometheus exposition of every swift-metrics metric (with `# HELP` lines)
+/// at `GET /metrics` on the address it is given (loopback by default), from one
+/// dedicated thread; a client that stalls is dropped after two seconds either way. A scrape endpoint needs nothing more
 /// than this, and it keeps an HTTP framework out of the stream runtime's build.
 public final class MetricsServer: @unchecked Sendable {
     public let registry: PrometheusCollectorRegistry
     public private(set) var port: Int = 0
+    public private(set) var host = "127.0.0.1"
     private var socketDescriptor: Int32 = -1
     private let logger: Logger
 
@@ -30,7 +32,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// Binds `host:port` (port 0 picks a free one; `port` tells which) and starts serving.
-    public func start(host: String = "0.0.0.0", port requested: Int) throws {
+    public func start(host: String = "127.0.0.1", port requested: Int) throws {
         guard let portNumber = UInt16(exactly: requested) else {
             throw MetricsServerError("the metrics port must be from 0 to 65535, found \(requested)")
         }
@@ -59,11 +61,18 @@ public final class MetricsServer: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
         port = Int(UInt16(bigEndian: actual.sin_port))
+        self.host = host
         socketDescriptor = descriptor
         let thread = Thread { [self] in serve() }
         thread.name = "weir-metrics"
         thread.start()
         logger.info("metrics at http://\(host):\(port)/metrics")
+    }
+
+    /// Whether `text` is a dotted IPv4 address the server can bind.
+    public static func isIPv4Address(_ text: String) -> Bool {
+        var address = in_addr()
+        return inet_pton(AF_INET, text, &address) == 1
     }
 
     private func serve() {
@@ -81,6 +90,8 @@ public final class MetricsServer: @unchecked Sendable {
     private func respond(to client: Int32) {
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // A scraper that stops reading must not block the next one: sends time out too.
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = [UInt8](repeating: 0, count: 4096)
         let count = recv(client, &request, request.count, 0)
         guard count > 0 else { return }
@@ -90,7 +101,7 @@ public final class MetricsServer: @unchecked Sendable {
         let status: String
         if parts.count >= 2, parts[0] == "GET", parts[1] == "/metrics" || parts[1].hasPrefix("/metrics?") {
             status = "200 OK"
-            body = registry.emitToBuffer()
+            body = MetricHelp.annotate(registry.emitToBuffer())
         } else if parts.count >= 2, parts[0] == "GET", parts[1] == "/health" {
             status = "200 OK"
             body = Array("ok\n".utf8)

@@ -119,6 +119,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         consumer = try KafkaConsumer(configuration: merged, listener: listenerBox, logger: logger)
         listenerBox.target = self
         outCounters = sinks.map { metrics.recordsOutCounter(sink: $0.name) }
+        metrics.register(sourceTopics: source.topics)
         producer?.deliveryHandler = { [unowned self] report in self.delivered(report) }
     }
 
@@ -497,6 +498,8 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         metrics.rebalances.increment()
         lastInput = ContinuousClock.now
         coordinator.assign(newPartitions)
+        // Lag series exist from the assignment on; the first fetch sets their values.
+        for partition in newPartitions where consumer.cachedWatermarks(partition) == nil { metrics.setLag(partition, 0) }
         let found: [PartitionID: (offset: Int64, metadata: String)]
         do {
             found = try kafkaValue("reading committed offsets") { () throws(KafkaError) in

@@ -39,6 +39,15 @@ final class PipelineMetrics {
         counter(&recordsOut, "weir_records_out_total", sink, label: "sink")
     }
 
+    /// Creates the per-topic series at zero, so that they exist from start-up (a rate or
+    /// an alert on a series that appears only with its first event misses that event).
+    func register(sourceTopics: [String]) {
+        for topic in sourceTopics {
+            _ = recordsInCounter(topic: topic)
+            _ = counter(&deadLettered, "weir_records_dead_lettered_total", topic)
+        }
+    }
+
     func deadLetter(topic: String) {
         counter(&deadLettered, "weir_records_dead_lettered_total", topic).increment()
     }

@@ -7,7 +7,7 @@ import Yams
 /// `TopologyError` naming the file, the line and the key, with what was expected.
 public enum TopologyLoader {
     static let topLevelKeys = ["name", "source", "decode", "schema", "operators", "sinks", "dead_letter",
-                               "delivery", "kafka", "kafka_consumer", "kafka_producer", "metrics_port", "commit_interval_ms", "max_record_bytes",
+                               "delivery", "kafka", "kafka_consumer", "kafka_producer", "metrics_port", "metrics_address", "commit_interval_ms", "max_record_bytes",
                                "state"]
 
     /// Reads a topology file; `catalog` holds the algorithms whose online operators it may use.
@@ -77,6 +77,11 @@ public enum TopologyLoader {
             let value = try port.int()
             guard (0...65535).contains(value) else { throw port.error("expected a port number from 0 to 65535") }
             spec.metricsPort = value
+        }
+        if let address = try top.optional("metrics_address") {
+            let value = try address.string()
+            guard MetricsServer.isIPv4Address(value) else { throw address.error("expected an IPv4 address such as 127.0.0.1 or 0.0.0.0") }
+            spec.metricsAddress = value
         }
         if let interval = try top.optional("commit_interval_ms") {
             let value = try interval.int()

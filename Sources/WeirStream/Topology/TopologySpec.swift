@@ -24,6 +24,8 @@ public struct TopologySpec: Sendable, Equatable {
     /// Properties for producers only (`kafka_producer:`).
     public var kafkaProducer: [String: String] = [:]
     public var metricsPort: Int?
+    /// The address the metrics endpoint binds (`metrics_address`; loopback by default).
+    public var metricsAddress: String?
     public var commitIntervalMs: Int
     /// Records larger than this go to the dead-letter sink instead of being processed.
     public var maxRecordBytes: Int
