@@ -75,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         }
         do {
             let spec = try jobSpec()
+            if let failurePath = spec.failurePath { CrashReport.install(failurePath: failurePath, job: "train \(algorithm)") }
             var metrics: [String: Double] = [:]
             let reporter = MetricsReporter(host: spec.currentHost) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))

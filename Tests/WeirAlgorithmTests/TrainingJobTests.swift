@@ -49,4 +49,20 @@ struct TrainingJobTests {
         #expect(failure == "hyperparameter feature_dim=0: expected an integer in 1...1000000000 or auto")
         #expect(result.stderr.contains(failure))
     }
+
+    /// A job that dies of a signal (a trap is one) still writes SageMaker's failure file.
+    @Test func aCrashStillWritesTheFailureFile() throws {
+        let root = try layout("job-crash", hyperparameters: #"{"feature_dim": "2"}"#)
+        try #"{"train": {"ContentType": "text/csv;label_size=0", "TrainingInputMode": "Pipe", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}}"#
+            .write(to: root.appendingPathComponent("input/config/inputdataconfig.json"), atomically: true, encoding: .utf8)
+        // A pipe nobody writes to: the job waits in it until the signal arrives.
+        #expect(mkfifo(root.appendingPathComponent("input/data/train_0").path, 0o600) == 0)
+        let job = try WeirProcess(["train", "statistics", "--sagemaker", "--sagemaker-root", root.path], in: root, name: "crash")
+        Thread.sleep(forTimeInterval: 1.5)
+        job.signal(SIGABRT)
+        #expect(job.wait(seconds: 30))
+        #expect(job.terminationStatus != 0)
+        let failure = try String(contentsOf: root.appendingPathComponent("output/failure"), encoding: .utf8)
+        #expect(failure.hasPrefix("weir train statistics stopped on a crash"), "\(failure)")
+    }
 }
