@@ -152,5 +152,16 @@ import WeirCatalog
         #expect { try TrainingRunner.run("ipinsights", catalog: .weir, spec: badRates, metrics: MetricsReporter { _ in }) } throws: { error in
             "\(error)".contains("must be between 1 and 500")
         }
+        // An empty validation channel is an error before any training (it reported an AUC of nan).
+        let validation = folder.appendingPathComponent("validation.csv").path
+        try "".write(toFile: validation, atomically: true, encoding: .utf8)
+        try "alice,10.0.0.1\nbob,10.0.0.2\n".write(toFile: train, atomically: true, encoding: .utf8)
+        var emptyValidation = spec
+        emptyValidation.channels["validation"] = TrainingChannel(config: ChannelConfig(name: "validation", contentType: "text/csv"), path: validation)
+        var lines: [String] = []
+        #expect { try TrainingRunner.run("ipinsights", catalog: .weir, spec: emptyValidation, metrics: MetricsReporter { lines.append($0) }) } throws: { error in
+            "\(error)".contains("validation channel (\(validation)) holds no entity,ip pairs")
+        }
+        #expect(!lines.contains { $0.contains("train_loss") || $0.contains("progress") }, "no epoch ran: \(lines)")
     }
 }

@@ -76,6 +76,16 @@ public enum IPInsightsAlgorithm: Servable {
                                                addresses: pairs.map(\.address), seed: seed ^ 0xA0C)
             return (scorer, auc)
         }
+        // Read (and check) the validation channel before training: a bad or empty file
+        // costs no training time, and an AUC of nothing is not reported.
+        if let validation = context.channels["validation"] {
+            var collected: [LoginPair] = []
+            try Self.forEachPair(validation, epoch: 0) { collected.append($0) }
+            guard !collected.isEmpty else {
+                throw TrainingJobError(message: "the validation channel (\(validation.path)) holds no entity,ip pairs; give it data or leave it out")
+            }
+            validationPairs = collected
+        }
         for epoch in firstEpoch..<epochs {
             let epochStart = clock.now
             var shuffle = ShuffleBuffer<LoginPair>(capacity: shuffleBufferSize, seed: seed &+ UInt64(epoch) &* 7_919)
