@@ -8,7 +8,7 @@ import WeirFuzzing
 /// Unbuffered, so the lines before a trap are kept.
 func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 
-var iterations = 20_000, seed: UInt64 = 2026, only: Int?, targetName: String?, dump: String?, trace = false
+var iterations = 20_000, seed: UInt64 = 2026, only: Int?, targetName: String?, dump: String?, trace = false, first = 0
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -17,9 +17,10 @@ while let argument = arguments.next() {
     case "--target": targetName = arguments.next()
     case "--only": only = arguments.next().flatMap { Int($0) }
     case "--dump": dump = arguments.next()
+    case "--from": first = arguments.next().flatMap { Int($0) } ?? first // start the campaign at this case
     case "--trace": trace = true // name every case on standard error, not every thousandth
     default:
-        FileHandle.standardError.write(Data("usage: weir-fuzz [--iterations N] [--seed S] [--target NAME] [--only I [--dump FILE]] [--trace]\n".utf8))
+        FileHandle.standardError.write(Data("usage: weir-fuzz [--iterations N] [--seed S] [--target NAME] [--from I] [--only I [--dump FILE]] [--trace]\n".utf8))
         exit(2)
     }
 }
@@ -33,7 +34,7 @@ for target in targets {
         say("wrote case \(only) of \(target.name) to \(dump)")
         continue
     }
-    let range = only.map { $0..<($0 + 1) } ?? 0..<iterations
+    let range = only.map { $0..<($0 + 1) } ?? first..<max(first, iterations)
     let report = FuzzCampaign.run(target, seed: seed, iterations: range, directory: scratch) { iteration in
         if iteration % 1_000 == 0 || only != nil || trace { FileHandle.standardError.write(Data("case \(target.name) \(iteration)\n".utf8)) }
     }

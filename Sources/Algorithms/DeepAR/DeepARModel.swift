@@ -277,10 +277,21 @@ extension DeepARModel {
         configuration.likelihood = kind
         configuration.dropoutRate = try reader.readDouble()
         configuration.cardinality = try reader.readArray(of: UInt32.self).map(Int.init)
-        guard configuration.contextLength >= 1, configuration.predictionLength >= 1, (1...4_096).contains(configuration.cells),
-              (1...64).contains(configuration.layers) else { throw reader.error("implausible configuration") }
+        // Every size is bounded as training bounds it, before the network is allocated from them.
+        guard (1...10_000).contains(configuration.contextLength), (1...10_000).contains(configuration.predictionLength),
+              (1...4_096).contains(configuration.cells), (1...64).contains(configuration.layers),
+              (1...50).contains(configuration.embeddingDimension), (0...10_000).contains(configuration.dynamicFeatures),
+              configuration.cardinality.count <= 1_000, configuration.cardinality.allSatisfy({ (1...10_000_000).contains($0) }),
+              configuration.dropoutRate.isFinite, (0...1).contains(configuration.dropoutRate) else {
+            throw reader.error("implausible configuration")
+        }
         let parameters = try reader.readBytes()
         try reader.expectEnd()
+        // The embeddings alone need this many bytes in the archive: a file cannot ask for more memory than it holds.
+        let embeddingBytes = configuration.cardinality.reduce(0, +) * configuration.embeddingDimension * MemoryLayout<Float>.size
+        guard embeddingBytes <= parameters.count else {
+            throw reader.error("the cardinality \(configuration.cardinality) needs \(embeddingBytes) bytes of embeddings; the archive holds \(parameters.count)")
+        }
         self.init(configuration, seed: 0)
         try ParameterArchive.load(parameters, name: name, into: network.store)
     }

@@ -54,8 +54,15 @@ public enum ParameterArchive {
             }
             let rank = Int(try reader.read(UInt8.self))
             var shape: [Int] = []
-            for _ in 0..<rank { shape.append(Int(try reader.read(UInt64.self))) }
-            let elements = shape.reduce(1, *)
+            for _ in 0..<rank { shape.append(try reader.readCount(maximum: reader.remaining, "dimension of '\(parameterName)'")) }
+            var elements = 1
+            for size in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: size)
+                guard !overflow, product <= reader.remaining else {
+                    throw reader.error("parameter '\(parameterName)' of shape \(shape) is longer than the archive")
+                }
+                elements = product
+            }
             guard elements * MemoryLayout<Scalar>.size <= reader.remaining else {
                 throw reader.error("parameter '\(parameterName)' of shape \(shape) is longer than the archive")
             }
