@@ -15,7 +15,7 @@ public struct FuzzTarget: Sendable {
     public let name: String
     public let seeds: [[UInt8]]
     public let mutation: Mutation
-    /// What errors may name instead of the file (a registry entry names its model version).
+    /// What errors may name instead of the file (a registry entry names itself NAME:vVERSION, as decoded).
     public let label: String?
     /// Feeds the input at `path` (already written); returns the number of values it gave.
     let feed: @Sendable (_ path: String) throws -> Int

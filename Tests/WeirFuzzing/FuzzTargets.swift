@@ -155,7 +155,7 @@ public enum FuzzTargets {
                              hyperparameters: ["seed": "1"], dataFingerprint: "abc", trainingJob: "job", metrics: ["auc": 0.9],
                              createdAt: 1_700_000_000_000, payload: payload).encoded()
         }
-        return FuzzTarget(name: "registry-envelope", seeds: seeds, mutation: .binary(checksummed: true), label: "demo:v") { path in
+        return FuzzTarget(name: "registry-envelope", seeds: seeds, mutation: .binary(checksummed: true), label: ":v") { path in
             let envelope = try SnapshotEnvelope(encoded: Array(try Data(contentsOf: URL(fileURLWithPath: path))), name: path)
             _ = try SnapshotValidator(catalog: .weir).validate(envelope)
             return 1
