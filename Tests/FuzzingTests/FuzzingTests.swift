@@ -35,4 +35,12 @@ import WeirFuzzing
             if !name.hasPrefix("model-") && !name.hasPrefix("registry-") { #expect(report.accepted > 0, "\(report)") }
         }
     }
+
+    /// Cases long campaigns found trapping (seed 2026), kept as regressions.
+    @Test(arguments: [("model-deepar", 18_291)])
+    func casesThatOnceTrappedEndInNamedErrors(name: String, iteration: Int) throws {
+        let target = try #require(Self.targets.first { $0.name == name })
+        let report = FuzzCampaign.run(target, seed: 2026, iterations: iteration..<(iteration + 1), directory: Self.scratch)
+        #expect(report.inputs == 1 && report.unnamedErrors == 0, "\(report)")
+    }
 }
