@@ -122,12 +122,7 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// The group's committed offsets for `partitions` (a negative value means none).
     public func committed(_ partitions: [PartitionID], timeoutMs: Int32) throws(KafkaError) -> [PartitionID: Int64] {
-        let list = TopicPartitionList.make(partitions)
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        try check(rd_kafka_committed(handle, list, timeoutMs), "fetch committed offsets")
-        var result: [PartitionID: Int64] = [:]
-        for entry in TopicPartitionList.entries(list) { result[entry.partition] = entry.offset }
-        return result
+        try committedWithMetadata(partitions, timeoutMs: timeoutMs).mapValues(\.offset)
     }
 
     /// The group's committed offsets with the metadata stored beside each.

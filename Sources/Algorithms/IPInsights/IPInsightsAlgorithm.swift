@@ -58,19 +58,8 @@ public enum IPInsightsAlgorithm: Servable {
         // The last epoch's scorer and validation AUC describe the final model: kept, not recomputed.
         var finalScorer: IPInsightsScorer?
         var finalAUC: Double?
-        /// The validation channel's pairs (read once) and the discriminator AUC of the model now.
-        func validate(_ validation: TrainingChannel) throws -> (IPInsightsScorer, Double) {
-            let pairs: [LoginPair]
-            if let read = validationPairs {
-                pairs = read
-            } else {
-                var collected: [LoginPair] = []
-                try Self.forEachPair(validation, epoch: 0) { // every host validates on the whole channel
-                    collected.append($0)
-                }
-                pairs = collected
-                validationPairs = collected
-            }
+        /// The discriminator AUC of the model now on the validation pairs (read before training).
+        func validate(_ pairs: [LoginPair]) -> (IPInsightsScorer, Double) {
             let scorer = IPInsightsScorer(model: trainer.model)
             let auc = DiscriminatorAUC.compute(scorer: scorer, entityRows: pairs.map { trainer.model.entityRow($0.key) },
                                                addresses: pairs.map(\.address), seed: seed ^ 0xA0C)
@@ -80,7 +69,7 @@ public enum IPInsightsAlgorithm: Servable {
         // costs no training time, and an AUC of nothing is not reported.
         if let validation = context.channels["validation"] {
             var collected: [LoginPair] = []
-            try Self.forEachPair(validation, epoch: 0) { collected.append($0) }
+            try Self.forEachPair(validation, epoch: 0) { collected.append($0) } // every host validates on the whole channel
             guard !collected.isEmpty else {
                 throw TrainingJobError(message: "the validation channel (\(validation.path)) holds no entity,ip pairs; give it data or leave it out")
             }
@@ -132,8 +121,8 @@ public enum IPInsightsAlgorithm: Servable {
             context.metrics.quality(channel: "train", metric: "binary_classification_cross_entropy", kind: "loss",
                                     value: lossSum / Double(max(batches, 1)), epoch: epoch)
             context.metrics.throughput(channel: "train", recordsPerSecond: Double(pairs) / max(seconds, 1e-9))
-            if let validation = context.channels["validation"] {
-                let (scorer, auc) = try validate(validation)
+            if let validationPairs {
+                let (scorer, auc) = validate(validationPairs)
                 context.metrics.quality(channel: "validation", metric: "discriminator_auc", kind: "score", value: auc, epoch: epoch)
                 (finalScorer, finalAUC) = (scorer, auc)
             }
@@ -141,8 +130,8 @@ public enum IPInsightsAlgorithm: Servable {
             try context.checkpoint(Self.self, completedEpochs: epoch + 1, state: trainer)
         }
         // A job resumed after its last epoch validates the model it finishes.
-        if finalAUC == nil, let validation = context.channels["validation"] {
-            (finalScorer, finalAUC) = try validate(validation)
+        if finalAUC == nil, let validationPairs {
+            (finalScorer, finalAUC) = validate(validationPairs)
         }
 
         // Calibrate on validation pairs, or on (up to a million) training pairs.

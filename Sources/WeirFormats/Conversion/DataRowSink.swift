@@ -40,7 +40,11 @@ public final class DataRowSink {
         case .recordIO(let recordIO):
             try checkRepresentable(row.features, as: options.featureType, field: "features")
             if options.labelType == .int32 { try checkRepresentable(.dense(row.label), as: .int32, field: "label") }
-            try recordIO.append(RecordProtobuf.encode(row, featureType: options.featureType, labelType: options.labelType))
+            do {
+                try recordIO.append(RecordProtobuf.encode(row, featureType: options.featureType, labelType: options.labelType))
+            } catch {
+                throw FormatError(input: path, .record(rowsWritten), field: error.field, error.message)
+            }
         case .jsonLines(let jsonLines): try jsonLines.append(row)
         }
     }

@@ -21,7 +21,13 @@ public final class RecordIOWriter {
         return bytes
     }
 
+    /// The largest payload a frame's 29-bit length holds.
+    public static let maximumPayload = (1 << 29) - 1
+
     public func append(_ payload: [UInt8]) throws(FormatError) {
+        guard payload.count <= Self.maximumPayload else {
+            throw FormatError(input: path, .none, "a record of \(payload.count) bytes exceeds RecordIO's limit of \(Self.maximumPayload) bytes per record (write it sparse or as float32)")
+        }
         try output.write(Self.frame(payload))
     }
 

@@ -10,8 +10,9 @@ import Prometheus
 
 /// Serves the Prometheus exposition of every swift-metrics metric (with `# HELP` lines)
 /// at `GET /metrics` on the address it is given (loopback by default), from one
-/// dedicated thread; a client that stalls is dropped after two seconds either way. A scrape endpoint needs nothing more
-/// than this, and it keeps an HTTP framework out of the stream runtime's build.
+/// dedicated thread; a client that stalls is dropped after two seconds either way. A
+/// scrape endpoint needs nothing more than this, and it keeps an HTTP framework out of
+/// the stream runtime's build.
 public final class MetricsServer: @unchecked Sendable {
     public let registry: PrometheusCollectorRegistry
     public private(set) var port: Int = 0

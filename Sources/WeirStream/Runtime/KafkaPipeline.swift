@@ -95,9 +95,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                 // A killed instance's open transaction holds back read_committed consumers
                 // of the outputs until the broker aborts it: 10 s (as Kafka Streams sets
                 // under exactly-once), not librdkafka's 60 s. Sockets must time out first.
-                let transactionTimeout = max(10_000, spec.commitIntervalMs * 5)
-                producerConfig.setDefault("transaction.timeout.ms", String(transactionTimeout))
-                producerConfig.setDefault("socket.timeout.ms", String(min(60_000, Int(producerConfig["transaction.timeout.ms"] ?? "") ?? transactionTimeout)))
+                producerConfig.setDefault("transaction.timeout.ms", String(max(10_000, spec.commitIntervalMs * 5)))
+                let transactionTimeout = Int(producerConfig["transaction.timeout.ms"] ?? "") ?? 60_000 // the user's, when set
+                producerConfig.setDefault("socket.timeout.ms", String(min(60_000, transactionTimeout)))
             }
             producer = try KafkaProducer(configuration: producerConfig)
         }
