@@ -159,6 +159,50 @@ struct KafkaPipelineTests {
         #expect(Set(ids) == Set((0..<200).map(Double.init)))
     }
 
+    /// A forest spilling to `state_dir` inside a transaction that aborts must not learn the
+    /// aborted records twice: its committed outputs are the ones a run without the abort
+    /// gives (it learned them twice: the spilled and the dropped states kept the aborted
+    /// batch, and the re-read records were learned on top).
+    @Test func abortedTransactionDoesNotTeachSpilledForestsTwice() async throws {
+        func scores(abort: Bool) async throws -> [Double: Double] {
+            let cluster = try MockCluster(brokers: 1)
+            for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 1) }
+            try produce((0..<240).map { index in
+                ("h\(index % 4)", Array(#"{"id":\#(index),"host":"h\#(index % 4)","v":\#(Double((index * 37) % 11))}"#.utf8))
+            }, to: "in", bootstrap: cluster.bootstrapServers)
+            if abort { cluster.pushRequestErrors(apiKey: 24, errors: [29]) }
+            let folder = try TestPaths.scratchFolder(abort ? "abort-forest" : "clean-forest")
+            let log = folder.appendingPathComponent("transactions.log").path
+            let stats = try await runKafkaTopology("""
+                source: {kafka: {topic: in, group: forests, transactional_id: forest-test}}
+                schema: {key: host, features: [v]}
+                operators:
+                  - random_cut_forest: {shingle_size: 2, num_trees: 10, sample_size: 32, output_after: 4, seed: 9,
+                                        max_resident_keys: 1, state_dir: "\(folder.appendingPathComponent("state").path)"}
+                sinks: [kafka: {topic: out}]
+                delivery: exactly_once
+                commit_interval_ms: 300
+                kafka_consumer:
+                \(testGroupSettings)
+                """, bootstrap: cluster.bootstrapServers, transactionLog: log)
+            #expect(stats.transactionsAborted >= (abort ? 1 : 0))
+            let committed = try TransactionLog.committedIDs(inFile: log)
+            var scores: [Double: Double] = [:]
+            for message in try TopicReader.readAll(topic: "out", bootstrap: cluster.bootstrapServers)
+            where message.headers.last(named: TransactionLog.header)?.text.map(committed.contains) ?? false {
+                let object = try #require(try JSONParser.parse(message.value ?? []).objectValue)
+                let id = try #require(object["id"]?.doubleValue)
+                #expect(scores[id] == nil, "id \(id) committed twice")
+                scores[id] = object["anomaly_score"]?.doubleValue ?? -1
+            }
+            return scores
+        }
+        let clean = try await scores(abort: false)
+        let aborted = try await scores(abort: true)
+        #expect(clean.count == 240)
+        #expect(aborted == clean)
+    }
+
     /// A slow output broker fills the bounded in-flight window: consumption pauses and
     /// resumes instead of buffering without limit, and nothing is lost.
     @Test func slowSinkPausesConsumptionAndLosesNothing() async throws {

@@ -71,6 +71,36 @@ struct OnlineModelOperatorTests {
         #expect(op.residentCount <= 1 && op.evictedCount > 0 && op.restoredCount > 0)
     }
 
+    /// Series keyed by long or odd names spill and come back like short ones.
+    @Test func longKeysSpillAndComeBack() throws {
+        let long = String(repeating: "host-with-a-long-name/", count: 30)
+        let all = Self.observations(45).map { (series: long + $0.series + "\\n", time: $0.time, value: $0.value, offset: $0.offset) }
+        let roomy = try Self.feed(try Feed.processor(try Feed.folder()), all[...])
+        let state = try Feed.folder().appendingPathComponent("state").path
+        let tight = try Feed.processor(try Feed.folder(), extra: "      max_resident_keys: 1\n      state_dir: \(state)")
+        #expect(try Self.feed(tight, all[...]) == roomy)
+        let op = try Self.deepAR(tight)
+        #expect(op.evictedCount > 0 && op.restoredCount > 0 && op.spillFailureCount == 0)
+    }
+
+    /// A state directory that cannot be written keeps evicted states in memory (the
+    /// forecasts are unchanged), counts the failures, and the next checkpoint reports them.
+    @Test func spillFailuresAreReportedAndLoseNothing() throws {
+        let all = Self.observations(45)
+        let roomy = try Self.feed(try Feed.processor(try Feed.folder()), all[...])
+        let blocked = try Feed.folder().appendingPathComponent("state")
+        try Data("not a folder".utf8).write(to: blocked)
+        let tight = try Feed.processor(try Feed.folder(), extra: "      max_resident_keys: 1\n      state_dir: \(blocked.path)")
+        #expect(try Self.feed(tight, all[...]) == roomy)
+        let op = try Self.deepAR(tight)
+        #expect(op.spillFailureCount > 0 && op.evictedCount == 0 && op.residentCount == 3)
+        #expect {
+            try tight.checkpoint()
+        } throws: { error in
+            "\(error)".contains("cannot spill key states to state_dir \(blocked.path)")
+        }
+    }
+
     @Test func damagedOrForeignStatesAreRefused() throws {
         let processor = try Feed.processor(try Feed.folder())
         _ = try Self.feed(processor, Self.observations(6)[...])

@@ -155,7 +155,10 @@ struct RandomCutForestOperatorTests {
             writer.write(UInt8(1))
             writer.write(Int64(0))
             writer.append(raw: forest.encoded())
-            try store.save(writer.bytes, partition: PartitionID(topic: "hosts.jsonl", partition: 0), key: host)
+            // An earlier release's file: the state alone, named by the key in hexadecimal.
+            let partition = PartitionID(topic: "hosts.jsonl", partition: 0)
+            try FileManager.default.createDirectory(atPath: store.folder(partition: partition), withIntermediateDirectories: true)
+            try Data(writer.bytes).write(to: URL(fileURLWithPath: store.file(partition: partition, key: host)))
         }
         let resumed = RecordProcessor(spec: try Self.topology("{\(options), state_dir: \"\(directory)\"}"))
         try resumed.open()

@@ -71,4 +71,7 @@ public protocol KeyedStateOperator: StreamOperator {
     func restore(partition: PartitionID, key: String, nextOffset: Int64, from bytes: [UInt8]) throws
     /// Forgets a partition that this process no longer owns.
     func drop(partition: PartitionID)
+    /// Discards kept states of `partition` (spilled to disk) that learned records at or
+    /// after `offset`, where the partition resumes, so no record is learned twice.
+    func discardStates(partition: PartitionID, learnedBeyond offset: Int64) throws
 }

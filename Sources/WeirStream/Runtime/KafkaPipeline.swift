@@ -350,6 +350,7 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// snapshotted, write snapshots, then store and commit offsets. Exactly-once: commit
     /// the open transaction with the offsets and snapshots inside it.
     func checkpoint(synchronous: Bool) throws {
+        try processor.checkpoint()
         if spec.delivery == .exactlyOnce {
             try commitTransaction(forceKeyed: synchronous)
             return
@@ -569,6 +570,29 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             }
         }
         var relearnFrom: [PartitionID: Int64] = [:]
+        for entry in restored.keyed
+        where restored.watermarks[StateChangelog.WatermarkKey(operatorIndex: entry.operatorIndex, partition: entry.partition)] == nil {
+            // Without a watermark (a first snapshot round cut short), relearn from the key.
+            relearnFrom[entry.partition] = min(relearnFrom[entry.partition] ?? .max, entry.nextOffset)
+        }
+        for (key, offset) in restored.watermarks {
+            relearnFrom[key.partition] = min(relearnFrom[key.partition] ?? .max, offset)
+        }
+        // Spilled states that learned records the partition will read again (an aborted
+        // transaction's, or ones after the last commit before a crash) go before the
+        // changelog's states are written back.
+        // With neither a committed offset nor a watermark the partition is read from its
+        // start: no spilled state with a recorded offset holds anything already committed.
+        for partition in owned {
+            let start = [relearnFrom[partition], committed[partition].flatMap { $0 >= 0 ? $0 : nil }].compactMap { $0 }.min() ?? -1
+            for keyed in processor.keyedOperators {
+                do {
+                    try keyed.discardStates(partition: partition, learnedBeyond: start)
+                } catch {
+                    throw PipelineError.state("cannot discard \(keyed.name) states of \(partition) ahead of offset \(start): \(error)")
+                }
+            }
+        }
         for entry in restored.keyed {
             guard let keyed = processor.operators[safe: entry.operatorIndex] as? any KeyedStateOperator else { continue }
             do {
@@ -576,13 +600,6 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
             } catch {
                 throw PipelineError.state("cannot restore \(keyed.name) key '\(entry.key)' of \(entry.partition): \(error)")
             }
-            // Without a watermark (a first snapshot round cut short), relearn from the key.
-            if restored.watermarks[StateChangelog.WatermarkKey(operatorIndex: entry.operatorIndex, partition: entry.partition)] == nil {
-                relearnFrom[entry.partition] = min(relearnFrom[entry.partition] ?? .max, entry.nextOffset)
-            }
-        }
-        for (key, offset) in restored.watermarks {
-            relearnFrom[key.partition] = min(relearnFrom[key.partition] ?? .max, offset)
         }
         for (partition, from) in relearnFrom {
             guard let committedOffset = committed[partition], committedOffset >= 0, from < committedOffset, resume[partition] == nil else { continue }

@@ -40,6 +40,11 @@ public final class RecordProcessor {
         for op in operators { try op.open() }
     }
 
+    /// Each operator's checkpoint, before input offsets are committed.
+    public func checkpoint() throws {
+        for op in operators { try op.checkpoint() }
+    }
+
     public func close() throws {
         for op in operators { try op.close() }
     }

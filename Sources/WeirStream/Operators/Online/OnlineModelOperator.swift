@@ -55,6 +55,14 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     private let shadowRecords: Counter
     private let shadowAgreements: Counter
     private let shadowLatency: Metrics.Timer
+    private let spillFailures: Counter
+    /// The last failure to spill an evicted state (the state stayed in memory); the next
+    /// checkpoint reports it, so a full or broken `state_dir` stops the stream loudly.
+    private var pendingSpillFailure: (any Error)?
+    /// Key states that could not be spilled to the state directory since open.
+    public private(set) var spillFailureCount = 0
+    /// When checkpoints last wrote changed states to the state directory.
+    private var lastStateWrite = ContinuousClock.now
 
     /// Records per verdict label since open (`normal`, `anomalous`, or why no decision).
     public var verdictCounts: [String: Int] {
@@ -73,6 +81,8 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         var lastUsed: Int64
         var dirty: Bool
         var seededBy: String
+        /// The input offset after the last record the state learned (-1: none known).
+        var learnedUntil: Int64 = -1
     }
 
     public init(_ spec: OnlineOperatorSpec) {
@@ -88,6 +98,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         shadowRecords = Counter(label: "weir_shadow_records_total", dimensions: dimensions)
         shadowAgreements = Counter(label: "weir_shadow_agreements_total", dimensions: dimensions)
         shadowLatency = Metrics.Timer(label: "weir_shadow_scoring_seconds", dimensions: dimensions)
+        spillFailures = Counter(label: "weir_state_spill_failures_total", dimensions: dimensions)
     }
 
     /// Key states in memory now.
@@ -175,6 +186,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
             clock += 1
             entry.lastUsed = clock
             entry.dirty = true
+            entry.learnedUntil = max(entry.learnedUntil, event.origin.offset &+ 1)
             seededBy = entry.seededBy
             resident[stateKey] = entry
             changedKeys[stateKey.partition, default: []].insert(key)
@@ -228,18 +240,25 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     private func entry(for key: StateKey, served: S.Served, version: String, policy: RegistryModelReference.ReloadPolicy,
                        settings: S.Settings) throws(RecordError) -> Entry {
         if let entry = resident[key], !mustRestart(entry, version: version, policy: policy) { return entry }
-        if resident[key] == nil, let store, let bytes = store.load(partition: key.partition, key: key.key) {
-            let entry: Entry
-            do {
-                entry = try decodeEntry(bytes, name: store.file(partition: key.partition, key: key.key), servedVersion: version)
-            } catch {
-                throw RecordError(.process, "cannot restore the state of key '\(key.key.prefix(60))': \(error)")
-            }
+        if resident[key] == nil, let entry = try spilledEntry(key, version: version) {
             restoredCount += 1
             if S.state(entry.state, fits: served) && !mustRestart(entry, version: version, policy: policy) { return entry }
         }
         createdCount += 1
         return Entry(state: try S.newState(key: key.key, served: served, settings: settings), lastUsed: clock, dirty: true, seededBy: version)
+    }
+
+    /// The key's state read back from the state directory, or nil when none is there.
+    private func spilledEntry(_ key: StateKey, version: String) throws(RecordError) -> Entry? {
+        guard let store else { return nil }
+        do {
+            guard let stored = try store.load(partition: key.partition, key: key.key) else { return nil }
+            var entry = try decodeEntry(stored.state, name: stored.file, servedVersion: version)
+            entry.learnedUntil = stored.learnedUntil ?? -1
+            return entry
+        } catch {
+            throw RecordError(.process, "cannot restore the state of key '\(key.key.prefix(60))': \(error)")
+        }
     }
 
     /// A state from the changelog or the state directory: Weir's key-state frame, or a
@@ -331,15 +350,16 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     }
 
     /// Evicts the least recently used states, saving changed ones to the state directory.
+    /// A state that cannot be saved stays in memory (nothing is lost) and the failure is
+    /// counted, logged and reported by the next checkpoint.
     private func evictLeastRecentlyUsed() {
         for key in Self.leastRecentlyUsed(resident, keep: spec.maxResidentKeys) {
             guard let entry = resident[key] else { continue }
             if entry.dirty, let store {
                 do {
-                    try store.save(framed(entry), partition: key.partition, key: key.key)
+                    try save(entry, key: key, to: store)
                 } catch {
-                    // Keep the state rather than lose it; the next eviction tries again.
-                    logger.error("cannot save an evicted key state", metadata: ["key": "\(key.key.prefix(60))", "error": "\(error)"])
+                    spillFailed(key, error)
                     continue
                 }
             }
@@ -348,17 +368,43 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         }
     }
 
-    /// Saves every key state that changed since the last checkpoint.
+    private func save(_ entry: Entry, key: StateKey, to store: DetectorStateDirectory) throws {
+        try store.save(framed(entry), partition: key.partition, key: key.key, learnedUntil: entry.learnedUntil)
+    }
+
+    private func spillFailed(_ key: StateKey, _ error: any Error) {
+        spillFailureCount += 1
+        spillFailures.increment()
+        pendingSpillFailure = error
+        logger.error("cannot spill a key state to state_dir; it stays in memory", metadata: ["key": "\(key.key.prefix(60))", "error": "\(error)"])
+    }
+
+    /// Called before input offsets are committed. Reports a spill that failed since the
+    /// last checkpoint (the stream stops with the reason rather than outgrow its memory
+    /// bound), and at most once per `snapshot_interval_ms` writes the changed states to
+    /// the state directory, so it stays close to the changelog without rewriting large
+    /// states at every commit.
     public func checkpoint() throws {
+        if let failure = pendingSpillFailure {
+            pendingSpillFailure = nil
+            throw StateDirectoryError("\(name): cannot spill key states to state_dir \(spec.stateDirectory ?? ""): \(failure)")
+        }
+        guard store != nil, ContinuousClock.now - lastStateWrite >= .milliseconds(spec.snapshotIntervalMs) else { return }
+        try writeChangedStates()
+    }
+
+    /// Saves every key state that changed since it was last saved.
+    private func writeChangedStates() throws {
         guard let store else { return }
+        lastStateWrite = .now
         for (key, entry) in resident where entry.dirty {
-            try store.save(framed(entry), partition: key.partition, key: key.key)
+            try save(entry, key: key, to: store)
             resident[key]?.dirty = false
         }
     }
 
     public func close() throws {
-        try checkpoint()
+        try writeChangedStates()
     }
 
     public var snapshotIntervalMs: Int { spec.snapshotIntervalMs }
@@ -370,7 +416,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
 
     public func snapshot(partition: PartitionID, key: String) throws -> [UInt8]? {
         if let entry = resident[StateKey(partition: partition, key: key)] { return framed(entry) }
-        return store?.load(partition: partition, key: key)
+        return try store?.load(partition: partition, key: key)?.state
     }
 
     /// With a state directory the restored state goes there (read when its key returns),
@@ -381,7 +427,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         let entry = try decodeEntry(bytes, name: "changelog state of '\(key.prefix(60))' in \(partition)", servedVersion: servedVersion)
         learnedThrough[stateKey] = nextOffset
         if let store {
-            try store.save(bytes, partition: partition, key: key)
+            try store.save(bytes, partition: partition, key: key, learnedUntil: nextOffset)
             resident[stateKey] = nil
         } else {
             if let served = model?.served?.model, !S.state(entry.state, fits: served) {
@@ -390,22 +436,35 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
                 return
             }
             clock += 1
-            resident[stateKey] = Entry(state: entry.state, lastUsed: clock, dirty: false, seededBy: entry.seededBy)
+            resident[stateKey] = Entry(state: entry.state, lastUsed: clock, dirty: false, seededBy: entry.seededBy, learnedUntil: nextOffset)
             if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
         }
     }
 
-    /// Forgets a partition's states; with a state directory the changed ones are saved first.
+    /// Forgets a partition's states; with a state directory the changed ones are saved
+    /// first (one that cannot be is counted and logged: the changelog holds the partition's
+    /// state for whoever takes it).
     public func drop(partition: PartitionID) {
         for (key, entry) in resident where key.partition == partition {
             if entry.dirty, let store {
-                try? store.save(framed(entry), partition: key.partition, key: key.key)
+                do { try save(entry, key: key, to: store) } catch { spillFailed(key, error) }
             }
             resident[key] = nil
         }
         for key in shadowResident.keys where key.partition == partition { shadowResident[key] = nil }
         for key in learnedThrough.keys where key.partition == partition { learnedThrough[key] = nil }
         changedKeys[partition] = nil
+    }
+
+    /// Deletes the partition's spilled states that learned records at or after `offset`,
+    /// where the partition resumes: kept, they would learn those records again.
+    public func discardStates(partition: PartitionID, learnedBeyond offset: Int64) throws {
+        guard let store else { return }
+        let discarded = try store.discardStates(partition: partition, learnedBeyond: offset)
+        if discarded > 0 {
+            logger.info("discarded key states ahead of the resume offset", metadata: [
+                "partition": "\(partition)", "offset": "\(offset)", "states": "\(discarded)"])
+        }
     }
 }
 
