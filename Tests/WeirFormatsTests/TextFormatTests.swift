@@ -212,4 +212,44 @@ extension TextFormatTests {
             #expect(error.description == "\(ragged): line 2001: expected 3 columns (as the first row), found 2")
         }
     }
+
+    /// A quote left open on line 301 of a long file is an error naming line 301 as soon as
+    /// the record passes `maxRecordBytes`, in both readers (before, each new block rescanned
+    /// the whole growing record and kept the rest of the file in memory); quoted line breaks
+    /// in records under the bound still read.
+    @Test(arguments: [false, true])
+    func anOpenQuoteStopsAtTheRecordBound(parallel: Bool) throws {
+        var lines = (1...300).map { "\($0 % 2),\"\($0)\n\",\($0 * 2)" }
+        lines.append("1,\"7,8")
+        lines += (1...20_000).map { "0,\($0),\($0)" }
+        let path = try write(lines.joined(separator: "\n") + "\n", parallel ? "open-quote-p.csv" : "open-quote-s.csv")
+        let options = CSVDataReader.Options(maxRecordBytes: 4_096)
+        var read = 0
+        do {
+            if parallel {
+                let reader = ParallelCSVReader(try ByteInput(path: path), options: options, workers: 2, blockSize: 1_000)
+                while try reader.next() != nil { read += 1 }
+            } else {
+                let reader = try CSVDataReader(path: path, options: options)
+                while try reader.next() != nil { read += 1 }
+            }
+            Issue.record("expected an error")
+        } catch {
+            // Records 1-300 take two physical lines each: the open quote is on line 601.
+            #expect(error.description == "\(path): line 601: a record longer than 4096 bytes starts here (maxRecordBytes); is a quoted field left unterminated?")
+        }
+        #expect(read == 300)
+    }
+
+    /// The bound holds for a header left open too.
+    @Test func anOpenQuoteInTheHeaderStopsAtTheRecordBound() throws {
+        let path = try write("label,\"a,b\n" + String(repeating: "1,2,3\n", count: 5_000), "open-header.csv")
+        let reader = ParallelCSVReader(try ByteInput(path: path), options: .init(hasHeader: true, maxRecordBytes: 2_048), workers: 2, blockSize: 500)
+        #expect(throws: FormatError.self) { while try reader.next() != nil {} }
+        do {
+            while try reader.next() != nil {}
+        } catch {
+            #expect(error.description.contains("line 1: a record longer than 2048 bytes"), "\(error)")
+        }
+    }
 }

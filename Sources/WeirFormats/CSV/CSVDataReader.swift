@@ -8,11 +8,21 @@ public final class CSVDataReader {
         public var labelSize: Int
         public var hasHeader: Bool
         public var delimiter: UInt8
+        /// The longest record accepted, in bytes (64 MiB by default: a dense row of several
+        /// million values). A quoted field left open runs to the end of the input; this
+        /// bound turns that into an error naming the line it opened on, in linear time and
+        /// bounded memory, instead of holding the rest of the file as one record.
+        public var maxRecordBytes: Int
 
-        public init(labelSize: Int = 1, hasHeader: Bool = false, delimiter: UInt8 = UInt8(ascii: ",")) {
+        /// The default bound on one record's bytes.
+        public static let defaultMaxRecordBytes = 1 << 26
+
+        public init(labelSize: Int = 1, hasHeader: Bool = false, delimiter: UInt8 = UInt8(ascii: ","),
+                    maxRecordBytes: Int = Options.defaultMaxRecordBytes) {
             self.labelSize = labelSize
             self.hasHeader = hasHeader
             self.delimiter = delimiter
+            self.maxRecordBytes = max(maxRecordBytes, 1)
         }
 
         /// Options from a content type such as `text/csv;label_size=0`; nil when the type is
@@ -56,35 +66,50 @@ public final class CSVDataReader {
         self.init(try ByteInput(path: path), options: options)
     }
 
-    /// The next row, or nil at the end of the input.
+    /// The next row, or nil at the end of the input. A record with a quoted line break
+    /// grows line by line; only each new line is scanned for quotes, so an open quote costs
+    /// linear time, and `maxRecordBytes` bounds its memory.
     public func next() throws(FormatError) -> DataRow? {
         while true {
-            var record: [UInt8]? = nil
+            var record: [UInt8] = []
+            var pending = false
             var row: DataRow? = nil
             var recordStart: Int64 = 0
             var sawLine = false
+            let limit = options.maxRecordBytes
             repeat {
                 sawLine = try input.readLine { bytes throws(FormatError) in
                     linesRead += 1
-                    if var pending = record {
-                        pending.append(0x0A)
-                        pending.append(contentsOf: bytes)
-                        record = pending
+                    if pending {
+                        guard record.count + 1 + bytes.count <= limit else {
+                            throw CSVRecordParser.tooLong(input: input.name, line: recordStart, limit: limit)
+                        }
+                        record.append(0x0A)
+                        record.append(contentsOf: bytes)
+                        pending = CSVRecordParser.endsInsideQuotes(bytes, startingInside: true)
                     } else {
                         recordStart = linesRead
+                        guard bytes.count <= limit else {
+                            throw CSVRecordParser.tooLong(input: input.name, line: recordStart, limit: limit)
+                        }
                         if !bytes.contains(UInt8(ascii: "\"")) {
+                            row = try parser.parse(bytes, line: recordStart)
+                            return
+                        }
+                        pending = CSVRecordParser.endsInsideQuotes(bytes)
+                        if !pending {
                             row = try parser.parse(bytes, line: recordStart)
                             return
                         }
                         record = Array(bytes)
                     }
-                    if let complete = record, !complete.withUnsafeBufferPointer({ CSVRecordParser.endsInsideQuotes($0) }) {
-                        row = try complete.withUnsafeBufferPointer { (buffer) throws(FormatError) in try parser.parse(buffer, line: recordStart) }
-                        record = nil
+                    if !pending {
+                        row = try record.withUnsafeBufferPointer { (buffer) throws(FormatError) in try parser.parse(buffer, line: recordStart) }
+                        record = []
                     }
                 }
-            } while sawLine && record != nil
-            if record != nil {
+            } while sawLine && pending
+            if pending {
                 throw FormatError(input: input.name, .line(recordStart), "unterminated quoted field at the end of the input")
             }
             guard sawLine else { return nil }

@@ -25,6 +25,12 @@ struct CSVRecordParser: Sendable {
         return inside
     }
 
+    /// The error for a record longer than `limit` bytes: most often a quote left open.
+    static func tooLong(input: String, line: Int64, limit: Int) -> FormatError {
+        FormatError(input: input, .line(line),
+                    "a record longer than \(limit) bytes starts here (maxRecordBytes); is a quoted field left unterminated?")
+    }
+
     /// Parses a complete record that started on physical line `line`; nil for a blank
     /// line or the header. `mayHoldQuotes: false` (the caller scanned a whole block and
     /// found none) skips the per-record scan for quotes.

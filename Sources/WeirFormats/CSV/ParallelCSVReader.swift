@@ -142,6 +142,12 @@ public final class ParallelCSVReader {
                 condition.unlock()
             }
             var atEnd = false
+            // The remainder (an unfinished record) was scanned already: each block scans only
+            // its new bytes, from the quote state the remainder ended in, so a quote left
+            // open costs linear time; `maxRecordBytes` bounds the record it leaves growing.
+            var remainderInside = false
+            var scanned = 0
+            let limit = options.maxRecordBytes
             while !atEnd {
                 // Each block is read straight after the previous block's unfinished record.
                 let (bytes, got) = input.read(blockSize, after: remainder)
@@ -156,33 +162,54 @@ public final class ParallelCSVReader {
                     }
                 }
                 if headerPending && !atEnd {
+                    guard carry.count <= limit else {
+                        finish(with: CSVRecordParser.tooLong(input: input.name, line: line, limit: limit))
+                        return
+                    }
                     remainder = carry[...]
+                    scanned = 0
                     continue
                 }
                 publishFirstLine(line)
                 // The last line break outside quotes ends this block. Without quotes in the
-                // block (the usual case) that is simply the last line break.
-                let cut: Int = carry.withUnsafeBufferPointer { bytes in
-                    guard let base = bytes.baseAddress, !bytes.isEmpty else { return -1 }
-                    if memchr(base, Int32(UInt8(ascii: "\"")), bytes.count) == nil {
-                        return bytes.lastIndex(of: 0x0A) ?? -1
+                // new bytes (the usual case) that is simply their last line break.
+                let start = min(scanned, carry.count)
+                let (cut, inside): (Int, Bool) = carry.withUnsafeBufferPointer { bytes in
+                    guard let base = bytes.baseAddress, start < bytes.count else { return (-1, remainderInside) }
+                    let fresh = UnsafeBufferPointer(rebasing: bytes[start...])
+                    if memchr(base + start, Int32(UInt8(ascii: "\"")), fresh.count) == nil {
+                        if remainderInside { return (-1, true) }
+                        guard let last = fresh.lastIndex(of: 0x0A) else { return (-1, false) }
+                        return (last + start, false)
                     }
                     var last = -1
-                    var inside = false
-                    for index in bytes.indices {
+                    var inside = remainderInside
+                    for index in bytes.indices[start...] {
                         let byte = bytes[index]
                         if byte == UInt8(ascii: "\"") { inside.toggle() } else if byte == 0x0A && !inside { last = index }
                     }
-                    return last
+                    return (last, inside)
                 }
+                remainderInside = inside
                 let end = atEnd ? carry.count : cut + 1
                 guard end > 0 else {
+                    guard carry.count <= limit else {
+                        finish(with: CSVRecordParser.tooLong(input: input.name, line: 1, limit: limit), isAbsolute: false)
+                        return
+                    }
                     remainder = carry[...]
+                    scanned = carry.count
                     continue
                 }
                 remainder = Array(carry[end...])[...] // a short copy, so the block's storage stays unique
+                scanned = remainder.count
                 carry.removeLast(carry.count - end) // the block keeps its storage; no copy
                 guard enqueue(carry) else { return }
+                guard remainder.count <= limit else {
+                    // Numbered from the start of the block that would have held it.
+                    finish(with: CSVRecordParser.tooLong(input: input.name, line: 1, limit: limit), isAbsolute: false)
+                    return
+                }
             }
             condition.lock()
             splittingDone = true
@@ -261,9 +288,11 @@ public final class ParallelCSVReader {
             return true
         }
 
-        private func finish(with error: FormatError) {
+        /// Ends the input with `error` as the next block's result: absolute (the header's
+        /// lines) or numbered from that block's first line.
+        private func finish(with error: FormatError, isAbsolute: Bool = true) {
             condition.lock()
-            results[blocksMade] = .failure(Failure(error: error, isAbsolute: true))
+            results[blocksMade] = .failure(Failure(error: error, isAbsolute: isAbsolute))
             blocksMade += 1
             splittingDone = true
             condition.broadcast()
