@@ -36,6 +36,24 @@ struct JSONParserTests {
         }
     }
 
+    /// A key named twice is refused at its second occurrence, in small objects, nested
+    /// ones and objects past the size where the parser switches to a set of keys; the
+    /// same key in sibling objects is fine.
+    @Test func rejectsDuplicateKeysWhereverTheyAre() throws {
+        let wide = "{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k7\":1}"
+        for (text, offset) in [(#"{"ts":1,"ts":2}"#, 8), (#"[{"a":{"b":1,"b":1}}]"#, 13), (wide, wide.utf8.count - 7)] {
+            do {
+                _ = try JSONParser.parse(text)
+                Issue.record("\(text.prefix(40)): expected a duplicate-key error")
+            } catch {
+                #expect(error.offset == offset && error.reason.hasPrefix("duplicate key"), "\(error)")
+            }
+        }
+        let siblings = try JSONParser.parse(#"[{"a":1},{"a":2,"b":{"a":3}}]"#)
+        guard case .array(let items) = siblings else { Issue.record("expected an array"); return }
+        #expect(items.count == 2)
+    }
+
     @Test func rejectsInvalidUTF8AndDeepNesting() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
         let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)

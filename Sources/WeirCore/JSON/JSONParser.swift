@@ -6,7 +6,10 @@ import Darwin
 
 /// A strict RFC 8259 JSON parser over UTF-8 bytes. It reports the byte offset of the
 /// first error, limits nesting depth, and parses plain numbers without going through
-/// `String`, because decoding is on every record's path.
+/// `String`, because decoding is on every record's path. An object that names a key twice
+/// is an error everywhere Weir reads JSON (records, requests, training data, series):
+/// readers disagree on which value wins, so a record that means one thing to Weir and
+/// another to the next consumer is refused rather than guessed at.
 public struct JSONParser {
     /// Deeper documents are rejected rather than risking the stack on hostile input.
     public static let maximumDepth = 512
@@ -92,6 +95,8 @@ public struct JSONParser {
             index += 1
             var fields: [(key: String, value: JSONValue)] = []
             fields.reserveCapacity(8) // one allocation for typical records instead of four
+            // Keys seen, kept only once an object is large enough that a scan would cost more.
+            var seen: Set<String> = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -102,7 +107,20 @@ public struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                     throw fail("expected a string key in object")
                 }
+                let keyOffset = index
                 let key = try parseString()
+                if fields.count < 16 {
+                    if fields.contains(where: { $0.key == key }) {
+                        index = keyOffset
+                        throw fail("duplicate key '\(key.prefix(100))' in object")
+                    }
+                } else {
+                    if seen.isEmpty { seen = Set(fields.map(\.key)) }
+                    guard seen.insert(key).inserted else {
+                        index = keyOffset
+                        throw fail("duplicate key '\(key.prefix(100))' in object")
+                    }
+                }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                     throw fail("expected ':' after object key")
