@@ -50,6 +50,7 @@ public struct SnapshotEnvelope: Sendable, Equatable {
 
     /// A fingerprint of training data: FNV-1a 64 over the bytes of the given files, in order.
     public static func fingerprint(files: [String]) throws -> String {
+        guard !files.isEmpty else { return "" } // no data known (a published file, a Pipe-mode job)
         var hasher = FNV1a()
         for file in files {
             guard let handle = FileHandle(forReadingAtPath: file) else {

@@ -114,7 +114,10 @@ struct TrainCommand: ParsableCommand {
         let path = spec.modelDirectory + "/" + entry.info.modelFile
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("the job wrote no \(path)") }
         let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let dataFiles = try spec.channels["train"]?.files(hostIndex: 0, hostCount: 1) ?? []
+        // A Pipe-mode channel's FIFOs were read once by the job and cannot be read again:
+        // such a version is published without a data fingerprint.
+        let train = spec.channels["train"]
+        let dataFiles = train?.config.inputMode == .pipe ? [] : try train?.files(hostIndex: 0, hostCount: 1) ?? []
         let envelope = try ModelsCommand.envelope(name: name, algorithm: entry.name, payload: [UInt8](data), features: names,
                                                   dataFiles: dataFiles, trainingJob: "weir train \(entry.name)",
                                                   hyperparameters: spec.hyperparameters, metrics: metrics)

@@ -65,4 +65,32 @@ struct TrainingJobTests {
         let failure = try String(contentsOf: root.appendingPathComponent("output/failure"), encoding: .utf8)
         #expect(failure.hasPrefix("weir train statistics stopped on a crash"), "\(failure)")
     }
+
+    /// A Pipe-mode job (each epoch a FIFO read once) with `--publish` publishes its model:
+    /// the train channel is not read again to fingerprint it (before, publishing failed
+    /// after training with "no such file or folder").
+    @Test func aPipeModeJobPublishes() throws {
+        let root = try layout("job-pipe-publish", hyperparameters: #"{"feature_dim": "2", "num_trees": "50", "num_samples_per_tree": "16"}"#)
+        try #"{"train": {"ContentType": "text/csv;label_size=0", "TrainingInputMode": "Pipe", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}}"#
+            .write(to: root.appendingPathComponent("input/config/inputdataconfig.json"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: root.appendingPathComponent("input/data/train"))
+        let rows = (0..<64).map { "\($0 % 7),\($0 % 5)" }.joined(separator: "\n") + "\n"
+        // The forest reads its data twice (training, then the score threshold): two FIFOs.
+        for epoch in 0..<2 { #expect(mkfifo(root.appendingPathComponent("input/data/train_\(epoch)").path, 0o600) == 0) }
+        let writer = Thread {
+            for epoch in 0..<2 {
+                guard let handle = FileHandle(forWritingAtPath: root.appendingPathComponent("input/data/train_\(epoch)").path) else { return }
+                handle.write(Data(rows.utf8))
+                try? handle.close()
+            }
+        }
+        writer.start()
+        let registry = root.appendingPathComponent("registry").path
+        let result = try WeirProcess.run(["train", "rcf", "--sagemaker", "--sagemaker-root", root.path,
+                                          "--publish", "piped", "--registry", registry, "--stage", "production"], in: root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("published piped:v1 (production)"), "\(result.stdout)")
+        let shown = try WeirProcess.run(["models", "show", "piped", "--registry", registry], in: root)
+        #expect(shown.status == 0 && shown.stdout.contains("randomcutforest"), "\(shown.stdout)\(shown.stderr)")
+    }
 }
