@@ -182,6 +182,14 @@ def one_run(args, run: int) -> dict:
                           if any(k == "weir.txn" and v.decode() in committed for k, v in (m.headers or []))]
         ids = [json.loads(m.value)["id"] for m in considered]
         unique = set(ids)
+        if len(ids) != len(unique):
+            # Where each duplicated input's copies are, and which transactions carry them.
+            copies = {}
+            for m in considered:
+                txn = next((v.decode() for k, v in (m.headers or []) if k == "weir.txn"), None)
+                copies.setdefault(json.loads(m.value)["id"], []).append([m.partition, m.offset, txn])
+            with open(os.path.join(folder, "duplicates.json"), "w") as f:
+                json.dump({str(k): v for k, v in copies.items() if len(v) > 1}, f)
         return {"run": run, "kills": kills, "starts": sum(s.starts for s in slots), "inputs": args.records,
                 "outputs_read": len(outputs), "counted": len(ids), "lost": len(set(range(args.records)) - unique),
                 "duplicates": len(ids) - len(unique), "seconds": round(elapsed, 1), "folder": folder}

@@ -52,7 +52,8 @@ struct OnlineModelOperatorTests {
         for key in keys {
             try arriving.restore(partition: partition, key: key, nextOffset: 30, from: try #require(try leaving.snapshot(partition: partition, key: key)))
         }
-        // The new owner re-reads from an earlier offset: records already learnt are passed through untouched.
+        // The new owner re-reads from an earlier offset: records already learnt are older than
+        // the restored history, so they pass through as late records do, and are not learnt twice.
         let replayed = try Self.feed(second, all[24..<60])
         for offset in 24..<30 { #expect(replayed[offset] == .some(nil), "offset \(offset) was already learnt") }
         for offset in 30..<60 { #expect(replayed[offset] == expected[offset], "offset \(offset)") }

@@ -37,6 +37,8 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
     private var changedKeys: [PartitionID: Set<String>] = [:]
     /// Per key restored from the changelog, the input offset its state has learned up to.
     private var learnedThrough: [StateKey: Int64] = [:]
+    /// Per key re-reading records its restored state has learned, the copy that scores them.
+    private var replayCopies: [StateKey: S.KeyState] = [:]
     /// Key states read back from the state directory, evicted, and started since open.
     public private(set) var restoredCount = 0, evictedCount = 0, createdCount = 0
     private let records: Counter
@@ -172,12 +174,15 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
             let key = try S.stateKey(of: event, settings: settings)
             let stateKey = StateKey(partition: PartitionID(topic: event.origin.topic, partition: event.origin.partition), key: key)
             if let through = learnedThrough[stateKey] {
-                // Already in the restored state: learning it again would count it twice.
+                // Already in the restored state (an at-least-once re-read): learning it again
+                // would count it twice, so it is scored on a throwaway copy of the state.
                 guard event.origin.offset >= through else {
+                    try scoreAlreadyLearned(&event, key: stateKey, served: served, version: modelVersion, policy: subscription.policy, settings: settings)
                     output.append(event)
                     return
                 }
                 learnedThrough[stateKey] = nil
+                replayCopies[stateKey] = nil
             }
             var entry = try entry(for: stateKey, served: served, version: modelVersion, policy: subscription.policy, settings: settings)
             // A state kept online from an earlier version is labelled with that version.
@@ -233,6 +238,29 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
                 counter.increment()
             }
         }
+    }
+
+    /// Annotates a record the key's restored state has already learned: a copy of the state
+    /// (made once per key and recovery) processes it, so the record is scored as a re-read
+    /// record should be while the key's real state learns each record once.
+    private func scoreAlreadyLearned(_ event: inout Event, key: StateKey, served: S.Served, version: String,
+                                     policy: RegistryModelReference.ReloadPolicy, settings: S.Settings) throws(RecordError) {
+        var copy: S.KeyState
+        if let kept = replayCopies[key] {
+            copy = kept
+        } else {
+            let entry = try entry(for: key, served: served, version: version, policy: policy, settings: settings)
+            resident[key] = entry
+            do {
+                copy = try S.decode(state: S.encode(state: entry.state), name: "copy of the state of '\(key.key.prefix(60))'")
+            } catch {
+                throw RecordError(.process, "cannot copy the state of key '\(key.key.prefix(60))': \(error)")
+            }
+        }
+        let entry = resident[key]
+        let startedFrom = S.statesStartFromModel && entry?.seededBy != version ? (entry?.seededBy ?? version) : (model?.served?.label ?? version)
+        _ = try S.process(&copy, event: &event, served: served, version: startedFrom, settings: settings)
+        replayCopies[key] = copy
     }
 
     /// The key's state: resident, read back from the state directory, or new (also when
@@ -453,6 +481,7 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         }
         for key in shadowResident.keys where key.partition == partition { shadowResident[key] = nil }
         for key in learnedThrough.keys where key.partition == partition { learnedThrough[key] = nil }
+        for key in replayCopies.keys where key.partition == partition { replayCopies[key] = nil }
         changedKeys[partition] = nil
     }
 
