@@ -190,7 +190,12 @@ def one_run(args, run: int) -> dict:
                 copies.setdefault(json.loads(m.value)["id"], []).append([m.partition, m.offset, txn])
             with open(os.path.join(folder, "duplicates.json"), "w") as f:
                 json.dump({str(k): v for k, v in copies.items() if len(v) > 1}, f)
-        return {"run": run, "kills": kills, "starts": sum(s.starts for s in slots), "inputs": args.records,
+        backwards = 0
+        for slot in slots:
+            slot.log.close()
+            with open(os.path.join(folder, f"slot{slot.slot}.stderr"), errors="replace") as log:
+                backwards += sum("went backwards" in line for line in log)
+        return {"run": run, "kills": kills, "offsets_went_backwards": backwards, "starts": sum(s.starts for s in slots), "inputs": args.records,
                 "outputs_read": len(outputs), "counted": len(ids), "lost": len(set(range(args.records)) - unique),
                 "duplicates": len(ids) - len(unique), "seconds": round(elapsed, 1), "folder": folder}
     finally:
@@ -217,6 +222,7 @@ def main():
                       "inputs": sum(r["inputs"] for r in results),
                       "lost": sum(r["lost"] for r in results),
                       "duplicates": sum(r["duplicates"] for r in results),
+                      "offsets_went_backwards": sum(r["offsets_went_backwards"] for r in results),
                       "median_duplicates_per_run": statistics.median(r["duplicates"] for r in results)}))
 
 

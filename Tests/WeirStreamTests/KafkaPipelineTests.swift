@@ -159,6 +159,33 @@ struct KafkaPipelineTests {
         #expect(Set(ids) == Set((0..<200).map(Double.init)))
     }
 
+    /// A restart of an exactly-once instance that finds the group's committed offset below
+    /// one its transaction log proves committed (a broker lost the commit, or the offsets
+    /// were reset) says so: the check remembers earlier runs, not only this one.
+    @Test func aLostCommitIsReportedAfterARestart() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        for topic in ["in", "out"] { try cluster.createTopic(topic, partitions: 1) }
+        try produce((0..<60).map { ("k", Array(#"{"id":\#($0)}"#.utf8)) }, to: "in", bootstrap: cluster.bootstrapServers)
+        let log = try TestPaths.scratchFolder("lost-commit").appendingPathComponent("transactions.log").path
+        func topology(group: String) -> String {
+            """
+            source: {kafka: {topic: in, group: \(group)}}
+            sinks: [kafka: {topic: out}]
+            delivery: exactly_once
+            commit_interval_ms: 200
+            kafka_consumer:
+            \(testGroupSettings)
+            """
+        }
+        let first = try await runKafkaTopology(topology(group: "lost"), bootstrap: cluster.bootstrapServers, transactionLog: log)
+        #expect(first.recordsOut == 60 && first.committedOffsetsBackwards == 0)
+        // The group's offsets are gone (as when a broker loses them; here a group that never
+        // committed, since the mock cluster refuses a rewinding commit from outside the group).
+        let second = try await runKafkaTopology(topology(group: "lost-again"), bootstrap: cluster.bootstrapServers, transactionLog: log)
+        #expect(second.committedOffsetsBackwards == 1, "\(second)")
+        #expect(second.recordsIn == 60)
+    }
+
     /// A forest spilling to `state_dir` inside a transaction that aborts must not learn the
     /// aborted records twice: its committed outputs are the ones a run without the abort
     /// gives (it learned them twice: the spilled and the dropped states kept the aborted

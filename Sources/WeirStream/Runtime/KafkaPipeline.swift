@@ -43,8 +43,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     /// Partitions whose keyed operators (by index) still need their first watermark.
     private var unmarkedKeyedStarts: [PartitionID: [Int]] = [:]
     private var transactionSequence = 0
-    /// The highest offset this instance committed per partition: a group offset found
-    /// lower on a later assignment went backwards (records will be processed again).
+    /// The highest offset this instance committed per partition (this run, and earlier runs
+    /// by its transaction log): a group offset found lower on a later assignment went
+    /// backwards (records will be processed again).
     private var committedByUs: [PartitionID: Int64] = [:]
     private var transactionID = ""
     private let instanceEpoch = UInt64(Date().timeIntervalSince1970 * 1000)
@@ -108,6 +109,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
                                           now: .now)
         if spec.delivery == .exactlyOnce, let path = transactionLogPath {
             transactions = try TransactionLog(path: path)
+            // Offsets committed by earlier runs of this instance count too: a restart that
+            // finds the group's offsets below them sees a lost (or reset) commit.
+            committedByUs = transactions?.committedOffsets() ?? [:]
         } else {
             transactions = nil
         }
@@ -535,9 +539,11 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
         for (partition, offset) in committed {
             guard let ours = committedByUs[partition], offset < ours else { continue }
             metrics.committedOffsetsBackwards.increment()
+            stats.committedOffsetsBackwards += 1
+            let found = offset < 0 ? "no committed offset" : "\(offset)"
             logger.error("""
-                committed offset of \(partition) went backwards: the group has \(offset), this instance committed \(ours) \
-                (a broker hid or lost a commit); records \(offset)..<\(ours) will be processed again
+                committed offset of \(partition) went backwards: the group has \(found), this instance committed \(ours) \
+                (a broker hid or lost a commit, or the group's offsets were reset); records before \(ours) will be processed again
                 """)
         }
     }

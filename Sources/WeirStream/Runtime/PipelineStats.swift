@@ -12,6 +12,8 @@ public struct PipelineStats: Sendable, Equatable {
     public var backpressurePauses = 0
     /// Records re-read after a hand-off so keyed state relearns them (nothing written).
     public var recordsRelearned = 0
+    /// Assignments that found a committed offset below one this instance committed.
+    public var committedOffsetsBackwards = 0
 
     public init() {}
 

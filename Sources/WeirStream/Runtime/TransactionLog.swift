@@ -146,6 +146,23 @@ public final class TransactionLog {
     }
 
     /// Ids of committed transactions in a log file: what a verifier counts.
+    /// The highest input offset per partition that a transaction this log records as
+    /// committed committed: what the group's offsets must be at least, unless reset.
+    func committedOffsets() -> [PartitionID: Int64] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var pending: [String: [PartitionID: Int64]] = [:]
+        var highest: [PartitionID: Int64] = [:]
+        for entry in Self.parse(text) {
+            switch entry {
+            case .pending(let id, let offsets): pending[id] = offsets
+            case .committed(let id):
+                if let offsets = pending.removeValue(forKey: id) { highest.merge(offsets) { max($0, $1) } }
+            case .aborted(let id), .unknown(let id): pending[id] = nil
+            }
+        }
+        return highest
+    }
+
     public static func committedIDs(inFile path: String) throws -> Set<String> {
         var ids = Set<String>()
         for entry in parse(try String(contentsOfFile: path, encoding: .utf8)) {
