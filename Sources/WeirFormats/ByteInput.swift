@@ -13,8 +13,15 @@ public final class ByteInput {
     private let ownsFile: Bool
     /// Bytes consumed so far.
     public private(set) var offset: Int64 = 0
-    private var lineBuffer: UnsafeMutablePointer<CChar>?
-    private var lineCapacity = 0
+    /// The longest line `readLine` accepts (64 MiB by default): a longer one is an error
+    /// naming its offset, so a file without line breaks cannot take all memory.
+    public var maxLineBytes = 1 << 26
+    /// Bytes read ahead by `readLine` and not consumed yet; block reads take them first.
+    private var chunk: UnsafeMutablePointer<UInt8>?
+    private var chunkStart = 0, chunkEnd = 0
+    private static let chunkCapacity = 1 << 16
+    /// A line that spans chunks, gathered here.
+    private var longLine: [UInt8] = []
 
     public init(path: String) throws(FormatError) {
         name = path
@@ -32,7 +39,7 @@ public final class ByteInput {
     }
 
     deinit {
-        free(lineBuffer)
+        chunk?.deallocate()
         if ownsFile { fclose(file) }
     }
 
@@ -40,7 +47,7 @@ public final class ByteInput {
     /// is reported by `read(_:into:)` returning fewer bytes.
     public func read(_ count: Int, into buffer: inout [UInt8]) -> Int {
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
-        let got = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, count, file) }
+        let got = buffer.withUnsafeMutableBufferPointer { readRaw(into: $0.baseAddress!, count: count) }
         offset += Int64(got)
         return got
     }
@@ -54,7 +61,7 @@ public final class ByteInput {
             prefix.withUnsafeBufferPointer { source in
                 if let start = source.baseAddress { base.update(from: start, count: source.count) }
             }
-            got = fread(base + prefix.count, 1, count, file)
+            got = readRaw(into: base + prefix.count, count: count)
             initialized = prefix.count + got
         }
         offset += Int64(got)
@@ -65,7 +72,7 @@ public final class ByteInput {
     public func readUInt32(what: String) throws(FormatError) -> UInt32? {
         var word: UInt32 = 0
         let start = offset
-        let got = withUnsafeMutableBytes(of: &word) { fread($0.baseAddress, 1, 4, file) }
+        let got = withUnsafeMutableBytes(of: &word) { readRaw(into: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 4) }
         offset += Int64(got)
         if got == 0 { return nil }
         guard got == 4 else { throw FormatError(input: name, .byte(start), "truncated \(what): \(got) of 4 bytes") }
@@ -81,17 +88,66 @@ public final class ByteInput {
         guard got == count else { throw FormatError(input: name, .byte(start), "truncated \(what): \(got) of \(count) bytes") }
     }
 
-    /// The next line without its line ending, or nil at the end of input. The bytes are
-    /// valid until the next call.
+    /// Up to `count` bytes into `destination`: those `readLine` read ahead first, then the file.
+    private func readRaw(into destination: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        let buffered = min(count, chunkEnd - chunkStart)
+        if buffered > 0, let chunk {
+            destination.update(from: chunk + chunkStart, count: buffered)
+            chunkStart += buffered
+        }
+        guard count > buffered else { return buffered }
+        return buffered + fread(destination + buffered, 1, count - buffered, file)
+    }
+
+    /// The next line without its line ending (LF or CRLF), or nil at the end of input. The
+    /// bytes are valid until the next call. A line longer than `maxLineBytes` is an error
+    /// naming the offset it starts at, found before more than that is held.
     public func readLine(_ body: (UnsafeBufferPointer<UInt8>) throws(FormatError) -> Void) throws(FormatError) -> Bool {
-        let length = getline(&lineBuffer, &lineCapacity, file)
-        guard length >= 0, let lineBuffer else { return false }
-        offset += Int64(length)
-        var count = length
-        if count > 0, lineBuffer[count - 1] == 0x0A { count -= 1 }
-        if count > 0, lineBuffer[count - 1] == 0x0D { count -= 1 }
-        let bytes = UnsafeRawPointer(lineBuffer).assumingMemoryBound(to: UInt8.self)
-        try body(UnsafeBufferPointer(start: bytes, count: count))
-        return true
+        let chunk = self.chunk ?? {
+            let made = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunkCapacity)
+            self.chunk = made
+            return made
+        }()
+        let lineStart = offset
+        longLine.removeAll(keepingCapacity: true)
+        while true {
+            if chunkStart < chunkEnd, let found = memchr(chunk + chunkStart, 0x0A, chunkEnd - chunkStart) {
+                let end = UnsafeMutableRawPointer(found).assumingMemoryBound(to: UInt8.self) - chunk
+                let piece = UnsafeBufferPointer(start: chunk + chunkStart, count: end - chunkStart)
+                chunkStart = end + 1
+                guard longLine.count + piece.count <= maxLineBytes else { throw lineTooLong(lineStart) }
+                offset += Int64(longLine.count + piece.count + 1)
+                if longLine.isEmpty { try deliver(piece, body) } else {
+                    longLine.append(contentsOf: piece)
+                    try longLine.withUnsafeBufferPointer { (line) throws(FormatError) in try deliver(line, body) }
+                }
+                return true
+            }
+            // No line break in what is buffered: keep it and read on.
+            if chunkStart < chunkEnd {
+                guard longLine.count + (chunkEnd - chunkStart) <= maxLineBytes else { throw lineTooLong(lineStart) }
+                longLine.append(contentsOf: UnsafeBufferPointer(start: chunk + chunkStart, count: chunkEnd - chunkStart))
+            }
+            chunkStart = 0
+            chunkEnd = fread(chunk, 1, Self.chunkCapacity, file)
+            if chunkEnd == 0 {
+                // The end of input: a last line without a line break, or nothing.
+                guard !longLine.isEmpty else { return false }
+                offset += Int64(longLine.count)
+                try longLine.withUnsafeBufferPointer { (line) throws(FormatError) in try deliver(line, body) }
+                return true
+            }
+        }
+    }
+
+    /// Calls `body` with `line` less a trailing CR.
+    private func deliver(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(FormatError) -> Void) throws(FormatError) {
+        var line = line
+        if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+        try body(line)
+    }
+
+    private func lineTooLong(_ start: Int64) -> FormatError {
+        FormatError(input: name, .byte(start), "a line longer than \(maxLineBytes) bytes starts here (maxLineBytes)")
     }
 }

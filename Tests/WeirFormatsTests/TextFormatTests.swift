@@ -252,4 +252,33 @@ extension TextFormatTests {
             #expect(error.description.contains("line 1: a record longer than 2048 bytes"), "\(error)")
         }
     }
+
+    /// Lines are read whole however they fall across read-ahead chunks (here lines of up to
+    /// 300,000 bytes, CRLF and a last line without a break, mixed with block reads), and a
+    /// line past `maxLineBytes` is an error naming the byte it starts at, not all of memory.
+    @Test func linesSpanChunksAndStopAtTheLineBound() throws {
+        let lines = ["short", String(repeating: "x", count: 300_000), "", "crlf\r", String(repeating: "y", count: 70_000), "last"]
+        let path = try write(lines.joined(separator: "\n"), "long-lines.txt")
+        let input = try ByteInput(path: path)
+        var read: [String] = []
+        while try input.readLine({ read.append(String(decoding: $0, as: UTF8.self)) }) {}
+        #expect(read == lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 })
+        #expect(input.offset == Int64(lines.joined(separator: "\n").utf8.count))
+
+        // Block reads after line reads take the bytes read ahead first.
+        let mixed = try ByteInput(path: path)
+        _ = try mixed.readLine { _ in }
+        var block: [UInt8] = []
+        #expect(mixed.read(10, into: &block) == 10 && block == Array(repeating: UInt8(ascii: "x"), count: 10))
+
+        let bounded = try ByteInput(path: path)
+        bounded.maxLineBytes = 100_000
+        _ = try bounded.readLine { _ in }
+        do {
+            _ = try bounded.readLine { _ in }
+            Issue.record("expected the line bound to stop the read")
+        } catch {
+            #expect(error.description == "\(path): byte 6: a line longer than 100000 bytes starts here (maxLineBytes)")
+        }
+    }
 }
