@@ -296,7 +296,7 @@ struct ReplayAndCLITests {
         let folder = TestPaths.repository
         let result = try WeirProcess.run(["run", "topologies/sensors-embedded.yaml", "--embedded-broker",
                                           "--seed", "datasets/sensors.jsonl", "--seed-key-field", "sensor",
-                                          "--stop-when-idle", "2"], in: folder, name: "demo",
+                                          "--stop-when-idle", "3"], in: folder, name: "demo",
                                          outputIn: try TestPaths.scratchFolder("cli-demo"))
         #expect(result.status == 0, "\(result.stderr.suffix(1500))")
         let lines = result.stdout.split(separator: "\n")

@@ -501,7 +501,9 @@ public final class KafkaPipeline: ConsumerRebalanceListener {
     public func partitionsAssigned(_ newPartitions: [PartitionID]) -> [PartitionID: Int64] {
         stats.rebalances += 1
         metrics.rebalances.increment()
-        lastInput = ContinuousClock.now
+        // Idle time counts from the end of the assignment: restoring state can take longer
+        // than the idle timeout on a busy machine, before a record could arrive.
+        defer { lastInput = ContinuousClock.now }
         coordinator.assign(newPartitions)
         // Lag series exist from the assignment on; the first fetch sets their values.
         for partition in newPartitions where consumer.cachedWatermarks(partition) == nil { metrics.setLag(partition, 0) }

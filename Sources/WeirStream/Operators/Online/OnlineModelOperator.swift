@@ -249,16 +249,19 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         if let kept = replayCopies[key] {
             copy = kept
         } else {
-            let entry = try entry(for: key, served: served, version: version, policy: policy, settings: settings)
+            var entry = try entry(for: key, served: served, version: version, policy: policy, settings: settings)
+            clock += 1
+            entry.lastUsed = clock
             resident[key] = entry
+            if resident.count > spec.maxResidentKeys { evictLeastRecentlyUsed() }
             do {
                 copy = try S.decode(state: S.encode(state: entry.state), name: "copy of the state of '\(key.key.prefix(60))'")
             } catch {
                 throw RecordError(.process, "cannot copy the state of key '\(key.key.prefix(60))': \(error)")
             }
         }
-        let entry = resident[key]
-        let startedFrom = S.statesStartFromModel && entry?.seededBy != version ? (entry?.seededBy ?? version) : (model?.served?.label ?? version)
+        let seededBy = resident[key]?.seededBy ?? version
+        let startedFrom = S.statesStartFromModel && seededBy != version ? seededBy : (model?.served?.label ?? version)
         _ = try S.process(&copy, event: &event, served: served, version: startedFrom, settings: settings)
         replayCopies[key] = copy
     }
