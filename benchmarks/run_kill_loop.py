@@ -89,14 +89,15 @@ def produce(bootstrap: str, count: int, seconds: float, done: threading.Event):
     done.set()
 
 
-def committed_transactions(folder: str) -> set:
+def transactions_recorded(folder: str, outcome: str) -> set:
+    """The ids the instances' transaction logs record with `outcome` (committed, unknown)."""
     ids = set()
     for name in os.listdir(folder):
         if name.startswith("slot") and name.endswith(".log"):
             with open(os.path.join(folder, name)) as log:
                 for line in log:
                     parts = line.split()
-                    if len(parts) >= 2 and parts[0] == "committed":
+                    if len(parts) >= 2 and parts[0] == outcome:
                         ids.add(parts[1])
     return ids
 
@@ -156,12 +157,15 @@ def one_run(args, run: int) -> dict:
         elapsed = time.monotonic() - started
         outputs = read_outputs(bootstrap)
         considered = outputs
+        in_unknown = set()
         if args.delivery == "exactly_once":
-            committed = committed_transactions(folder)
-            considered = [m for m in outputs
-                          if any(k == "weir.txn" and v.decode() in committed for k, v in (m.headers or []))]
+            def carrying(ids):
+                return [m for m in outputs if any(k == "weir.txn" and v.decode() in ids for k, v in (m.headers or []))]
+            considered = carrying(transactions_recorded(folder, "committed"))
+            in_unknown = {json.loads(m.value)["id"] for m in carrying(transactions_recorded(folder, "unknown"))}
         ids = [json.loads(m.value)["id"] for m in considered]
         unique = set(ids)
+        lost = set(range(args.records)) - unique
         if len(ids) != len(unique):
             # Where each duplicated input's copies are, and which transactions carry them.
             copies = {}
@@ -176,7 +180,7 @@ def one_run(args, run: int) -> dict:
             with open(os.path.join(folder, f"slot{slot.slot}.stderr"), errors="replace") as log:
                 backwards += sum("went backwards" in line for line in log)
         return {"run": run, "kills": kills, "offsets_went_backwards": backwards, "starts": sum(s.starts for s in slots), "inputs": args.records,
-                "outputs_read": len(outputs), "counted": len(ids), "lost": len(set(range(args.records)) - unique),
+                "outputs_read": len(outputs), "counted": len(ids), "lost": len(lost), "lost_but_in_unknown_transactions": len(lost & in_unknown),
                 "duplicates": len(ids) - len(unique), "seconds": round(elapsed, 1), "folder": folder}
     finally:
         broker.send_signal(signal.SIGKILL)
