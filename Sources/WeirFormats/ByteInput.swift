@@ -46,8 +46,11 @@ public final class ByteInput {
     /// Exactly `count` bytes, or nil at a clean end of input (no byte left). A partial read
     /// is reported by `read(_:into:)` returning fewer bytes.
     public func read(_ count: Int, into buffer: inout [UInt8]) -> Int {
+        guard count > 0 else { return 0 }
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
-        let got = buffer.withUnsafeMutableBufferPointer { readRaw(into: $0.baseAddress!, count: count) }
+        let got = buffer.withUnsafeMutableBufferPointer { pointer in
+            pointer.baseAddress.map { readRaw(into: $0, count: count) } ?? 0
+        }
         offset += Int64(got)
         return got
     }
@@ -56,8 +59,9 @@ public final class ByteInput {
     /// zero fill, no second copy); fewer bytes than `count` mean the input ended.
     public func read(_ count: Int, after prefix: ArraySlice<UInt8>) -> (bytes: [UInt8], got: Int) {
         var got = 0
+        guard count > 0 else { return (Array(prefix), 0) }
         let bytes = [UInt8](unsafeUninitializedCapacity: prefix.count + count) { buffer, initialized in
-            let base = buffer.baseAddress!
+            guard let base = buffer.baseAddress else { return }
             prefix.withUnsafeBufferPointer { source in
                 if let start = source.baseAddress { base.update(from: start, count: source.count) }
             }
@@ -72,7 +76,9 @@ public final class ByteInput {
     public func readUInt32(what: String) throws(FormatError) -> UInt32? {
         var word: UInt32 = 0
         let start = offset
-        let got = withUnsafeMutableBytes(of: &word) { readRaw(into: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 4) }
+        let got = withUnsafeMutableBytes(of: &word) { bytes in
+            bytes.baseAddress.map { readRaw(into: $0.assumingMemoryBound(to: UInt8.self), count: 4) } ?? 0
+        }
         offset += Int64(got)
         if got == 0 { return nil }
         guard got == 4 else { throw FormatError(input: name, .byte(start), "truncated \(what): \(got) of 4 bytes") }

@@ -263,6 +263,11 @@ public final class OnlineModelOperator<S: Streamable>: KeyedStateOperator {
         let seededBy = resident[key]?.seededBy ?? version
         let startedFrom = S.statesStartFromModel && seededBy != version ? seededBy : (model?.served?.label ?? version)
         _ = try S.process(&copy, event: &event, served: served, version: startedFrom, settings: settings)
+        // Copies count against the same bound as resident states: past it, one is dropped
+        // (made again from the key's state if that key re-reads more).
+        if replayCopies[key] == nil, replayCopies.count >= max(spec.maxResidentKeys, 1) {
+            replayCopies.remove(at: replayCopies.startIndex)
+        }
         replayCopies[key] = copy
     }
 
