@@ -1,6 +1,8 @@
 import WeirAlgorithm
 import WeirDeepAR
 import WeirIPInsights
+import WeirKMeans
+import WeirPCA
 import WeirRCF
 import WeirStatistics
 
@@ -12,5 +14,7 @@ extension AlgorithmCatalog {
         CatalogEntry(IPInsightsAlgorithm.self),
         CatalogEntry(DeepARAlgorithm.self),
         CatalogEntry(StatisticsAlgorithm.self),
+        CatalogEntry(KMeansAlgorithm.self),
+        CatalogEntry(PCAAlgorithm.self),
     ])
 }

@@ -1,4 +1,5 @@
 import Testing
+import WeirAlgorithm
 import WeirCore
 @testable import WeirIPInsights
 

@@ -1,4 +1,5 @@
 import Testing
+import WeirAlgorithm
 import WeirCore
 import WeirMath
 @testable import WeirIPInsights

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirAlgorithm
 import WeirCatalog
 import WeirCore
 import WeirIPInsights

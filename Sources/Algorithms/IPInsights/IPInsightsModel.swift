@@ -1,3 +1,4 @@
+import WeirAlgorithm
 import WeirCore
 import WeirMath
 

@@ -1,3 +1,4 @@
+import WeirAlgorithm
 import WeirCore
 #if canImport(Glibc)
 import Glibc

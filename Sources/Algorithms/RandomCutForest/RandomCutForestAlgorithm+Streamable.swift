@@ -51,9 +51,8 @@ extension RandomCutForestAlgorithm: Streamable {
     ]
 
     public static func settings(_ config: OperatorConfig) throws(OperatorConfigError) -> Settings {
-        let fields = try config.strings("features") ?? []
-        let names = fields.isEmpty ? config.schemaFeatures : fields
-        guard !names.isEmpty else { throw OperatorConfigError(key: "features", "expected 'features' (or a schema with features) to score") }
+        let input = try FeatureInput(config)
+        let names = input.names
         var detector = ThresholdedRandomCutForest.Configuration(inputDimensions: names.count)
         if let value = try config.int("shingle_size", in: 1...1_024) { detector.shingleSize = value }
         if let value = try config.int("num_trees", in: 1...10_000) { detector.numberOfTrees = value }
@@ -86,7 +85,7 @@ extension RandomCutForestAlgorithm: Streamable {
         if let value = try config.double("ignore_near_expected_relative") { detector.ignoreNearExpectedRelative = value }
         if let value = try config.double("noise_factor") { detector.ignoreNearExpectedNoiseFactor = value }
         if let value = try config.bool("attribution_every_input") { detector.attributeEveryInput = value }
-        var settings = Settings(featureNames: names, readsFields: !fields.isEmpty, detector: detector)
+        var settings = Settings(featureNames: names, readsFields: input.readsFields, detector: detector)
         settings.keyField = try config.string("key_field")
         if let value = try config.choice("output", OutputStyle.self) { settings.output = value }
         // Kinesis' explanation is on every record.
@@ -143,25 +142,7 @@ extension RandomCutForestAlgorithm: Streamable {
     }
 
     static func inputValues(of event: Event, settings: Settings) throws(RecordError) -> [Double] {
-        guard settings.readsFields else {
-            guard event.features.count == settings.detector.inputDimensions else {
-                throw RecordError(.process, "expected \(settings.detector.inputDimensions) features from the schema, found \(event.features.count)")
-            }
-            return event.features
-        }
-        var values: [Double] = []
-        values.reserveCapacity(settings.featureNames.count)
-        for field in settings.featureNames {
-            switch event.fields[field] {
-            case .number(let number)?: values.append(number)
-            case nil, .null?: values.append(.nan)
-            case .string(let text)?:
-                guard let number = Double(text) else { throw RecordError(.process, field: field, "expected a number, found \"\(text.prefix(60))\"") }
-                values.append(number)
-            default: throw RecordError(.process, field: field, "expected a number")
-            }
-        }
-        return values
+        try FeatureInput(names: settings.featureNames, readsFields: settings.readsFields).values(of: event)
     }
 
     /// The verdict is the forest's score against its threshold, before the run logic folds

@@ -20,7 +20,7 @@ public enum RecordProtobuf {
             record.label[valuesKey] = tensor(row.label, keys: [], shape: [], type: labelType)
         }
         // Serialising this message cannot fail: every field is set and proto2-valid.
-        return (try? record.serializedBytes()) ?? []
+        return (try? record.serializedBytes(options: deterministic)) ?? []
     }
 
     /// An inference response record: each output under its own key in `label`, as
@@ -28,8 +28,15 @@ public enum RecordProtobuf {
     public static func encodeOutputs(_ outputs: [String: [Double]]) -> [UInt8] {
         var record = Aialgs_Data_Record()
         for (key, values) in outputs { record.label[key] = tensor(values, keys: [], shape: [], type: .float32) }
-        return (try? record.serializedBytes()) ?? []
+        return (try? record.serializedBytes(options: deterministic)) ?? []
     }
+
+    /// Map entries in key order, so the same outputs always give the same bytes.
+    static let deterministic: BinaryEncodingOptions = {
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        return options
+    }()
 
     /// A value as an int32 tensor holds it: rounded to the nearest whole number; nil when
     /// not finite or outside Int32's range.

@@ -1,0 +1,64 @@
+import WeirFormats
+import WeirMath
+
+/// Reads a training channel as mini-batches of feature vectors of a stated width, for the
+/// algorithms that train on numbers alone (K-Means, PCA). Every row is checked before it is
+/// used: its width must be `feature_dim` and its values finite, or the error names the file,
+/// the record and the field. Labels are ignored.
+public struct FeatureBatchReader {
+    public let channel: TrainingChannel
+    public let dimension: Int
+    public let batchSize: Int
+
+    public init(channel: TrainingChannel, dimension: Int, batchSize: Int) {
+        precondition(dimension > 0 && batchSize > 0, "a batch holds at least one value")
+        self.channel = channel
+        self.dimension = dimension
+        self.batchSize = batchSize
+    }
+
+    /// Calls `body` with each batch of one epoch (the last may be short) and each row as
+    /// read (for samplers); returns the rows read.
+    @discardableResult
+    public func forEachBatch<Scalar: TensorScalar>(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1, as _: Scalar.Type = Scalar.self,
+                                                    row rowBody: (FeatureVector) -> Void = { _ in },
+                                                    _ body: (FeatureBatch<Scalar>) throws -> Void) throws -> Int {
+        var batch = FeatureBatch<Scalar>(dimension: dimension)
+        var total = 0
+        for file in try channel.sources(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount) {
+            let format = try channel.format(of: channel.config.inputMode == .pipe && channel.config.contentType == nil ? channel.path : file)
+            let source = try DataRowSource(path: file, format: format, options: channel.readOptions)
+            var record: Int64 = 0
+            while let row = try source.next() {
+                record += 1
+                try check(row.features, file: file, record: record)
+                rowBody(row.features)
+                batch.append(row.features)
+                total += 1
+                if batch.count == batchSize {
+                    try body(batch)
+                    batch.removeAll()
+                }
+            }
+        }
+        if !batch.isEmpty { try body(batch) }
+        return total
+    }
+
+    func check(_ features: FeatureVector, file: String, record: Int64) throws(FormatError) {
+        guard features.dimension == dimension else {
+            throw FormatError(input: file, .record(record), field: "features",
+                              "has \(features.dimension) values; feature_dim is \(dimension)")
+        }
+        let values: [Double]
+        switch features {
+        case .dense(let dense): values = dense
+        case .sparse(_, let sparse, _): values = sparse
+        }
+        // Within Float's range too: models keep Float centres and vectors.
+        if let bad = values.firstIndex(where: { !(abs($0) <= Double(Float.greatestFiniteMagnitude)) }) {
+            throw FormatError(input: file, .record(record), field: "features[\(bad)]",
+                              "is \(values[bad]); expected a finite number within Float's range (fill or drop missing values first)")
+        }
+    }
+}
