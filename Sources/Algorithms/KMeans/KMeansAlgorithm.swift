@@ -17,7 +17,7 @@ public enum KMeansAlgorithm: Servable {
     public static let info = AlgorithmInfo(
         name: "kmeans", aliases: ["k-means"], summary: "Cluster records into k groups (web-scale mini-batch k-means with a local Lloyd's reduction).",
         optionalChannels: ["test"], trainingContentTypes: ["text/csv", "application/x-recordio-protobuf", "application/jsonlines", "text/libsvm"],
-        modelFile: "model.kmeans", streamOperator: "kmeans")
+        modelFile: "model.kmeans", streamOperator: "kmeans", preferredBLASThreads: 1)
 
     public static func predictor(for model: KMeansModel) throws -> KMeansPredictor { KMeansPredictor(model: model) }
 

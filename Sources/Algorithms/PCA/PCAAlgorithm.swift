@@ -17,7 +17,7 @@ public enum PCAAlgorithm: Servable {
     public static let info = AlgorithmInfo(
         name: "pca", summary: "Principal component analysis (exact covariance or randomized; projections and reconstruction error).",
         trainingContentTypes: ["text/csv", "application/x-recordio-protobuf", "application/jsonlines", "text/libsvm"],
-        modelFile: "model.pca", streamOperator: "pca")
+        modelFile: "model.pca", streamOperator: "pca", preferredBLASThreads: 1)
 
     /// Values of data kept in memory between the randomized solver's passes.
     static let cacheBudget = 32_000_000

@@ -12,81 +12,89 @@ public struct FeatureBatch<Scalar: TensorScalar>: Sendable {
     }
 
     public let dimension: Int
-    public private(set) var count = 0
-    public private(set) var storage: Storage?
+    public var count: Int { rowCount }
+    @usableFromInline var rowCount = 0
+    /// Kept as plain arrays (not inside `Storage`), so that appending never copies them.
+    /// Inlinable, so that callers get code specialised for their scalar type.
+    @usableFromInline var sparse = false
+    @usableFromInline var dense: [Scalar] = []
+    @usableFromInline var rowStarts: [Int] = [0]
+    @usableFromInline var columns: [Int32] = []
+    @usableFromInline var values: [Scalar] = []
 
+    @inlinable
     public init(dimension: Int) {
         self.dimension = dimension
     }
 
+    @inlinable
     public var isEmpty: Bool { count == 0 }
-    public var isSparse: Bool { if case .sparse? = storage { return true } else { return false } }
+    @inlinable
+    public var isSparse: Bool { sparse }
 
-    /// Appends a row of `dimension` values (the caller checked width and finiteness).
-    public mutating func append(_ features: FeatureVector) {
-        switch (storage, features) {
-        case (nil, .sparse(let indices, let values, _)):
-            storage = .sparse(rowStarts: [0, indices.count], columns: indices.map { Int32(truncatingIfNeeded: $0) },
-                              values: values.map { Scalar($0) })
-        case (nil, .dense(let values)):
-            storage = .dense(values.map { Scalar($0) })
-        case (.dense(var matrix)?, _):
-            storage = nil
-            switch features {
-            case .dense(let values): matrix.append(contentsOf: values.lazy.map { Scalar($0) })
-            case .sparse(let indices, let values, _):
-                let start = matrix.count
-                matrix.append(contentsOf: repeatElement(0, count: dimension))
-                for (index, value) in zip(indices, values) { matrix[start + index] = Scalar(value) }
-            }
-            storage = .dense(matrix)
-        case (.sparse(var starts, var columns, var entries)?, _):
-            storage = nil
-            switch features {
-            case .sparse(let indices, let values, _):
-                columns.append(contentsOf: indices.lazy.map { Int32(truncatingIfNeeded: $0) })
-                entries.append(contentsOf: values.lazy.map { Scalar($0) })
-            case .dense(let values):
-                for (index, value) in values.enumerated() where value != 0 {
-                    columns.append(Int32(truncatingIfNeeded: index))
-                    entries.append(Scalar(value))
-                }
-            }
-            starts.append(columns.count)
-            storage = .sparse(rowStarts: starts, columns: columns, values: entries)
-        }
-        count += 1
+    /// The rows as stored; nil while the batch is empty.
+    @inlinable
+    public var storage: Storage? {
+        guard count > 0 else { return nil }
+        return sparse ? .sparse(rowStarts: rowStarts, columns: columns, values: values) : .dense(dense)
     }
 
+    /// Appends a row of `dimension` values (the caller checked width and finiteness). The
+    /// first row decides the storage; later rows are converted to it.
+    @inlinable
+    public mutating func append(_ features: FeatureVector) {
+        if count == 0, case .sparse = features { sparse = true }
+        switch (sparse, features) {
+        case (false, .dense(let row)):
+            dense.append(contentsOf: row.lazy.map { Scalar($0) })
+        case (false, .sparse(let indices, let row, _)):
+            let start = dense.count
+            dense.append(contentsOf: repeatElement(0, count: dimension))
+            for (index, value) in zip(indices, row) { dense[start + index] = Scalar(value) }
+        case (true, .sparse(let indices, let row, _)):
+            columns.append(contentsOf: indices.lazy.map { Int32(truncatingIfNeeded: $0) })
+            values.append(contentsOf: row.lazy.map { Scalar($0) })
+            rowStarts.append(columns.count)
+        case (true, .dense(let row)):
+            for (index, value) in row.enumerated() where value != 0 {
+                columns.append(Int32(truncatingIfNeeded: index))
+                values.append(Scalar(value))
+            }
+            rowStarts.append(columns.count)
+        }
+        rowCount += 1
+    }
+
+    @inlinable
     public mutating func removeAll() {
-        count = 0
-        storage = nil
+        rowCount = 0
+        sparse = false
+        dense.removeAll(keepingCapacity: true)
+        rowStarts = [0]
+        columns.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
     }
 
     /// The batch as a dense row-major matrix (a sparse batch is scattered).
+    @inlinable
     public var denseMatrix: [Scalar] {
-        switch storage {
-        case nil: return []
-        case .dense(let matrix)?: return matrix
-        case .sparse(let starts, let columns, let values)?:
-            var matrix = [Scalar](repeating: 0, count: count * dimension)
-            for row in 0..<count {
-                for entry in starts[row]..<starts[row + 1] { matrix[row * dimension + Int(columns[entry])] = values[entry] }
-            }
-            return matrix
+        guard sparse else { return dense }
+        var matrix = [Scalar](repeating: 0, count: count * dimension)
+        for row in 0..<count {
+            for entry in rowStarts[row]..<rowStarts[row + 1] { matrix[row * dimension + Int(columns[entry])] = values[entry] }
         }
+        return matrix
     }
 
     /// Calls `body` with each row's non-zero (column, value) pairs: every column of a dense
     /// row, the stored entries of a sparse one.
+    @inlinable
     public func forEachEntry(ofRow row: Int, _ body: (Int, Scalar) -> Void) {
-        switch storage {
-        case nil: return
-        case .dense(let matrix)?:
+        if sparse {
+            for entry in rowStarts[row]..<rowStarts[row + 1] { body(Int(columns[entry]), values[entry]) }
+        } else {
             let base = row * dimension
-            for column in 0..<dimension { body(column, matrix[base + column]) }
-        case .sparse(let starts, let columns, let values)?:
-            for entry in starts[row]..<starts[row + 1] { body(Int(columns[entry]), values[entry]) }
+            for column in 0..<dimension { body(column, dense[base + column]) }
         }
     }
 }

@@ -19,7 +19,7 @@ public struct FeatureBatchReader {
 
     /// Calls `body` with each batch of one epoch (the last may be short) and each row as
     /// read (for samplers); returns the rows read.
-    @discardableResult
+    @discardableResult @inlinable
     public func forEachBatch<Scalar: TensorScalar>(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1, as _: Scalar.Type = Scalar.self,
                                                     row rowBody: (FeatureVector) -> Void = { _ in },
                                                     _ body: (FeatureBatch<Scalar>) throws -> Void) throws -> Int {
@@ -45,6 +45,7 @@ public struct FeatureBatchReader {
         return total
     }
 
+    @usableFromInline
     func check(_ features: FeatureVector, file: String, record: Int64) throws(FormatError) {
         guard features.dimension == dimension else {
             throw FormatError(input: file, .record(record), field: "features",
