@@ -108,6 +108,8 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirRegistry", "WeirStream", "WeirFormats", "WeirCore"],
                     resources: [.copy("Snapshots")], swiftSettings: strict),
         .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirMath", "WeirCore"], swiftSettings: strict),
+        .testTarget(name: "WeirUnsupervisedTests", dependencies: ["WeirKMeans", "WeirPCA", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                    swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirAlgorithm", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirCatalog", "WeirRCF", "WeirCore", "WeirTestSupport"],

@@ -7,9 +7,10 @@ import WeirMath
 /// `weir train pca`: principal components as SageMaker's PCA finds them. `regular` sums the
 /// exact covariance over mini-batches in one pass (dense batches through one matrix
 /// product each, sparse rows through their non-zeros) and takes its eigenvectors;
-/// `randomized` keeps only d x (k + extra) numbers: a random start refined by
-/// `power_iterations` passes of the covariance's product, then the eigenvectors of the
-/// small projected matrix (a pass each; data under 256 MB is kept from the first pass). A
+/// `randomized` keeps only d x (k + extra) numbers: a random start refined by passes of
+/// the covariance's product (power iterations; by default until the components'
+/// variances settle), then the eigenvectors of the small projected matrix (data under
+/// 256 MB is kept from the first pass, so later passes cost no reading). A
 /// sample of training records calibrates reconstruction errors for novelty thresholds.
 public enum PCAAlgorithm: Servable {
     public typealias Model = PCAModel
@@ -29,7 +30,7 @@ public enum PCAAlgorithm: Servable {
         let reader = FeatureBatchReader(channel: train, dimension: hp.featureDimension, batchSize: hp.batchSize)
         var reservoir = RowReservoir(seed: hp.seed &+ 1)
         let start = ContinuousClock.now
-        let passes = hp.mode == .regular ? 1 : hp.powerIterations + 1
+        let passes = hp.mode == .regular ? 1 : (hp.powerIterations ?? PCAHyperparameters.maximumAutoIterations) + 1
         var cache: [FeatureBatch<Double>]? = []
         var cached = 0
         var read = 0
@@ -54,6 +55,7 @@ public enum PCAAlgorithm: Servable {
         }
 
         let directions: [Double], variances: [Double], moments: CentredMoments
+        var passesRun = 1
         switch hp.mode {
         case .regular:
             var solver = PCASolver.Regular(dimension: hp.featureDimension)
@@ -66,28 +68,35 @@ public enum PCAAlgorithm: Servable {
             let d = hp.featureDimension, l = hp.searchedDirections
             var random = RandomSource(seed: hp.seed)
             var q = try orthonormal(random.normalTensor([d, l]) as Tensor<Double>)
+            var previous: [Double]?
+            var result: ([Double], [Double])?
+            var done = 0
             var last = PCASolver.Sweep(directions: q, dimension: d, width: l)
             for index in 0..<passes {
                 var sweep = PCASolver.Sweep(directions: q, dimension: d, width: l)
                 try pass(index) { sweep.absorb($0) }
                 try requireRecords(sweep.moments.count)
                 last = sweep
-                if index < passes - 1 { q = try orthonormal(Tensor(shape: [d, l], scalars: sweep.result(subtractMean: hp.subtractMean))) }
+                done = index + 1
+                let cq = sweep.result(subtractMean: hp.subtractMean)
+                let isLast = index == passes - 1
+                if hp.powerIterations == nil || isLast {
+                    // Rayleigh-Ritz: the covariance restricted to span(Q), B = Q^T (C Q), l x l.
+                    let found = try topEigenvectors(of: projected(q, cq, d: d, l: l), size: l, basis: (q, d), keep: hp.components)
+                    defer { previous = found.1 }
+                    if isLast || previous.map({ Self.settled($0, found.1) }) == true {
+                        result = found
+                        break
+                    }
+                }
+                q = try orthonormal(Tensor(shape: [d, l], scalars: cq))
                 context.metrics.progress(completedEpochs: index + 1, of: passes)
             }
             moments = last.moments
-            // The covariance restricted to span(Q): B = Q^T (C Q), l x l.
-            let cq = last.result(subtractMean: hp.subtractMean)
-            var small = [Double](repeating: 0, count: l * l)
-            q.withUnsafeBufferPointer { qp in
-                cq.withUnsafeBufferPointer { cp in
-                    small.withUnsafeMutableBufferPointer { b in
-                        Double.gemm(transposeA: true, transposeB: false, m: l, n: l, k: d, alpha: 1, a: qp.baseAddress!, lda: l,
-                                    b: cp.baseAddress!, ldb: l, beta: 0, c: b.baseAddress!, ldc: l)
-                    }
-                }
-            }
-            (directions, variances) = try topEigenvectors(of: small, size: l, basis: (q, d), keep: hp.components)
+            passesRun = done
+            // The loop always ends through its last pass or a settled one, both with a result.
+            guard let result else { throw TrainingJobError(message: "the randomized solver ran no pass") }
+            (directions, variances) = result
         }
         context.metrics.endProgressBar()
         let elapsed = max((ContinuousClock.now - start).seconds, 1e-9)
@@ -96,7 +105,7 @@ public enum PCAAlgorithm: Servable {
         var model = PCAModel(dimension: hp.featureDimension, components: directions, explainedVariance: variances, totalVariance: total,
                              mean: hp.subtractMean ? moments.mean : [Double](repeating: 0, count: hp.featureDimension),
                              subtractMean: hp.subtractMean, trainingRecords: moments.count, calibration: nil)
-        let residuals = reservoir.rows.map { Float(model.project($0.denseValues).residual) }
+        let residuals = reservoir.rows.map { Float(model.project($0.denseValues(width: hp.featureDimension)).residual) }
         model = PCAModel(dimension: model.dimension, components: model.components, explainedVariance: model.explainedVariance,
                          totalVariance: total, mean: model.mean, subtractMean: model.subtractMean, trainingRecords: model.trainingRecords,
                          calibration: NoveltyCalibration(scores: residuals))
@@ -104,9 +113,28 @@ public enum PCAAlgorithm: Servable {
         context.metrics.quality(channel: "train", metric: "explained_variance_ratio", kind: "score", value: ratio)
         return TrainedModel(model: model, metadata: [
             ("num_components", .number(Double(hp.components))), ("feature_dim", .number(Double(hp.featureDimension))),
-            ("records", .number(Double(moments.count))), ("algorithm_mode", .string(hp.mode.rawValue)), ("passes", .number(Double(passes))),
+            ("records", .number(Double(moments.count))), ("algorithm_mode", .string(hp.mode.rawValue)), ("passes", .number(Double(passesRun))),
             ("explained_variance", .array(variances.map { .number($0) })), ("explained_variance_ratio", .number(ratio)),
         ])
+    }
+
+    /// Whether no variance moved by more than the auto tolerance since the last pass.
+    static func settled(_ before: [Double], _ after: [Double]) -> Bool {
+        zip(before, after).allSatisfy { abs($0 - $1) <= PCAHyperparameters.autoTolerance * max(abs($1), 1e-300) }
+    }
+
+    /// Q^T (C Q): l x l.
+    static func projected(_ q: [Double], _ cq: [Double], d: Int, l: Int) -> [Double] {
+        var small = [Double](repeating: 0, count: l * l)
+        q.withUnsafeBufferPointer { qp in
+            cq.withUnsafeBufferPointer { cp in
+                small.withUnsafeMutableBufferPointer { b in
+                    Double.gemm(transposeA: true, transposeB: false, m: l, n: l, k: d, alpha: 1, a: qp.baseAddress!, lda: l,
+                                b: cp.baseAddress!, ldb: l, beta: 0, c: b.baseAddress!, ldc: l)
+                }
+            }
+        }
+        return small
     }
 
     static func requireRecords(_ count: Int) throws {

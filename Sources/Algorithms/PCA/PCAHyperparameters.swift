@@ -20,8 +20,9 @@ public struct PCAHyperparameters: HyperparameterSet {
     static let extraComponents = HyperparameterKey<Int>.integer(
         "extra_components", -1...100_000, default: -1,
         help: "Randomized mode: extra directions searched beyond num_components (-1: max(10, num_components)).")
-    static let powerIterations = HyperparameterKey<Int>.integer("power_iterations", 0...100, default: 4,
-                                                                help: "Randomized mode: power iterations, one pass each (Weir's addition).")
+    static let powerIterations = HyperparameterKey<Int?>.integerOrAuto(
+        "power_iterations", 0...100,
+        help: "Randomized mode: power iterations, one pass each (auto: until the components' variances settle to 1e-6, at most 30; Weir's addition).")
     static let seed = HyperparameterKey<Int>.integer("seed", 0...Int(Int32.max), default: 0, help: "Seeds the randomized start (Weir's addition).")
 
     public static let schema = [featureDim, miniBatchSize, numComponents].map(\.definition)
@@ -34,7 +35,12 @@ public struct PCAHyperparameters: HyperparameterSet {
     public let subtractMean: Bool
     /// Directions the randomized solver tracks (components + extra, at most feature_dim).
     public let searchedDirections: Int
-    public let powerIterations: Int
+    /// nil: iterate until the variances settle.
+    public let powerIterations: Int?
+    /// The most power iterations `auto` runs.
+    public static let maximumAutoIterations = 30
+    /// `auto` stops when no component's variance moved by more than this share in an iteration.
+    public static let autoTolerance = 1e-6
     public let seed: UInt64
 
     /// The widest data the regular mode takes: its d x d covariance in doubles stays under 2 GB.

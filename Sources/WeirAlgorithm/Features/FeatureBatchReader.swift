@@ -47,7 +47,8 @@ public struct FeatureBatchReader {
 
     @usableFromInline
     func check(_ features: FeatureVector, file: String, record: Int64) throws(FormatError) {
-        guard features.dimension == dimension else {
+        // A sparse row's width may be the largest index read so far (libsvm): narrower is fine.
+        guard features.dimension == dimension || (features.isSparse && features.dimension < dimension) else {
             throw FormatError(input: file, .record(record), field: "features",
                               "has \(features.dimension) values; feature_dim is \(dimension)")
         }

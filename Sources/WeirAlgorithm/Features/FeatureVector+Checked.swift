@@ -1,14 +1,29 @@
 import WeirFormats
 
 extension FeatureVector {
+    public var isSparse: Bool {
+        if case .sparse = self { return true }
+        return false
+    }
+
+    /// The values, dense, `width` of them: a sparse row narrower than `width` (libsvm's
+    /// width is its largest index) is padded with zeros. For rows already checked.
+    public func denseValues(width: Int) -> [Double] {
+        var values = denseValues
+        if values.count < width { values += repeatElement(0, count: width - values.count) }
+        return values
+    }
+
     /// The values, dense, when the vector has `dimension` of them and each is finite (and
     /// within Float's range when `asFloat`, for models that compute in Float); otherwise an
     /// error naming the field, for the request that carried it.
     public func checkedValues(dimension: Int, asFloat: Bool = false, input: String = "request") throws(FormatError) -> [Double] {
-        guard self.dimension == dimension else {
+        var values = denseValues
+        // A sparse row's width may be its largest index (libsvm): narrower is padded with zeros.
+        if isSparse && self.dimension < dimension { values += repeatElement(0, count: dimension - self.dimension) }
+        guard values.count == dimension else {
             throw FormatError(input: input, .none, field: "features", "has \(self.dimension) values; the model takes \(dimension)")
         }
-        let values = denseValues
         let limit = asFloat ? Double(Float.greatestFiniteMagnitude) : .greatestFiniteMagnitude
         if let bad = values.firstIndex(where: { !(abs($0) <= limit) }) {
             throw FormatError(input: input, .none, field: "features[\(bad)]",
