@@ -70,6 +70,8 @@ import WeirMath
         let (projection, residual) = model.project([3, -1, 5])
         #expect(projection == [2, -2])
         #expect(residual == 4)
+        let sparse = model.project(.sparse(indices: [0, 2], values: [3, 5], dimension: 3))
+        #expect(sparse.projection == [2, -1] && abs(sparse.residual - 4) < 1e-12, "\(sparse)")
         let answer = try PCAPredictor(model: model).predict(DataRow(features: .dense([3, -1, 5])))
         #expect(answer["projection"] == .array([.number(2), .number(-2)]))
     }

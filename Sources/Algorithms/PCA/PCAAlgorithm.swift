@@ -105,7 +105,7 @@ public enum PCAAlgorithm: Servable {
         var model = PCAModel(dimension: hp.featureDimension, components: directions, explainedVariance: variances, totalVariance: total,
                              mean: hp.subtractMean ? moments.mean : [Double](repeating: 0, count: hp.featureDimension),
                              subtractMean: hp.subtractMean, trainingRecords: moments.count, calibration: nil)
-        let residuals = reservoir.rows.map { Float(model.project($0.denseValues(width: hp.featureDimension)).residual) }
+        let residuals = reservoir.rows.map { Float(model.project($0).residual) }
         model = PCAModel(dimension: model.dimension, components: model.components, explainedVariance: model.explainedVariance,
                          totalVariance: total, mean: model.mean, subtractMean: model.subtractMean, trainingRecords: model.trainingRecords,
                          calibration: NoveltyCalibration(scores: residuals))

@@ -1,5 +1,6 @@
 import WeirAlgorithm
 import WeirCore
+import WeirFormats
 
 /// A trained PCA: `components` unit directions of `dimension` values in order of
 /// decreasing variance, the variance along each, the training mean (subtracted before
@@ -30,9 +31,36 @@ public struct PCAModel: Sendable, Equatable {
         self.subtractMean = subtractMean
         self.trainingRecords = trainingRecords
         self.calibration = calibration
+        meanSquaredNorm = mean.reduce(0) { $0 + $1 * $1 }
+        meanProjection = (0..<explainedVariance.count).map { component in
+            (0..<dimension).reduce(0.0) { $0 + components[component * dimension + $1] * mean[$1] }
+        }
     }
 
+    /// |mean|^2 and the mean's projection, for sparse rows.
+    let meanSquaredNorm: Double
+    let meanProjection: [Double]
+
     public var componentCount: Int { explainedVariance.count }
+
+    /// The projection of a dense or sparse row; a sparse one costs its non-zeros times the
+    /// components (with the mean's projection computed once per call's model).
+    public func project(_ features: FeatureVector) -> (projection: [Double], residual: Double) {
+        guard case .sparse(let indices, let values, _) = features else { return project(features.denseValues(width: dimension)) }
+        var projection = [Double](repeating: 0, count: componentCount)
+        var squaredNorm = 0.0
+        for (column, value) in zip(indices, values) where column < dimension {
+            squaredNorm += value * value
+            if subtractMean { squaredNorm -= 2 * value * mean[column] }
+            for component in 0..<componentCount { projection[component] += value * components[component * dimension + column] }
+        }
+        if subtractMean {
+            squaredNorm += meanSquaredNorm
+            for component in 0..<componentCount { projection[component] -= meanProjection[component] }
+        }
+        let captured = projection.reduce(0) { $0 + $1 * $1 }
+        return (projection, max(0, squaredNorm - captured).squareRoot())
+    }
 
     /// The projection of `x` on the components, and the norm of what they leave out.
     public func project(_ x: [Double]) -> (projection: [Double], residual: Double) {
