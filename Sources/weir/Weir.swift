@@ -4,6 +4,7 @@ import Logging
 import WeirAlgorithm
 import WeirCatalog
 import WeirKafka
+import WeirMath
 
 /// The `weir` command line: run and replay topologies, validate them, capture and
 /// produce Kafka records, convert and inspect training data.
@@ -23,6 +24,7 @@ struct Weir: AsyncParsableCommand {
     /// `weir train ALGO --help` prints that algorithm's hyperparameters; everything else
     /// goes to the argument parser.
     static func main() async {
+        reloadWithBetterBLASKernels()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.count >= 2, arguments[0] == "train", arguments.contains("--help") || arguments.contains("-h"),
            let name = arguments.dropFirst().first(where: { !$0.hasPrefix("-") }),
@@ -41,6 +43,21 @@ struct Weir: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+extension Weir {
+    /// Restarts this process once, before anything else runs, with `OPENBLAS_CORETYPE` set
+    /// when OpenBLAS fell back to generic kernels on a CPU with AVX2 or AVX-512 (OpenBLAS
+    /// reads the variable only when it loads). A user's own `OPENBLAS_CORETYPE` is kept; if
+    /// the restart fails, weir goes on with the generic kernels.
+    static func reloadWithBetterBLASKernels() {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["OPENBLAS_CORETYPE"] == nil, environment["WEIR_BLAS_CORETYPE_CHOSEN"] == nil,
+              let core = BLAS.betterCoreType(coreName: BLAS.coreName, cpuFlags: BLAS.cpuFlags()) else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("WEIR_BLAS_CORETYPE_CHOSEN", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
     }
 }
 

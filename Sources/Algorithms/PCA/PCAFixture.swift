@@ -14,12 +14,7 @@ extension PCAAlgorithm {
                 return ["train": FixtureFiles.channel("train", path: train, contentType: "text/csv;label_size=0")]
             },
             requests: .numeric(factorRows(5, seed: 2) + [[9, -9, 9, -9]]),
-            badRequests: [
-                AlgorithmFixture.BadRequest(contentType: "text/csv", body: "1,2,3,4\n1,2,3\n", errorMentions: "line 2"),
-                AlgorithmFixture.BadRequest(contentType: "application/json", body: #"{"instances":[{"features":[1,2,3,4]},{"features":[1,"x",3,4]}]}"#,
-                                            errorMentions: "instances[1]"),
-                AlgorithmFixture.BadRequest(contentType: "text/csv", body: "1,2,3,4\n1,2,inf,4\n", errorMentions: "features[2]"),
-            ],
+            badRequests: AlgorithmFixture.numericBadRequests(width: 4),
             stream: AlgorithmFixture.Stream(
                 settings: JSONObject([("features", .array(["a", "b", "c", "d"].map { .string($0) })), ("false_positive_rate", .number(0.01))]),
                 events: factorRows(120, seed: 3).enumerated().map { index, row in

@@ -15,12 +15,7 @@ extension RandomCutForestAlgorithm {
                 return ["train": FixtureFiles.channel("train", path: train, contentType: "text/csv;label_size=0")]
             },
             requests: .numeric(normalPoints(5, seed: 2) + [[6, -6]]),
-            badRequests: [
-                AlgorithmFixture.BadRequest(contentType: "text/csv", body: "1,2\n1,2,3\n", errorMentions: "line 2"),
-                AlgorithmFixture.BadRequest(contentType: "application/json", body: #"{"instances":[{"features":[1,2]},{"features":[1,"x"]}]}"#,
-                                            errorMentions: "instances[1]"),
-                AlgorithmFixture.BadRequest(contentType: "text/csv", body: "1,2\nnan,2\n", errorMentions: "features[0]"),
-            ],
+            badRequests: AlgorithmFixture.numericBadRequests(width: 2),
             stream: AlgorithmFixture.Stream(
                 settings: JSONObject([("features", .array([.string("x"), .string("y")])), ("key_field", .string("host")),
                                       ("shingle_size", .number(1))]),

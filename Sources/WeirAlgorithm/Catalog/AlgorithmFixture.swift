@@ -30,6 +30,22 @@ public struct AlgorithmFixture: Sendable {
         }
     }
 
+    /// The requests every numeric model must refuse, for `width` features: a CSV row of
+    /// the wrong width (named by its line), a JSON instance with text for a number (named
+    /// by its index), and a missing value (named by its field).
+    public static func numericBadRequests(width: Int) -> [BadRequest] {
+        let row = (1...width).map(String.init)
+        let csv = row.joined(separator: ",")
+        let json = "[" + csv + "]"
+        return [
+            BadRequest(contentType: "text/csv", body: "\(csv)\n\(csv),\(width + 1)\n", errorMentions: "line 2"),
+            BadRequest(contentType: "application/json",
+                       body: #"{"instances":[{"features":"# + json + #"},{"features":[1,"x""# + String(repeating: ",1", count: width - 2) + "]}]}",
+                       errorMentions: "instances[1]"),
+            BadRequest(contentType: "text/csv", body: "\(csv)\nnan" + String(repeating: ",2", count: width - 1) + "\n", errorMentions: "features[0]"),
+        ]
+    }
+
     /// A quality measure of the fixture's model and of a trivial baseline on the same data.
     public struct Quality: Sendable, CustomStringConvertible {
         public var metric: String
