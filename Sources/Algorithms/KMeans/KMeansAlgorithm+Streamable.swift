@@ -8,7 +8,8 @@ import WeirCore
 /// exceed), `novelty_threshold` and `model_version`. With `learn: global` or `per_key` the
 /// centres keep learning from the stream by the training rule (a point moves its centre by
 /// 1 / its count; `half_life_time_size` decays counts so centres follow drift), one set
-/// for the whole stream or one per key; `learn: none` (the default) serves the model as is.
+/// per input partition (`global`) or one per key; `learn: none` (the default) serves the
+/// model as is.
 extension KMeansAlgorithm: Streamable {
     public enum Learning: String, Sendable, CaseIterable {
         case none, global
