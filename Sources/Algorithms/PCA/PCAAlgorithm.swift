@@ -35,18 +35,19 @@ public enum PCAAlgorithm: Servable {
         var cached = 0
         var read = 0
         /// One pass over the data: from the channel (keeping it when it fits), or from memory.
-        func pass(_ index: Int, _ body: (FeatureBatch<Double>) -> Void) throws {
+        /// `body` returns what a later pass takes in the batch's place (the shifted batch).
+        func pass(_ index: Int, _ body: (FeatureBatch<Double>) -> FeatureBatch<Double>) throws {
             if index > 0, let cache {
-                for batch in cache { body(batch) }
+                for batch in cache { _ = body(batch) }
                 return
             }
             try reader.forEachBatch(epoch: index, hostIndex: context.hostIndex, hostCount: context.hostCount, as: Double.self,
                                     row: { if index == 0 { reservoir.offer($0) } }) { batch in
                 read += batch.count
-                body(batch)
+                let kept = body(batch)
                 if index == 0 && passes > 1 && cache != nil {
-                    cached += Self.storedValues(batch)
-                    if cached <= Self.cacheBudget { cache?.append(batch) } else { cache = nil }
+                    cached += Self.storedValues(kept)
+                    if cached <= Self.cacheBudget { cache?.append(kept) } else { cache = nil }
                 }
                 let elapsed = max((ContinuousClock.now - start).seconds, 1e-9)
                 context.metrics.progressBar(epoch: index, of: passes, fraction: 0, loss: nil, recordsPerSecond: Double(read) / elapsed)
@@ -59,7 +60,10 @@ public enum PCAAlgorithm: Servable {
         switch hp.mode {
         case .regular:
             var solver = PCASolver.Regular(dimension: hp.featureDimension)
-            try pass(0) { solver.absorb($0) }
+            try pass(0) { batch in
+                solver.absorb(batch)
+                return batch
+            }
             moments = solver.moments
             try requireRecords(moments.count)
             (directions, variances) = try topEigenvectors(of: solver.matrix(subtractMean: hp.subtractMean), size: hp.featureDimension,
@@ -73,7 +77,9 @@ public enum PCAAlgorithm: Servable {
             var done = 0
             var last = PCASolver.Sweep(directions: q, dimension: d, width: l)
             for index in 0..<passes {
-                var sweep = PCASolver.Sweep(directions: q, dimension: d, width: l)
+                // Passes after the first from memory take its shifted batches and its moments.
+                let fromMemory = index > 0 && cache != nil
+                var sweep = PCASolver.Sweep(directions: q, dimension: d, width: l, firstPass: fromMemory ? last.moments : nil)
                 try pass(index) { sweep.absorb($0) }
                 try requireRecords(sweep.moments.count)
                 last = sweep

@@ -64,17 +64,30 @@ enum PCASolver {
         var moments: CentredMoments
         var product: [Double]
 
-        init(directions: [Double], dimension: Int, width: Int) {
+        /// Batches of a later pass come already shifted (as the first pass returned them),
+        /// with that pass's moments.
+        let preShifted: Bool
+
+        init(directions: [Double], dimension: Int, width: Int, firstPass: CentredMoments? = nil) {
             self.dimension = dimension
             self.directions = directions
             self.width = width
-            moments = CentredMoments(dimension: dimension)
+            moments = firstPass ?? CentredMoments(dimension: dimension)
+            preShifted = firstPass != nil
             product = [Double](repeating: 0, count: dimension * width)
         }
 
-        mutating func absorb(_ batch: FeatureBatch<Double>) {
+        /// Adds a batch; returns it shifted (dense) for a later pass to take as it is.
+        @discardableResult
+        mutating func absorb(_ batch: FeatureBatch<Double>) -> FeatureBatch<Double> {
             let d = dimension, l = width
-            if let shifted = moments.absorb(batch) {
+            let dense: [Double]?
+            if preShifted {
+                dense = batch.isSparse ? nil : batch.denseMatrix
+            } else {
+                dense = moments.absorb(batch)
+            }
+            if let shifted = dense {
                 var projected = [Double](repeating: 0, count: batch.count * l)
                 shifted.withUnsafeBufferPointer { x in
                     directions.withUnsafeBufferPointer { q in
@@ -102,6 +115,7 @@ enum PCASolver {
                     }
                 }
             }
+            return dense.map { FeatureBatch(rows: $0, dimension: d) } ?? batch
         }
 
         /// C Q (d x l): the product corrected for the mean, divided by n - 1.

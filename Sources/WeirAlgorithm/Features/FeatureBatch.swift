@@ -27,6 +27,15 @@ public struct FeatureBatch<Scalar: TensorScalar>: Sendable {
         self.dimension = dimension
     }
 
+    /// A dense batch over a row-major matrix of `dimension` columns.
+    @inlinable
+    public init(rows matrix: [Scalar], dimension: Int) {
+        precondition(dimension > 0 && matrix.count % dimension == 0, "the matrix is not whole rows")
+        self.dimension = dimension
+        dense = matrix
+        rowCount = matrix.count / dimension
+    }
+
     @inlinable
     public var isEmpty: Bool { count == 0 }
     @inlinable
