@@ -17,7 +17,7 @@ scikit-learn's PCA with the arpack solver on the CSR matrix, which centres impli
 Weir's peak RSS is printed for each case.
 
 Usage: swift build -c release --product weir && pip install scikit-learn
-       python3 benchmarks/run_unsupervised.py [--runs 3] [--rows 200000] [--large]
+       python3 benchmarks/run_unsupervised.py [--runs 3] [--rows 200000] [--large] [--only-sparse]
 """
 import argparse
 import json
@@ -184,10 +184,14 @@ def sparse_pca_case(folder, runs, rows=100_000, columns=10_000, components=10):
     w_wall, w_cpu, _ = median_runs(runs, lambda: weir_train("pca", path, hp, model_dir))
     vectors, variance = read_pca(model_dir)
     p_wall, p_cpu, (sk,) = median_runs(runs, lambda: peer(lambda: PCA(n_components=components, svd_solver="arpack", random_state=0).fit(x)))
+    from sklearn.datasets import load_svmlight_file
+    l_wall, l_cpu, _ = median_runs(runs, lambda: peer(lambda: PCA(n_components=components, svd_solver="arpack", random_state=0)
+                                                      .fit(load_svmlight_file(path, n_features=columns)[0])))
     gap = np.max(np.abs(variance - sk.explained_variance_) / sk.explained_variance_)
     cosines = np.abs(np.sum(vectors * sk.components_, axis=1))
     print(f"pca sparse {rows}x{columns} ({x.nnz} non-zeros) {components} components, randomized: weir {w_wall:.2f} s wall / {w_cpu:.2f} s CPU, "
-          f"sklearn PCA(arpack) on CSR {p_wall:.2f} s / {p_cpu:.2f} s CPU, wall ratio {p_wall / w_wall:.2f}x; weir peak RSS {PEAK_RSS[model_dir]:.0f} MB; "
+          f"sklearn PCA(arpack) on CSR {p_wall:.2f} s / {p_cpu:.2f} s CPU, wall ratio {p_wall / w_wall:.2f}x; "
+          f"sklearn load_svmlight_file + fit {l_wall:.2f} s / {l_cpu:.2f} s CPU, wall ratio {l_wall / w_wall:.2f}x; weir peak RSS {PEAK_RSS[model_dir]:.0f} MB; "
           f"max relative gap in explained variance vs sklearn {gap:.2e}, min |cos| {cosines.min():.6f}", flush=True)
 
 
@@ -197,12 +201,16 @@ def main():
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--only-large", action="store_true")
+    parser.add_argument("--only-sparse", action="store_true")
     args = parser.parse_args()
     from sklearn.datasets import load_digits, make_blobs, make_classification
     folder = tempfile.mkdtemp(prefix="weir-unsupervised-")
     blobs, truth = make_blobs(n_samples=args.rows, n_features=50, centers=10, cluster_std=1.0, random_state=1)
     classification, _ = make_classification(n_samples=args.rows, n_features=50, n_informative=10, random_state=1)
     digits = load_digits().data
+    if args.only_sparse:
+        sparse_pca_case(folder, args.runs)
+        return
     if args.large or args.only_large:
         big, big_truth = make_blobs(n_samples=1_000_000, n_features=50, centers=100, cluster_std=1.0, random_state=2)
         kmeans_case("blobs-1m", big, 100, folder, args.runs, truth=big_truth, trials=1)
