@@ -54,8 +54,11 @@ let package = Package(
                 path: "Sources/Algorithms/KMeans", swiftSettings: strict),
         .target(name: "WeirPCA", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                 path: "Sources/Algorithms/PCA", swiftSettings: strict),
+        // k-NN's inverted file builds its cells with K-Means' centre index.
+        .target(name: "WeirKNN", dependencies: ["WeirKMeans", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                path: "Sources/Algorithms/KNN", swiftSettings: strict),
         // The one list of algorithms.
-        .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics", "WeirKMeans", "WeirPCA"],
+        .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics", "WeirKMeans", "WeirPCA", "WeirKNN"],
                 swiftSettings: strict),
         .target(name: "WeirRegistry",
                 dependencies: ["WeirCore", "WeirAlgorithm", .product(name: "GRDB", package: "GRDB.swift")],
@@ -108,7 +111,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["WeirAlgorithm", "WeirCatalog", "WeirRegistry", "WeirStream", "WeirFormats", "WeirCore"],
                     resources: [.copy("Snapshots")], swiftSettings: strict),
         .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirMath", "WeirCore"], swiftSettings: strict),
-        .testTarget(name: "WeirUnsupervisedTests", dependencies: ["WeirKMeans", "WeirPCA", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+        .testTarget(name: "WeirUnsupervisedTests", dependencies: ["WeirKMeans", "WeirPCA", "WeirKNN", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                     swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirAlgorithm", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),

@@ -2,6 +2,7 @@ import WeirAlgorithm
 import WeirDeepAR
 import WeirIPInsights
 import WeirKMeans
+import WeirKNN
 import WeirPCA
 import WeirRCF
 import WeirStatistics
@@ -16,5 +17,6 @@ extension AlgorithmCatalog {
         CatalogEntry(StatisticsAlgorithm.self),
         CatalogEntry(KMeansAlgorithm.self),
         CatalogEntry(PCAAlgorithm.self),
+        CatalogEntry(KNNAlgorithm.self),
     ])
 }

@@ -17,13 +17,11 @@ public struct FeatureBatchReader {
         self.batchSize = batchSize
     }
 
-    /// Calls `body` with each batch of one epoch (the last may be short) and each row as
-    /// read (for samplers); returns the rows read.
+    /// Calls `body` with each checked row of one epoch (labels kept), its file and its
+    /// 1-based record number; returns the rows read.
     @discardableResult @inlinable
-    public func forEachBatch<Scalar: TensorScalar>(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1, as _: Scalar.Type = Scalar.self,
-                                                    row rowBody: (FeatureVector) -> Void = { _ in },
-                                                    _ body: (FeatureBatch<Scalar>) throws -> Void) throws -> Int {
-        var batch = FeatureBatch<Scalar>(dimension: dimension)
+    public func forEachRow(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1,
+                           _ body: (DataRow, String, Int64) throws -> Void) throws -> Int {
         var total = 0
         for file in try channel.sources(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount) {
             let format = try channel.format(of: channel.config.inputMode == .pipe && channel.config.contentType == nil ? channel.path : file)
@@ -32,13 +30,26 @@ public struct FeatureBatchReader {
             while let row = try source.next() {
                 record += 1
                 try check(row.features, file: file, record: record)
-                rowBody(row.features)
-                batch.append(row.features)
+                try body(row, file, record)
                 total += 1
-                if batch.count == batchSize {
-                    try body(batch)
-                    batch.removeAll()
-                }
+            }
+        }
+        return total
+    }
+
+    /// Calls `body` with each batch of one epoch (the last may be short) and each row as
+    /// read (for samplers); returns the rows read.
+    @discardableResult @inlinable
+    public func forEachBatch<Scalar: TensorScalar>(epoch: Int, hostIndex: Int = 0, hostCount: Int = 1, as _: Scalar.Type = Scalar.self,
+                                                    row rowBody: (FeatureVector) -> Void = { _ in },
+                                                    _ body: (FeatureBatch<Scalar>) throws -> Void) throws -> Int {
+        var batch = FeatureBatch<Scalar>(dimension: dimension)
+        let total = try forEachRow(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount) { row, _, _ in
+            rowBody(row.features)
+            batch.append(row.features)
+            if batch.count == batchSize {
+                try body(batch)
+                batch.removeAll()
             }
         }
         if !batch.isEmpty { try body(batch) }

@@ -78,7 +78,7 @@ public enum BatchInference {
     public static func run(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
                            output: String, verbose: Bool = false) throws -> Int {
         switch type(of: predictor).input {
-        case .numeric: return try runNumeric(predictor: predictor, input: input, contentType: contentType, accept: accept, output: output)
+        case .numeric: return try runNumeric(predictor: predictor, input: input, contentType: contentType, accept: accept, output: output, verbose: verbose)
         case .instances: return try runInstances(predictor: predictor, input: input, contentType: contentType, accept: accept, output: output)
         case .text: break
         }
@@ -175,13 +175,13 @@ public enum BatchInference {
     }
 
     static func runNumeric(predictor: any BatchPredictor, input: String, contentType: String, accept: ResponseType,
-                           output: String) throws -> Int {
+                           output: String, verbose: Bool) throws -> Int {
         var responses: [JSONObject] = []
         let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
         // A predictor names the field; the error also names the record it came from.
         let handle: (DataRow, FormatError.Position) throws -> Void = { row, position in
             let response: JSONObject
-            do { response = try predictor.predict(row) } catch let error as FormatError where error.input == "request" {
+            do { response = try predictor.predict(row, verbose: verbose) } catch let error as FormatError where error.input == "request" {
                 throw FormatError(input: input, position, field: error.field, error.message)
             }
             if accept == .json { responses.append(response) } else { try sink.write(response) }

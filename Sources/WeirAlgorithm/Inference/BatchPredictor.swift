@@ -12,6 +12,9 @@ public protocol BatchPredictor {
     /// or whole JSON instances with a request configuration (DeepAR's series).
     static var input: PredictorInput { get }
     func predict(_ row: DataRow) throws -> JSONObject
+    /// The response for one numeric record; `verbose` asks for the model's intermediate
+    /// values too (k-NN's neighbours).
+    func predict(_ row: DataRow, verbose: Bool) throws -> JSONObject
     /// The response for one record of text fields; `verbose` (`Accept: ...; verbose=True`)
     /// asks for the model's intermediate values too.
     func predict(text fields: [String], verbose: Bool) throws -> JSONObject
@@ -53,6 +56,10 @@ extension BatchPredictor {
 
     public func predict(_ row: DataRow) throws -> JSONObject {
         throw FormatError(input: "request", .none, "\(Self.algorithm) does not take numeric records")
+    }
+
+    public func predict(_ row: DataRow, verbose: Bool) throws -> JSONObject {
+        try predict(row)
     }
 
     public func predict(text fields: [String], verbose: Bool) throws -> JSONObject {

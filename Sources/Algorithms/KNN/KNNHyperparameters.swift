@@ -1,0 +1,106 @@
+import WeirAlgorithm
+
+/// k-NN's hyperparameters by SageMaker's names; index types by faiss's names as SageMaker
+/// spells them (`faiss.Flat`, `faiss.IVFFlat`) or by what they are (`exact`,
+/// `inverted-file`). Weir adds `faiss_index_ivf_nprobe` and `seed`.
+public struct KNNHyperparameters: HyperparameterSet {
+    public enum PredictorType: String, Sendable, CaseIterable {
+        case classifier, regressor
+    }
+
+    public enum IndexType: String, Sendable, CaseIterable {
+        /// Every sample compared (faiss.Flat).
+        case flat = "faiss.Flat"
+        /// Samples grouped into `faiss_index_ivf_nlists` k-means cells; a query scans the
+        /// `faiss_index_ivf_nprobe` cells nearest to it (faiss.IVFFlat).
+        case invertedFile = "faiss.IVFFlat"
+
+        static func parse(_ text: String) -> IndexType? {
+            switch text.lowercased() {
+            case "faiss.flat", "flat", "exact": return .flat
+            case "faiss.ivfflat", "ivfflat", "inverted-file", "inverted_file": return .invertedFile
+            default: return nil
+            }
+        }
+    }
+
+    public enum Metric: String, Sendable, CaseIterable {
+        case l2 = "L2"
+        case innerProduct = "INNER_PRODUCT"
+        case cosine = "COSINE"
+    }
+
+    public enum Reduction: String, Sendable, CaseIterable {
+        case none
+        /// A random projection with +-1 entries.
+        case sign
+        /// The fast Johnson-Lindenstrauss transform: random signs, a Hadamard transform, sampled coordinates.
+        case fjlt
+    }
+
+    static let featureDim = HyperparameterKey<Int>.integer("feature_dim", 1...1_000_000, help: "Values per record.")
+    static let k = HyperparameterKey<Int>.integer("k", 1...1_024, help: "Neighbours that vote (classifier) or are averaged (regressor).")
+    static let predictorType = HyperparameterKey<PredictorType>.choice("predictor_type", help: "classifier (majority label) or regressor (mean label).")
+    static let sampleSize = HyperparameterKey<Int>.integer("sample_size", 1...100_000_000,
+                                                           help: "Training records kept in the index (a uniform reservoir sample).")
+    static let reduction = HyperparameterKey<Reduction>.choice("dimension_reduction_type", default: Reduction.none,
+                                                               help: "none, sign (random +-1 projection) or fjlt (fast JL transform).")
+    static let reductionTarget = HyperparameterKey<Int>.integer("dimension_reduction_target", 0...1_000_000, default: 0,
+                                                                help: "Dimensions after reduction (required with a reduction; below feature_dim).")
+    static let indexType = HyperparameterKey<IndexType>.parsed("index_type", expecting: "faiss.Flat or faiss.IVFFlat", default: "faiss.Flat",
+                                                               help: "faiss.Flat (exact) or faiss.IVFFlat (inverted file).", IndexType.parse)
+    static let metric = HyperparameterKey<Metric>.choice("index_metric", default: .l2, help: "L2, INNER_PRODUCT or COSINE.")
+    static let lists = HyperparameterKey<Int?>.integerOrAuto("faiss_index_ivf_nlists", 1...1_000_000,
+                                                             help: "Cells of the inverted file (auto: about sqrt of the sample, at least 1).")
+    static let probes = HyperparameterKey<Int?>.integerOrAuto("faiss_index_ivf_nprobe", 1...1_000_000,
+                                                              help: "Cells a query scans (auto: an eighth of the cells, at least 8; Weir's addition).")
+    static let miniBatchSize = HyperparameterKey<Int>.integer("mini_batch_size", 1...10_000_000, default: 5000, help: "Records read per batch.")
+    static let seed = HyperparameterKey<Int>.integer("seed", 0...Int(Int32.max), default: 0, help: "Seeds sampling, projections and cells (Weir's addition).")
+
+    public static let schema = [featureDim, k, sampleSize, reductionTarget, miniBatchSize, seed].map(\.definition)
+        + [predictorType.definition, reduction.definition, indexType.definition, metric.definition, lists.definition, probes.definition]
+
+    public let featureDimension: Int
+    public let neighbours: Int
+    public let predictor: PredictorType
+    public let sampleSize: Int
+    public let reduction: Reduction
+    public let reducedDimension: Int
+    public let index: IndexType
+    public let metric: Metric
+    public let lists: Int?
+    public let probes: Int?
+    public let batchSize: Int
+    public let seed: UInt64
+
+    public init(_ values: Hyperparameters) throws(HyperparameterError) {
+        featureDimension = try values[Self.featureDim]
+        neighbours = try values[Self.k]
+        predictor = try values[Self.predictorType]
+        sampleSize = try values[Self.sampleSize]
+        reduction = try values[Self.reduction]
+        let target = try values[Self.reductionTarget]
+        index = try values[Self.indexType]
+        metric = try values[Self.metric]
+        lists = try values[Self.lists]
+        probes = try values[Self.probes]
+        batchSize = try values[Self.miniBatchSize]
+        seed = UInt64(try values[Self.seed])
+        if reduction == .none {
+            reducedDimension = featureDimension
+        } else {
+            guard target > 0 && target < featureDimension else {
+                throw HyperparameterError(name: "dimension_reduction_target", value: String(target),
+                                          message: "with dimension_reduction_type \(reduction.rawValue), expected 1...\(featureDimension - 1) (below feature_dim)")
+            }
+            reducedDimension = target
+        }
+        guard neighbours <= sampleSize else {
+            throw HyperparameterError(name: "k", value: String(neighbours), message: "must be at most sample_size (\(sampleSize))")
+        }
+        let (cells, overflow) = sampleSize.multipliedReportingOverflow(by: reducedDimension)
+        guard !overflow, cells <= 2_000_000_000 else {
+            throw HyperparameterError(name: "sample_size", value: String(sampleSize), message: "sample_size x dimensions is over 2,000,000,000 values")
+        }
+    }
+}
