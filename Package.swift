@@ -56,7 +56,8 @@ let package = Package(
                 path: "Sources/Algorithms/PCA", swiftSettings: strict),
         // k-NN's inverted file builds its cells with K-Means' centre index.
         .target(name: "WeirKNN", dependencies: ["WeirKMeans", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
-                path: "Sources/Algorithms/KNN", swiftSettings: strict),
+                path: "Sources/Algorithms/KNN",
+                swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The one list of algorithms.
         .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics", "WeirKMeans", "WeirPCA", "WeirKNN"],
                 swiftSettings: strict),
