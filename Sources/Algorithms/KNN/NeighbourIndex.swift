@@ -15,6 +15,10 @@ struct NeighbourIndex: Sendable, Equatable {
     let starts: [Int]
     let order: [Int32]
     let probes: Int
+    /// The points (and norms) in cell order, so that each cell is one block.
+    let cellPoints: [Float]
+    let cellNorms: [Float]
+    let largestCell: Int
 
     var count: Int { norms.count }
     var lists: Int { starts.isEmpty ? 0 : starts.count - 1 }
@@ -42,9 +46,19 @@ struct NeighbourIndex: Sendable, Equatable {
             }
             self.starts = starts
             self.order = order
+            var blocked = [Float]()
+            blocked.reserveCapacity(points.count)
+            for point in order { blocked.append(contentsOf: points[(Int(point) * dimension)..<((Int(point) + 1) * dimension)]) }
+            cellPoints = blocked
+            let pointNorms = norms
+            cellNorms = order.map { pointNorms[Int($0)] }
+            largestCell = counts.max() ?? 0
         } else {
             starts = []
             order = []
+            cellPoints = []
+            cellNorms = []
+            largestCell = 0
         }
         self.probes = max(1, min(probes, max(lists, 1)))
     }
@@ -58,47 +72,36 @@ struct NeighbourIndex: Sendable, Equatable {
         }
     }
 
-    /// Whether a score is better than another under the metric.
-    @inline(__always) func better(_ a: Float, _ b: Float) -> Bool { metric == .l2 ? a < b : a > b }
-
-    func score(_ query: [Float], point: Int, queryNorm: Float) -> Float {
-        var dot: Float = 0
-        let base = point * dimension
-        for column in 0..<dimension { dot += query[column] * points[base + column] }
-        return metric == .l2 ? max(0, queryNorm - 2 * dot + norms[point]) : dot
-    }
-
     /// The `k` best points for a (reduced) query, best first, and their scores; `excluding`
-    /// leaves one point out (leave-one-out calibration).
+    /// leaves one point out (leave-one-out calibration). Dot products come from one
+    /// matrix-vector product over the whole sample (flat) or over each probed cell, whose
+    /// points are stored together (`cellPoints`).
     func search(_ raw: [Float], k: Int, excluding: Int? = nil) -> (points: [Int], scores: [Float]) {
         var query = raw
         if metric == .cosine { Self.normalise(&query, dimension: dimension) }
         let queryNorm = query.reduce(0) { $0 + $1 * $1 }
-        var best: [(score: Float, point: Int)] = []
-        best.reserveCapacity(k + 1)
-        func offer(_ point: Int, dot: Float? = nil) {
-            if point == excluding { return }
-            let value = dot.map { metric == .l2 ? max(0, queryNorm - 2 * $0 + norms[point]) : $0 } ?? score(query, point: point, queryNorm: queryNorm)
-            if best.count == k, let last = best.last, !better(value, last.score) { return }
-            var position = best.count
-            while position > 0 && better(value, best[position - 1].score) { position -= 1 }
-            best.insert((value, point), at: position)
-            if best.count > k { best.removeLast() }
-        }
-        if lists == 0 {
-            // Every point's dot product with the query through one matrix-vector product.
-            var dots = [Float](repeating: 0, count: count)
-            points.withUnsafeBufferPointer { p in
+        var best = TopScores(capacity: k, smallerIsBetter: metric == .l2)
+        var dots = [Float](repeating: 0, count: lists == 0 ? count : largestCell)
+        /// Scores `rows` points from `block` (row-major), whose ids are `ids(i)`.
+        func scan(_ block: UnsafePointer<Float>, rows: Int, norms blockNorms: UnsafePointer<Float>, id: (Int) -> Int) {
+            guard rows > 0 else { return }
+            dots.withUnsafeMutableBufferPointer { out in
                 query.withUnsafeBufferPointer { q in
-                    dots.withUnsafeMutableBufferPointer { out in
-                        Float.gemm(transposeA: false, transposeB: false, m: count, n: 1, k: dimension, alpha: 1,
-                                   a: p.baseAddress!, lda: dimension, b: q.baseAddress!, ldb: 1, beta: 0, c: out.baseAddress!, ldc: 1)
-                    }
+                    Float.gemm(transposeA: false, transposeB: false, m: rows, n: 1, k: dimension, alpha: 1,
+                               a: block, lda: dimension, b: q.baseAddress!, ldb: 1, beta: 0, c: out.baseAddress!, ldc: 1)
+                }
+                for row in 0..<rows {
+                    let value = metric == .l2 ? max(0, queryNorm - 2 * out[row] + blockNorms[row]) : out[row]
+                    guard best.admits(value) else { continue }
+                    let point = id(row)
+                    if point != excluding { best.insert(value, point) }
                 }
             }
-            for point in 0..<count { offer(point, dot: dots[point]) }
+        }
+        if lists == 0 {
+            points.withUnsafeBufferPointer { p in norms.withUnsafeBufferPointer { n in scan(p.baseAddress!, rows: count, norms: n.baseAddress!) { $0 } } }
         } else {
-            // The probed cells: nearest centroids by L2 (cosine: the centroids of unit vectors).
+            // The probed cells: nearest centroids by L2 (largest inner product for INNER_PRODUCT).
             var cells = (0..<lists).map { cell -> (Float, Int) in
                 var distance: Float = 0
                 for column in 0..<dimension {
@@ -108,16 +111,56 @@ struct NeighbourIndex: Sendable, Equatable {
                 return (metric == .innerProduct ? -Self.dot(query, centroids, cell * dimension, dimension) : distance, cell)
             }
             cells.sort { $0.0 < $1.0 }
-            for (_, cell) in cells.prefix(probes) {
-                for slot in starts[cell]..<starts[cell + 1] { offer(Int(order[slot])) }
+            cellPoints.withUnsafeBufferPointer { p in
+                cellNorms.withUnsafeBufferPointer { n in
+                    order.withUnsafeBufferPointer { ids in
+                        for (_, cell) in cells.prefix(probes) {
+                            let first = starts[cell]
+                            scan(p.baseAddress! + first * dimension, rows: starts[cell + 1] - first, norms: n.baseAddress! + first) { Int(ids[first + $0]) }
+                        }
+                    }
+                }
             }
         }
-        return (best.map(\.point), best.map(\.score))
+        return (best.points, best.scores)
     }
 
     static func dot(_ x: [Float], _ y: [Float], _ offset: Int, _ count: Int) -> Float {
         var sum: Float = 0
         for index in 0..<count { sum += x[index] * y[offset + index] }
         return sum
+    }
+}
+
+/// The best `capacity` (score, point) pairs seen, best first.
+struct TopScores {
+    let capacity: Int
+    let smallerIsBetter: Bool
+    private(set) var scores: [Float] = []
+    private(set) var points: [Int] = []
+
+    init(capacity: Int, smallerIsBetter: Bool) {
+        self.capacity = capacity
+        self.smallerIsBetter = smallerIsBetter
+        scores.reserveCapacity(capacity + 1)
+        points.reserveCapacity(capacity + 1)
+    }
+
+    @inline(__always) func better(_ a: Float, _ b: Float) -> Bool { smallerIsBetter ? a < b : a > b }
+
+    /// Whether a score would enter the list.
+    @inline(__always) func admits(_ value: Float) -> Bool {
+        scores.count < capacity || better(value, scores[scores.count - 1])
+    }
+
+    mutating func insert(_ value: Float, _ point: Int) {
+        var position = scores.count
+        while position > 0 && better(value, scores[position - 1]) { position -= 1 }
+        scores.insert(value, at: position)
+        points.insert(point, at: position)
+        if scores.count > capacity {
+            scores.removeLast()
+            points.removeLast()
+        }
     }
 }
