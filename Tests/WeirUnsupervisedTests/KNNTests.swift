@@ -111,6 +111,12 @@ import WeirMath
         #expect { try KNNHyperparameters.validated(reduced) } throws: { ($0 as? HyperparameterError)?.name == "dimension_reduction_target" }
         reduced["dimension_reduction_target"] = "8"
         #expect { try KNNHyperparameters.validated(reduced) } throws: { ($0 as? HyperparameterError)?.name == "dimension_reduction_target" }
+        let wide = ["feature_dim": "1000000", "k": "3", "predictor_type": "classifier", "sample_size": "100",
+                    "dimension_reduction_type": "sign", "dimension_reduction_target": "500"]
+        #expect { try KNNHyperparameters.validated(wide) } throws: { ($0 as? HyperparameterError)?.name == "dimension_reduction_target" }
+        var fast = wide
+        fast["dimension_reduction_type"] = "fjlt"
+        #expect(try KNNHyperparameters.validated(fast).reducedDimension == 500)
         var big = base
         big["k"] = "200"
         #expect { try KNNHyperparameters.validated(big) } throws: { ($0 as? HyperparameterError)?.name == "k" }

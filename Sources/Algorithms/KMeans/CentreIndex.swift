@@ -105,12 +105,17 @@ public struct CentreIndex: Sendable {
 
     /// The closest centre of one vector and the squared distance to it.
     public func closest(to vector: [Float]) -> (centre: Int, squaredDistance: Double) {
+        Self.closest(to: vector, centres: centres, count: count, dimension: dimension)
+    }
+
+    /// The same over centres not indexed (one record against centres that move with it).
+    static func closest(to vector: [Float], centres: [Float], count: Int, dimension: Int) -> (centre: Int, squaredDistance: Double) {
         var best = 0
         var bestDistance = Double.infinity
         vector.withUnsafeBufferPointer { x in
             centres.withUnsafeBufferPointer { c in
                 for centre in 0..<count {
-                    let distance = Self.squaredDistance(x.baseAddress!, c.baseAddress! + centre * dimension, dimension)
+                    let distance = squaredDistance(x.baseAddress!, c.baseAddress! + centre * dimension, dimension)
                     if distance < bestDistance {
                         bestDistance = distance
                         best = centre

@@ -46,9 +46,7 @@ extension KMeansAlgorithm: Streamable {
     }
 
     public static func serve(_ model: KMeansModel, settings: Settings) throws -> Served {
-        guard model.dimension == settings.input.names.count else {
-            throw ModelSnapshotError(name: "kmeans", "the model takes \(model.dimension) features; the operator reads \(settings.input.names.count) (\(settings.input.names.joined(separator: ", ")))")
-        }
+        try settings.input.requireModel(width: model.dimension, algorithm: "kmeans")
         return Served(model: model, index: model.index, threshold: settings.novelty.threshold(model.calibration))
     }
 

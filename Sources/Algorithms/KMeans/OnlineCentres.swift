@@ -49,7 +49,7 @@ public struct OnlineCentres: Sendable, Equatable {
 
     /// One record in a stream: its closest centre and squared distance before it moved.
     public mutating func learn(_ vector: [Float]) -> (centre: Int, squaredDistance: Double) {
-        let found = CentreIndex(centres: centres, count: count, dimension: dimension).closest(to: vector)
+        let found = CentreIndex.closest(to: vector, centres: centres, count: count, dimension: dimension)
         let factor = decay(points: 1)
         if factor < 1 { for centre in counts.indices { counts[centre] *= factor } }
         move(found.centre, towards: vector)

@@ -15,6 +15,16 @@ struct DimensionReducer: Sendable, Equatable {
     private let kept: [Int]
     private let padded: Int
 
+    /// The largest random matrix a `sign` reduction builds (400 MB of Float).
+    static let maximumMatrixValues = 100_000_000
+
+    /// Whether a reduction of this shape stays within the bound (callers check before building).
+    static func fits(kind: KNNHyperparameters.Reduction, input: Int, target: Int) -> Bool {
+        guard kind == .sign else { return true }
+        let (values, overflow) = input.multipliedReportingOverflow(by: target)
+        return !overflow && values <= maximumMatrixValues
+    }
+
     init(kind: KNNHyperparameters.Reduction, input: Int, target: Int, seed: UInt64) {
         self.kind = kind
         self.input = input

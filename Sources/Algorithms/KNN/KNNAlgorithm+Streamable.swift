@@ -23,9 +23,7 @@ extension KNNAlgorithm: Streamable {
     }
 
     public static func serve(_ model: KNNModel, settings: Settings) throws -> Served {
-        guard model.inputDimension == settings.input.names.count else {
-            throw ModelSnapshotError(name: "knn", "the model takes \(model.inputDimension) features; the operator reads \(settings.input.names.count) (\(settings.input.names.joined(separator: ", ")))")
-        }
+        try settings.input.requireModel(width: model.inputDimension, algorithm: "knn")
         return Served(model: model, threshold: settings.novelty.threshold(model.calibration))
     }
 

@@ -95,6 +95,10 @@ public struct KNNHyperparameters: HyperparameterSet {
             }
             reducedDimension = target
         }
+        guard DimensionReducer.fits(kind: reduction, input: featureDimension, target: reducedDimension) else {
+            throw HyperparameterError(name: "dimension_reduction_target", value: String(target),
+                                      message: "a sign projection of \(featureDimension) x \(target) is over \(DimensionReducer.maximumMatrixValues) values; use fjlt or a smaller target")
+        }
         guard neighbours <= sampleSize else {
             throw HyperparameterError(name: "k", value: String(neighbours), message: "must be at most sample_size (\(sampleSize))")
         }

@@ -84,6 +84,9 @@ extension KNNModel: ModelSnapshot {
               points.count == labels.count * target, centroids.count % target == 0 else {
             throw reader.error("shapes disagree: \(points.count) values, \(labels.count) labels, \(target) dimensions, k=\(neighbours)")
         }
+        guard DimensionReducer.fits(kind: kind, input: input, target: target) else {
+            throw reader.error("a sign projection of \(input) x \(target) is over \(DimensionReducer.maximumMatrixValues) values")
+        }
         let lists = centroids.count / target
         guard lists == 0 ? assignment.isEmpty : assignment.count == labels.count && assignment.allSatisfy({ $0 >= 0 && Int($0) < lists }) else {
             throw reader.error("the inverted file's cells do not match its \(lists) centroids")

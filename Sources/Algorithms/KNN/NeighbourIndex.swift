@@ -81,7 +81,9 @@ struct NeighbourIndex: Sendable, Equatable {
         if metric == .cosine { Self.normalise(&query, dimension: dimension) }
         let queryNorm = query.reduce(0) { $0 + $1 * $1 }
         var best = TopScores(capacity: k, smallerIsBetter: metric == .l2)
-        var dots = [Float](repeating: 0, count: lists == 0 ? count : largestCell)
+        // The flat index is scanned in blocks, so the buffer stays small (no large allocation per query).
+        let block = 4_096
+        var dots = [Float](repeating: 0, count: lists == 0 ? min(count, block) : largestCell)
         /// Scores `rows` points from `block` (row-major), whose ids are `ids(i)`.
         func scan(_ block: UnsafePointer<Float>, rows: Int, norms blockNorms: UnsafePointer<Float>, id: (Int) -> Int) {
             guard rows > 0 else { return }
@@ -99,7 +101,16 @@ struct NeighbourIndex: Sendable, Equatable {
             }
         }
         if lists == 0 {
-            points.withUnsafeBufferPointer { p in norms.withUnsafeBufferPointer { n in scan(p.baseAddress!, rows: count, norms: n.baseAddress!) { $0 } } }
+            points.withUnsafeBufferPointer { p in
+                norms.withUnsafeBufferPointer { n in
+                    var first = 0
+                    while first < count {
+                        let rows = min(block, count - first)
+                        scan(p.baseAddress! + first * dimension, rows: rows, norms: n.baseAddress! + first) { first + $0 }
+                        first += rows
+                    }
+                }
+            }
         } else {
             // The probed cells: nearest centroids by L2 (largest inner product for INNER_PRODUCT).
             var cells = (0..<lists).map { cell -> (Float, Int) in

@@ -24,9 +24,7 @@ extension PCAAlgorithm: Streamable {
     }
 
     public static func serve(_ model: PCAModel, settings: Settings) throws -> Served {
-        guard model.dimension == settings.input.names.count else {
-            throw ModelSnapshotError(name: "pca", "the model takes \(model.dimension) features; the operator reads \(settings.input.names.count) (\(settings.input.names.joined(separator: ", ")))")
-        }
+        try settings.input.requireModel(width: model.dimension, algorithm: "pca")
         return Served(model: model, threshold: settings.novelty.threshold(model.calibration))
     }
 

@@ -21,6 +21,13 @@ public struct FeatureInput: Sendable, Equatable {
         self.init(names: names, readsFields: !fields.isEmpty)
     }
 
+    /// Refuses a model that takes another number of features than this input reads.
+    public func requireModel(width: Int, algorithm: String) throws {
+        guard width == names.count else {
+            throw ModelSnapshotError(name: algorithm, "the model takes \(width) features; the operator reads \(names.count) (\(names.joined(separator: ", ")))")
+        }
+    }
+
     /// The event's values in order: a missing or null field is NaN (the operator decides
     /// what a gap means); text must parse as a number; anything else is refused naming the field.
     public func values(of event: Event) throws(RecordError) -> [Double] {
