@@ -58,8 +58,12 @@ let package = Package(
         .target(name: "WeirKNN", dependencies: ["WeirKMeans", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                 path: "Sources/Algorithms/KNN",
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Optimised in debug builds too: its tests train on 20,000-record sets.
+        .target(name: "WeirLinearLearner", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                path: "Sources/Algorithms/LinearLearner",
+                swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The one list of algorithms.
-        .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics", "WeirKMeans", "WeirPCA", "WeirKNN"],
+        .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics", "WeirKMeans", "WeirPCA", "WeirKNN", "WeirLinearLearner"],
                 swiftSettings: strict),
         .target(name: "WeirRegistry",
                 dependencies: ["WeirCore", "WeirAlgorithm", .product(name: "GRDB", package: "GRDB.swift")],
@@ -113,6 +117,8 @@ let package = Package(
                     resources: [.copy("Snapshots")], swiftSettings: strict),
         .testTarget(name: "WeirDeepARTests", dependencies: ["WeirDeepAR", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirUnsupervisedTests", dependencies: ["WeirKMeans", "WeirPCA", "WeirKNN", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                    swiftSettings: strict),
+        .testTarget(name: "WeirSupervisedTests", dependencies: ["WeirLinearLearner", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                     swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirAlgorithm", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),

@@ -3,6 +3,7 @@ import WeirDeepAR
 import WeirIPInsights
 import WeirKMeans
 import WeirKNN
+import WeirLinearLearner
 import WeirPCA
 import WeirRCF
 import WeirStatistics
@@ -18,5 +19,6 @@ extension AlgorithmCatalog {
         CatalogEntry(KMeansAlgorithm.self),
         CatalogEntry(PCAAlgorithm.self),
         CatalogEntry(KNNAlgorithm.self),
+        CatalogEntry(LinearLearnerAlgorithm.self),
     ])
 }

@@ -74,6 +74,33 @@ public struct FeatureBatch<Scalar: TensorScalar>: Sendable {
         rowCount += 1
     }
 
+    /// The rows at `positions`, in that order, stored as this batch stores them (a
+    /// shuffled mini-batch of a data set held in memory).
+    @inlinable
+    public func gathered<Positions: Collection<Int>>(_ positions: Positions) -> FeatureBatch<Scalar> {
+        var batch = FeatureBatch<Scalar>(dimension: dimension)
+        batch.sparse = sparse
+        if sparse {
+            for row in positions {
+                let range = rowStarts[row]..<rowStarts[row + 1]
+                batch.columns.append(contentsOf: columns[range])
+                batch.values.append(contentsOf: values[range])
+                batch.rowStarts.append(batch.columns.count)
+            }
+        } else {
+            batch.dense.reserveCapacity(positions.count * dimension)
+            for row in positions { batch.dense.append(contentsOf: dense[(row * dimension)..<((row + 1) * dimension)]) }
+        }
+        batch.rowCount = positions.count
+        return batch
+    }
+
+    /// Bytes the stored rows take.
+    @inlinable
+    public var storedBytes: Int {
+        sparse ? columns.count * 4 + values.count * MemoryLayout<Scalar>.stride + rowStarts.count * 8 : dense.count * MemoryLayout<Scalar>.stride
+    }
+
     @inlinable
     public mutating func removeAll() {
         rowCount = 0

@@ -56,6 +56,26 @@ public struct FeatureBatchReader {
         return total
     }
 
+    /// The width of a channel's records for `feature_dim=auto`: the first record's width
+    /// when it is dense or carries its shape (RecordIO), else (libsvm) the widest record
+    /// of a whole pass. Returns the passes it used (0 or 1), so that Pipe mode's next read
+    /// opens the next FIFO.
+    public static func inferDimension(of channel: TrainingChannel, epoch: Int, hostIndex: Int = 0,
+                                      hostCount: Int = 1) throws -> (dimension: Int, passes: Int) {
+        let files = try channel.sources(epoch: epoch, hostIndex: hostIndex, hostCount: hostCount)
+        var widest = 0
+        for file in files {
+            let format = try channel.format(of: channel.config.inputMode == .pipe && channel.config.contentType == nil ? channel.path : file)
+            let source = try DataRowSource(path: file, format: format, options: channel.readOptions)
+            while let row = try source.next() {
+                guard format == .libsvm else { return (row.features.dimension, 1) }
+                widest = max(widest, row.features.dimension)
+            }
+        }
+        guard widest > 0 else { throw FormatError(input: channel.path, .none, field: "feature_dim", "the channel holds no records to take the width from") }
+        return (widest, 1)
+    }
+
     @usableFromInline
     func check(_ features: FeatureVector, file: String, record: Int64) throws(FormatError) {
         // A sparse row's width may be the largest index read so far (libsvm): narrower is fine.

@@ -48,6 +48,33 @@ extension HyperparameterKey where Value == Double {
     }
 }
 
+extension HyperparameterKey where Value == Double? {
+    /// A number the algorithm picks itself when given `auto` (the default).
+    public static func realOrAuto(_ name: String, _ range: ClosedRange<Double>, help: String) -> Self {
+        Self(HyperparameterDefinition(name, .real(range), default: "auto", allowsAuto: true, help: help)) {
+            switch $0 {
+            case .real(let number): return .some(number)
+            case .integer(let number): return .some(Double(number))
+            case .auto: return .some(nil)
+            default: return nil
+            }
+        }
+    }
+}
+
+extension HyperparameterKey where Value == Bool? {
+    /// A flag the algorithm sets itself when given `auto` (the default).
+    public static func booleanOrAuto(_ name: String, help: String) -> Self {
+        Self(HyperparameterDefinition(name, .boolean, default: "auto", allowsAuto: true, help: help)) {
+            switch $0 {
+            case .boolean(let flag): return .some(flag)
+            case .auto: return .some(nil)
+            default: return nil
+            }
+        }
+    }
+}
+
 extension HyperparameterKey where Value == Bool {
     public static func boolean(_ name: String, default value: Bool? = nil, help: String) -> Self {
         Self(HyperparameterDefinition(name, .boolean, default: value.map { $0 ? "true" : "false" }, help: help)) {
