@@ -42,7 +42,7 @@ public enum LinearLearnerAlgorithm: Servable {
             try HP.checkSize(features: dimension, outputs: hp.classes, models: hp.modelCount)
             context.log("feature_dim=auto: \(dimension) features")
         }
-        let train = LabelledChannel(trainChannel, dimension: dimension, hp: hp)
+        let train = LabelledChannel(trainChannel, dimension: dimension, batchSize: hp.batchSize, labels: hp.labelKind, algorithm: "Linear Learner")
         let start = ContinuousClock.now
         let loaded = try train.load(pass: pass, headCount: hp.scalerPoints, budget: memoryBudget,
                                     hostIndex: context.hostIndex, hostCount: context.hostCount)
@@ -69,7 +69,7 @@ public enum LinearLearnerAlgorithm: Servable {
 
         // The validation channel: held in memory when it fits, else read once per epoch.
         var validationPass = 0
-        let validation = context.channels["validation"].map { LabelledChannel($0, dimension: dimension, hp: hp) }
+        let validation = context.channels["validation"].map { LabelledChannel($0, dimension: dimension, batchSize: hp.batchSize, labels: hp.labelKind, algorithm: "Linear Learner") }
         let validationRows = try validation.flatMap {
             defer { validationPass += 1 }
             return try $0.load(pass: validationPass, headCount: 0, budget: memoryBudget / 2).all
@@ -147,7 +147,7 @@ public enum LinearLearnerAlgorithm: Servable {
         } else {
             let channel = validation ?? train
             let readPass = validation == nil ? pass : validationPass
-            calibration = try firstRecords(of: channel, count: hp.calibrationSamples, pass: readPass)
+            calibration = try channel.firstRecords(hp.calibrationSamples, pass: readPass)
         }
         let choice = choose(&bank, calibration: calibration, weighting: weighting, loss: loss, scaler: scaler, hp: hp)
         let parameters = bank.parameters(of: choice.model)
@@ -169,7 +169,7 @@ public enum LinearLearnerAlgorithm: Servable {
                          ("calibration_value", .number(choice.value))]
         }
         let evaluation = LinearLearnerEvaluation(model: model, hp: hp)
-        for (name, channel) in [("validation", validation), ("test", context.channels["test"].map { LabelledChannel($0, dimension: dimension, hp: hp) })] {
+        for (name, channel) in [("validation", validation), ("test", context.channels["test"].map { LabelledChannel($0, dimension: dimension, batchSize: hp.batchSize, labels: hp.labelKind, algorithm: "Linear Learner") })] {
             guard let channel else { continue }
             let metrics = try evaluation.evaluate(channel, pass: name == "validation" ? validationPass : 0)
             for metric in metrics {
@@ -199,19 +199,6 @@ public enum LinearLearnerAlgorithm: Servable {
             try channel.forEachBatch(pass: pass) { add($0) }
         }
         return totals.map { $0 / max(weightSum, 1e-12) }
-    }
-
-    /// Up to `count` records from the start of a channel.
-    static func firstRecords(of channel: LabelledChannel, count: Int, pass: Int) throws -> LabelledRows {
-        var rows = LabelledRows(dimension: channel.reader.dimension)
-        struct Enough: Error {}
-        do {
-            try channel.forEach(pass: pass) { features, label in
-                rows.append(features, label: label)
-                if rows.count >= count { throw Enough() }
-            }
-        } catch is Enough {}
-        return rows
     }
 
     /// The model kept: for a binary classifier (unless the criterion is loss_function) the

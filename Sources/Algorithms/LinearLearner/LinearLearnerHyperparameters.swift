@@ -290,6 +290,15 @@ public struct LinearLearnerHyperparameters: HyperparameterSet {
         }
     }
 
+    /// What the labels are.
+    var labelKind: LabelKind {
+        switch predictor {
+        case .binaryClassifier: return .binary
+        case .multiclassClassifier: return .classes(classes)
+        case .regressor: return .real
+        }
+    }
+
     /// The positive-class weight for a training set with these class counts.
     func positiveClassWeight(positives: Int, negatives: Int) -> Double {
         let balanced = positives > 0 && negatives > 0 ? Double(negatives) / Double(positives) : 1

@@ -1,28 +1,45 @@
-import WeirAlgorithm
 import WeirCore
 import WeirFormats
+import WeirMath
+
+/// What a supervised algorithm's labels are: 0 or 1, one of `n` classes (0...n-1), or
+/// any finite number.
+public enum LabelKind: Sendable, Equatable {
+    case binary
+    case classes(Int)
+    case real
+
+    /// Classes to count records of (0 for `real`).
+    public var classCount: Int {
+        switch self {
+        case .binary: return 2
+        case .classes(let count): return count
+        case .real: return 0
+        }
+    }
+}
 
 /// Labelled records held in memory: features as one batch (dense, or compressed sparse
 /// rows) and one label per record.
-struct LabelledRows {
-    var features: FeatureBatch<Float>
-    var labels: [Float]
+public struct LabelledRows: Sendable {
+    public var features: FeatureBatch<Float>
+    public var labels: [Float]
 
-    init(dimension: Int) {
+    public init(dimension: Int) {
         features = FeatureBatch(dimension: dimension)
         labels = []
     }
 
-    var count: Int { labels.count }
-    var bytes: Int { features.storedBytes + labels.count * 4 }
+    public var count: Int { labels.count }
+    public var bytes: Int { features.storedBytes + labels.count * 4 }
 
-    mutating func append(_ features: FeatureVector, label: Float) {
+    public mutating func append(_ features: FeatureVector, label: Float) {
         self.features.append(features)
         labels.append(label)
     }
 
     /// The records at `positions`, as a mini-batch.
-    func gathered<Positions: Collection<Int>>(_ positions: Positions) -> LabelledRows {
+    public func gathered<Positions: Collection<Int>>(_ positions: Positions) -> LabelledRows {
         var batch = LabelledRows(dimension: features.dimension)
         batch.features = features.gathered(positions)
         batch.labels = positions.map { labels[$0] }
@@ -30,36 +47,36 @@ struct LabelledRows {
     }
 }
 
-/// Reads a channel's labelled records for Linear Learner, checking every label against
-/// the predictor type: 0 or 1 for a binary classifier, 0...num_classes-1 for a multiclass
-/// one, any finite number for a regressor. A bad label names its file, record and field.
-struct LabelledChannel {
-    let channel: TrainingChannel
-    let reader: FeatureBatchReader
-    let predictor: LinearLearnerHyperparameters.PredictorType
-    let classes: Int
+/// Reads a channel's labelled records for a supervised algorithm, checking every record
+/// (width, finite values) and label (0 or 1, a class below the class count, or a finite
+/// number within Float's range). A bad record names its file, record and field.
+public struct LabelledChannel {
+    public let channel: TrainingChannel
+    public let reader: FeatureBatchReader
+    public let labels: LabelKind
+    public let algorithm: String
 
-    init(_ channel: TrainingChannel, dimension: Int, hp: LinearLearnerHyperparameters) {
+    public init(_ channel: TrainingChannel, dimension: Int, batchSize: Int, labels: LabelKind, algorithm: String) {
         self.channel = channel
-        reader = FeatureBatchReader(channel: channel, dimension: dimension, batchSize: hp.batchSize)
-        predictor = hp.predictor
-        classes = hp.classes
+        reader = FeatureBatchReader(channel: channel, dimension: dimension, batchSize: batchSize)
+        self.labels = labels
+        self.algorithm = algorithm
     }
 
-    func label(of row: DataRow, file: String, record: Int64) throws -> Float {
+    public func label(of row: DataRow, file: String, record: Int64) throws -> Float {
         guard let label = row.label.first else {
-            throw FormatError(input: file, .record(record), field: "label", "is missing; Linear Learner trains on labelled records (CSV: label first)")
+            throw FormatError(input: file, .record(record), field: "label", "is missing; \(algorithm) trains on labelled records (CSV: label first)")
         }
-        switch predictor {
-        case .binaryClassifier:
+        switch labels {
+        case .binary:
             guard label == 0 || label == 1 else {
                 throw FormatError(input: file, .record(record), field: "label", "is \(label); a binary classifier takes 0 or 1")
             }
-        case .multiclassClassifier:
+        case .classes(let classes):
             guard label >= 0, label < Double(classes), label == label.rounded() else {
                 throw FormatError(input: file, .record(record), field: "label", "is \(label); expected a class 0...\(classes - 1) (num_classes is \(classes))")
             }
-        case .regressor:
+        case .real:
             guard abs(label) <= Double(Float.greatestFiniteMagnitude) else {
                 throw FormatError(input: file, .record(record), field: "label", "is \(label); expected a finite number within Float's range")
             }
@@ -69,7 +86,7 @@ struct LabelledChannel {
 
     /// One pass: calls `body` with each checked record and its label; returns the records read.
     @discardableResult
-    func forEach(pass: Int, hostIndex: Int = 0, hostCount: Int = 1, _ body: (FeatureVector, Float) throws -> Void) throws -> Int {
+    public func forEach(pass: Int, hostIndex: Int = 0, hostCount: Int = 1, _ body: (FeatureVector, Float) throws -> Void) throws -> Int {
         try reader.forEachRow(epoch: pass, hostIndex: hostIndex, hostCount: hostCount) { row, file, record in
             try body(row.features, try label(of: row, file: file, record: record))
         }
@@ -77,7 +94,7 @@ struct LabelledChannel {
 
     /// One pass in mini-batches of `mini_batch_size`, in file order; returns the records read.
     @discardableResult
-    func forEachBatch(pass: Int, hostIndex: Int = 0, hostCount: Int = 1, _ body: (LabelledRows) throws -> Void) throws -> Int {
+    public func forEachBatch(pass: Int, hostIndex: Int = 0, hostCount: Int = 1, _ body: (LabelledRows) throws -> Void) throws -> Int {
         var batch = LabelledRows(dimension: reader.dimension)
         let total = try forEach(pass: pass, hostIndex: hostIndex, hostCount: hostCount) { features, label in
             batch.append(features, label: label)
@@ -92,20 +109,20 @@ struct LabelledChannel {
 
     /// What one pass learns about a channel: the first `headCount` records (the scalers'
     /// sample), all of them when they fit in `budget` bytes, and the records per class.
-    struct Loaded {
-        var head: LabelledRows
-        var all: LabelledRows?
-        var count = 0
-        var classCounts: [Int]
+    public struct Loaded: Sendable {
+        public var head: LabelledRows
+        public var all: LabelledRows?
+        public var count = 0
+        public var classCounts: [Int]
     }
 
-    func load(pass: Int, headCount: Int, budget: Int, hostIndex: Int = 0, hostCount: Int = 1) throws -> Loaded {
+    public func load(pass: Int, headCount: Int, budget: Int, hostIndex: Int = 0, hostCount: Int = 1) throws -> Loaded {
         let dimension = reader.dimension
         var loaded = Loaded(head: LabelledRows(dimension: dimension), all: LabelledRows(dimension: dimension),
-                            classCounts: [Int](repeating: 0, count: predictor == .regressor ? 0 : max(classes, 2)))
+                            classCounts: [Int](repeating: 0, count: labels.classCount))
         try forEach(pass: pass, hostIndex: hostIndex, hostCount: hostCount) { features, label in
             loaded.count += 1
-            if predictor != .regressor { loaded.classCounts[Int(label)] += 1 }
+            if labels != .real { loaded.classCounts[Int(label)] += 1 }
             if loaded.head.count < headCount { loaded.head.append(features, label: label) }
             if loaded.all != nil {
                 loaded.all?.append(features, label: label)
@@ -115,5 +132,18 @@ struct LabelledChannel {
         }
         if let bytes = loaded.all?.bytes, bytes > budget { loaded.all = nil }
         return loaded
+    }
+
+    /// Up to `count` records from the start of one pass.
+    public func firstRecords(_ count: Int, pass: Int) throws -> LabelledRows {
+        var rows = LabelledRows(dimension: reader.dimension)
+        struct Enough: Error {}
+        do {
+            try forEach(pass: pass) { features, label in
+                rows.append(features, label: label)
+                if rows.count >= count { throw Enough() }
+            }
+        } catch is Enough {}
+        return rows
     }
 }
