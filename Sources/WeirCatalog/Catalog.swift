@@ -1,5 +1,6 @@
 import WeirAlgorithm
 import WeirDeepAR
+import WeirFactorizationMachines
 import WeirIPInsights
 import WeirKMeans
 import WeirKNN
@@ -20,5 +21,6 @@ extension AlgorithmCatalog {
         CatalogEntry(PCAAlgorithm.self),
         CatalogEntry(KNNAlgorithm.self),
         CatalogEntry(LinearLearnerAlgorithm.self),
+        CatalogEntry(FactorizationMachinesAlgorithm.self),
     ])
 }

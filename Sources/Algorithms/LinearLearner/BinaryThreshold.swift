@@ -1,3 +1,5 @@
+import WeirMath
+
 /// The binary classifier's decision threshold: the cut on its scores that is best for
 /// `binary_classifier_model_selection_criteria` on calibration records, and the metrics
 /// SageMaker's Linear Learner reports at a threshold.
@@ -48,17 +50,11 @@ struct BinaryThreshold: Sendable {
         case .accuracy, .lossFunction:
             return total > 0 ? Double(tp + (total - positives - fp)) / Double(total) : 0
         case .fBeta:
-            return Self.fScore(precision: precision, recall: recall, beta: beta)
+            return EvaluationMetrics.fScore(precision: precision, recall: recall, beta: beta)
         case .precisionAtTargetRecall:
             return recall >= targetRecall ? precision : -.infinity
         case .recallAtTargetPrecision:
             return predicted > 0 && precision >= targetPrecision ? recall : -.infinity
         }
-    }
-
-    static func fScore(precision: Double, recall: Double, beta: Double) -> Double {
-        let b2 = beta * beta
-        let denominator = b2 * precision + recall
-        return denominator > 0 ? (1 + b2) * precision * recall / denominator : 0
     }
 }

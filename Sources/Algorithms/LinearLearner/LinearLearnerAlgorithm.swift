@@ -26,9 +26,6 @@ public enum LinearLearnerAlgorithm: Servable {
 
     public static func predictor(for model: LinearLearnerModel) throws -> LinearLearnerPredictor { LinearLearnerPredictor(model: model) }
 
-    /// The bytes of training data held in memory at most: a quarter of the machine's memory.
-    static var memoryBudget: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 4, UInt64(Int.max))) }
-
     public static func train(_ hp: LinearLearnerHyperparameters, context: TrainingContext) throws -> TrainedModel<LinearLearnerModel> {
         let trainChannel = try context.channel("train")
         var pass = 0
@@ -44,11 +41,11 @@ public enum LinearLearnerAlgorithm: Servable {
         }
         let train = LabelledChannel(trainChannel, dimension: dimension, batchSize: hp.batchSize, labels: hp.labelKind, algorithm: "Linear Learner")
         let start = ContinuousClock.now
-        let loaded = try train.load(pass: pass, headCount: hp.scalerPoints, budget: memoryBudget,
+        let loaded = try train.load(pass: pass, headCount: hp.scalerPoints, budget: LabelledChannel.memoryBudget,
                                     hostIndex: context.hostIndex, hostCount: context.hostCount)
         pass += 1
         guard loaded.count > 0 else { throw TrainingJobError(message: "the train channel holds no records") }
-        if loaded.all == nil { context.log("the training data is over \(memoryBudget) bytes: streaming it in file order each epoch") }
+        if loaded.all == nil { context.log("the training data is over \(LabelledChannel.memoryBudget) bytes: streaming it in file order each epoch") }
 
         let sparse = loaded.head.features.isSparse
         let centre = hp.normalizeData && (hp.unbiasData ?? !sparse)
@@ -72,7 +69,7 @@ public enum LinearLearnerAlgorithm: Servable {
         let validation = context.channels["validation"].map { LabelledChannel($0, dimension: dimension, batchSize: hp.batchSize, labels: hp.labelKind, algorithm: "Linear Learner") }
         let validationRows = try validation.flatMap {
             defer { validationPass += 1 }
-            return try $0.load(pass: validationPass, headCount: 0, budget: memoryBudget / 2).all
+            return try $0.load(pass: validationPass, headCount: 0, budget: LabelledChannel.memoryBudget / 2).all
         }
 
         let batchesPerEpoch = (loaded.count + hp.batchSize - 1) / hp.batchSize

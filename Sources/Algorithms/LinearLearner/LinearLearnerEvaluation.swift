@@ -77,7 +77,7 @@ struct LinearLearnerEvaluation {
             let recall = positives > 0 ? Double(tp) / Double(positives) : 0
             metrics += [
                 Metric(name: "binary_classification_accuracy", value: Double(tp + (count - positives - fp)) / n, kind: "score"),
-                Metric(name: "binary_f_beta", value: BinaryThreshold.fScore(precision: precision, recall: recall, beta: hp.fBeta), kind: "score"),
+                Metric(name: "binary_f_beta", value: EvaluationMetrics.fScore(precision: precision, recall: recall, beta: hp.fBeta), kind: "score"),
                 Metric(name: "precision", value: precision, kind: "score"),
                 Metric(name: "recall", value: recall, kind: "score"),
             ]
@@ -90,7 +90,7 @@ struct LinearLearnerEvaluation {
                 let recall = actualCounts[c] > 0 ? Double(truePositives[c]) / Double(actualCounts[c]) : 0
                 precisions += precision
                 recalls += recall
-                fScores += BinaryThreshold.fScore(precision: precision, recall: recall, beta: hp.fBeta)
+                fScores += EvaluationMetrics.fScore(precision: precision, recall: recall, beta: hp.fBeta)
             }
             let c = Double(classes)
             metrics += [

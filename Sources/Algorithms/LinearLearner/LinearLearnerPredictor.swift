@@ -16,24 +16,10 @@ public struct LinearLearnerPredictor: BatchPredictor {
     }
 
     public func predict(_ row: DataRow) throws -> JSONObject {
-        let scores = model.responseScores(try linearOutputs(row.features))
+        let scores = model.responseScores(model.linearOutputs(try row.features.checked(width: model.features)))
         let score: JSONValue = model.predictorType == .multiclassClassifier ? .array(scores.map { .number($0) }) : .number(scores[0])
         var response = JSONObject([("score", score)])
         if model.predictorType != .regressor { response.set("predicted_label", .number(model.predictedLabel(scores))) }
         return response
-    }
-
-    /// The linear outputs of a request record, checked: width, indices and finite values.
-    func linearOutputs(_ features: FeatureVector) throws -> [Double] {
-        if case .sparse(let indices, let values, let dimension) = features {
-            guard dimension <= model.features, indices.allSatisfy({ $0 >= 0 && $0 < model.features }) else {
-                throw FormatError(input: "request", .none, field: "features", "has \(dimension) values; the model takes \(model.features)")
-            }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw FormatError(input: "request", .none, field: "features[\(indices[bad])]", "is \(values[bad]); expected a finite number")
-            }
-            return model.linearOutputs(indices: indices, values: values)
-        }
-        return model.linearOutputs(dense: try features.checkedValues(dimension: model.features))
     }
 }

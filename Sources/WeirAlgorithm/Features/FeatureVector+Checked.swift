@@ -31,4 +31,20 @@ extension FeatureVector {
         }
         return values
     }
+
+    /// The vector checked for a model of `width` features, kept as it came: a sparse
+    /// vector stays sparse (a request to a model of a million columns costs its non-zeros),
+    /// its indices below `width` and values finite; a dense one is `checkedValues`.
+    public func checked(width: Int, input: String = "request") throws(FormatError) -> FeatureVector {
+        guard case .sparse(let indices, let values, let dimension) = self else {
+            return .dense(try checkedValues(dimension: width, input: input))
+        }
+        guard dimension <= width, indices.allSatisfy({ $0 >= 0 && $0 < width }) else {
+            throw FormatError(input: input, .none, field: "features", "has \(dimension) values; the model takes \(width)")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw FormatError(input: input, .none, field: "features[\(indices[bad])]", "is \(values[bad]); expected a finite number")
+        }
+        return self
+    }
 }

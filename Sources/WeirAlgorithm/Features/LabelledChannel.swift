@@ -1,3 +1,4 @@
+import Foundation
 import WeirCore
 import WeirFormats
 import WeirMath
@@ -55,6 +56,10 @@ public struct LabelledChannel {
     public let reader: FeatureBatchReader
     public let labels: LabelKind
     public let algorithm: String
+
+    /// The bytes of training data an algorithm holds in memory at most: a quarter of the
+    /// machine's memory. Larger data streams from its files each epoch.
+    public static var memoryBudget: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 4, UInt64(Int.max))) }
 
     public init(_ channel: TrainingChannel, dimension: Int, batchSize: Int, labels: LabelKind, algorithm: String) {
         self.channel = channel

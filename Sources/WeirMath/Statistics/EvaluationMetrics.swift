@@ -23,6 +23,14 @@ public enum EvaluationMetrics {
         return u / (Double(positives) * Double(negatives))
     }
 
+    /// The F-beta score of a precision and a recall (0 when both are 0): beta > 1 weighs
+    /// recall more, beta < 1 precision.
+    public static func fScore(precision: Double, recall: Double, beta: Double) -> Double {
+        let b2 = beta * beta
+        let denominator = b2 * precision + recall
+        return denominator > 0 ? (1 + b2) * precision * recall / denominator : 0
+    }
+
     /// Root mean squared error.
     public static func rmse(predictions: [Double], targets: [Double]) -> Double {
         precondition(predictions.count == targets.count && !targets.isEmpty, "rmse needs equally many predictions and targets")
