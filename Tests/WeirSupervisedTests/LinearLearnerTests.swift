@@ -210,3 +210,42 @@ import WeirMath
         #expect(throws: (any Error).self) { try LinearLearnerModel(snapshot: damaged, name: "m") }
     }
 }
+
+@Suite struct LinearLearnerKernelTests {
+    @Test func theUnitLog1pIsWithinItsBound() {
+        for step in 0...1_000 {
+            let x = Float(step) / 1_000
+            let exact = log1p(Double(x))
+            #expect(abs(Double(LinearLoss.log1pUnit(x)) - exact) <= 2e-7 * max(exact, 1e-30) + 1e-12, "x = \(x)")
+        }
+    }
+
+    @Test func theRadixSortOrdersKeysDescending() {
+        var random = RandomSource(seed: 1)
+        let keys = (0..<5_000).map { _ in random.next() >> UInt64(random.uniformInt(below: 64)) }
+        #expect(BinaryThreshold.radixSortedDescending(keys) == keys.sorted(by: >))
+    }
+
+    /// The threshold search agrees with trying every cut by brute force.
+    @Test(arguments: LinearLearnerHyperparameters.SelectionCriterion.allCases)
+    func theThresholdSearchFindsTheBestCut(criterion: LinearLearnerHyperparameters.SelectionCriterion) {
+        var random = RandomSource(seed: 2)
+        let labels = (0..<400).map { _ in random.uniform() < 0.3 }
+        let scores = labels.map { ((($0 ? 0.6 : 0.4) + random.normal(mean: 0, standardDeviation: 0.2)) * 100).rounded() / 100 }
+        let search = BinaryThreshold(criterion: criterion, beta: 1, targetPrecision: 0.6, targetRecall: 0.7)
+        let found = search.best(scores: scores, labels: labels)
+        let positives = labels.filter { $0 }.count
+        let bruteForce = Set(scores).map { threshold -> Double in
+            let tp = zip(scores, labels).filter { $0.0 >= threshold && $0.1 }.count
+            let fp = zip(scores, labels).filter { $0.0 >= threshold && !$0.1 }.count
+            return search.value(truePositives: tp, falsePositives: fp, positives: positives, total: labels.count)
+        }.max() ?? 0
+        #expect(abs(found.value - max(bruteForce, 0)) < 1e-12, "\(criterion): \(found.value) vs \(bruteForce)")
+        // No cut reaches the target: the most precise cut, valued 0.
+        guard bruteForce > -.infinity else { return }
+        let tp = zip(scores, labels).filter { $0.0 >= found.threshold && $0.1 }.count
+        let fp = zip(scores, labels).filter { $0.0 >= found.threshold && !$0.1 }.count
+        #expect(abs(search.value(truePositives: tp, falsePositives: fp, positives: positives, total: labels.count) - found.value) < 1e-12,
+                "the threshold gives the value it claims")
+    }
+}

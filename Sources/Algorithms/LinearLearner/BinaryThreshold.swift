@@ -13,21 +13,32 @@ struct BinaryThreshold: Sendable {
     /// The threshold (predict positive when score >= threshold) and the criterion's value
     /// there. When no cut reaches `target_precision`, the most precise cut, valued 0.
     func best(scores: [Double], labels: [Bool]) -> (threshold: Double, value: Double) {
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        // Sorted as integers: each score's order-preserving bits with its label in the lowest bit.
+        var keys = zip(scores, labels).map { score, positive -> UInt64 in
+            let bits = score.bitPattern
+            let ordered = score.sign == .minus ? ~bits : bits | (1 << 63)
+            return (ordered & ~1) | (positive ? 1 : 0)
+        }
+        keys = Self.radixSortedDescending(keys)
         let positives = labels.filter { $0 }.count, total = labels.count
+        func score(of key: UInt64) -> Double {
+            let ordered = key & ~1
+            return Double(bitPattern: ordered & (1 << 63) != 0 ? ordered & ~(1 << 63) : ~ordered)
+        }
         // Cut 0: everything negative.
         var bestThreshold = (scores.max() ?? 0).nextUp
         var bestValue = value(truePositives: 0, falsePositives: 0, positives: positives, total: total)
         var mostPrecise = (threshold: bestThreshold, precision: -1.0)
         var truePositives = 0, falsePositives = 0
         var start = 0
-        while start < order.count {
+        while start < keys.count {
             var end = start
-            while end < order.count && scores[order[end]] == scores[order[start]] {
-                if labels[order[end]] { truePositives += 1 } else { falsePositives += 1 }
+            // One group: scores equal up to their lowest bit (the label's place).
+            while end < keys.count && keys[end] >> 1 == keys[start] >> 1 {
+                if keys[end] & 1 == 1 { truePositives += 1 } else { falsePositives += 1 }
                 end += 1
             }
-            let threshold = scores[order[start]]
+            let threshold = score(of: keys[end - 1])
             let candidate = value(truePositives: truePositives, falsePositives: falsePositives, positives: positives, total: total)
             if candidate > bestValue {
                 bestValue = candidate
@@ -56,5 +67,31 @@ struct BinaryThreshold: Sendable {
         case .recallAtTargetPrecision:
             return predicted > 0 && precision >= targetPrecision ? recall : -.infinity
         }
+    }
+
+    /// Keys in descending order by a least-significant-digit radix sort on 16-bit digits:
+    /// four linear passes, where a comparison sort of a million scores per model would
+    /// dominate choosing among the models.
+    static func radixSortedDescending(_ keys: [UInt64]) -> [UInt64] {
+        var source = keys.map { ~$0 }
+        var target = [UInt64](repeating: 0, count: keys.count)
+        var counts = [Int](repeating: 0, count: 1 << 16)
+        for shift in stride(from: 0, to: 64, by: 16) {
+            for index in counts.indices { counts[index] = 0 }
+            for key in source { counts[Int((key >> UInt64(shift)) & 0xFFFF)] += 1 }
+            var total = 0
+            for index in counts.indices {
+                let count = counts[index]
+                counts[index] = total
+                total += count
+            }
+            for key in source {
+                let digit = Int((key >> UInt64(shift)) & 0xFFFF)
+                target[counts[digit]] = key
+                counts[digit] += 1
+            }
+            swap(&source, &target)
+        }
+        return source.map { ~$0 }
     }
 }

@@ -27,9 +27,11 @@ struct LinearLoss: Sendable {
     func evaluate(score s: Float, label y: Float) -> (loss: Float, gradient: Float) {
         switch kind {
         case .logistic:
-            // softplus(s) - y s, computed without overflow.
-            let loss = max(s, 0) + log1pf(expf(-abs(s))) - y * s
-            return (loss, Self.sigmoid(s) - y)
+            // softplus(s) - y s without overflow, and the sigmoid, from one exponential.
+            let e = expf(-abs(s))
+            let loss = max(s, 0) + Self.log1pUnit(e) - y * s
+            let sigmoid = s >= 0 ? 1 / (1 + e) : e / (1 + e)
+            return (loss, sigmoid - y)
         case .hinge:
             let sign: Float = y > 0.5 ? 1 : -1
             let gap = margin - sign * s
@@ -81,5 +83,14 @@ struct LinearLoss: Sendable {
     @inline(__always)
     static func sigmoid(_ s: Float) -> Float {
         s >= 0 ? 1 / (1 + expf(-s)) : expf(s) / (1 + expf(s))
+    }
+
+    /// log(1 + x) for x in [0, 1] to within 1e-7 relative, as 2 atanh(x / (2 + x)) by its
+    /// odd series (z <= 1/3): several times cheaper than the library call in the hot loop.
+    @inline(__always)
+    static func log1pUnit(_ x: Float) -> Float {
+        let z = x / (2 + x), z2 = z * z
+        let series: Float = 1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9 + z2 * (1 / 11 + z2 * (1 / 13))))))
+        return 2 * z * series
     }
 }

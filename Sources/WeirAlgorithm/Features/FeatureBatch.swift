@@ -55,7 +55,13 @@ public struct FeatureBatch<Scalar: TensorScalar>: Sendable {
         if count == 0, case .sparse = features { sparse = true }
         switch (sparse, features) {
         case (false, .dense(let row)):
-            dense.append(contentsOf: row.lazy.map { Scalar($0) })
+            let start = dense.count
+            dense.append(contentsOf: repeatElement(0, count: row.count))
+            dense.withUnsafeMutableBufferPointer { out in
+                row.withUnsafeBufferPointer { values in
+                    for column in 0..<values.count { out[start + column] = Scalar(values[column]) }
+                }
+            }
         case (false, .sparse(let indices, let row, _)):
             let start = dense.count
             dense.append(contentsOf: repeatElement(0, count: dimension))
@@ -77,10 +83,16 @@ public struct FeatureBatch<Scalar: TensorScalar>: Sendable {
     /// The rows at `positions`, in that order, stored as this batch stores them (a
     /// shuffled mini-batch of a data set held in memory).
     @inlinable
-    public func gathered<Positions: Collection<Int>>(_ positions: Positions) -> FeatureBatch<Scalar> {
+    public func gathered(_ positions: ArraySlice<Int>) -> FeatureBatch<Scalar> {
         var batch = FeatureBatch<Scalar>(dimension: dimension)
         batch.sparse = sparse
+        batch.rowCount = positions.count
         if sparse {
+            var total = 0
+            for row in positions { total += rowStarts[row + 1] - rowStarts[row] }
+            batch.columns.reserveCapacity(total)
+            batch.values.reserveCapacity(total)
+            batch.rowStarts.reserveCapacity(positions.count + 1)
             for row in positions {
                 let range = rowStarts[row]..<rowStarts[row + 1]
                 batch.columns.append(contentsOf: columns[range])
@@ -88,11 +100,23 @@ public struct FeatureBatch<Scalar: TensorScalar>: Sendable {
                 batch.rowStarts.append(batch.columns.count)
             }
         } else {
-            batch.dense.reserveCapacity(positions.count * dimension)
-            for row in positions { batch.dense.append(contentsOf: dense[(row * dimension)..<((row + 1) * dimension)]) }
+            let d = dimension
+            batch.dense = [Scalar](unsafeUninitializedCapacity: positions.count * d) { out, initialised in
+                dense.withUnsafeBufferPointer { source in
+                    for (slot, row) in positions.enumerated() {
+                        (out.baseAddress! + slot * d).initialize(from: source.baseAddress! + row * d, count: d)
+                    }
+                }
+                initialised = positions.count * d
+            }
         }
-        batch.rowCount = positions.count
         return batch
+    }
+
+    /// The rows `range`, in order.
+    @inlinable
+    public func gathered(_ range: Range<Int>) -> FeatureBatch<Scalar> {
+        gathered(Array(range)[...])
     }
 
     /// Bytes the stored rows take.

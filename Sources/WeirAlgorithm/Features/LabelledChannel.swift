@@ -40,11 +40,16 @@ public struct LabelledRows: Sendable {
     }
 
     /// The records at `positions`, as a mini-batch.
-    public func gathered<Positions: Collection<Int>>(_ positions: Positions) -> LabelledRows {
+    public func gathered(_ positions: ArraySlice<Int>) -> LabelledRows {
         var batch = LabelledRows(dimension: features.dimension)
         batch.features = features.gathered(positions)
-        batch.labels = positions.map { labels[$0] }
+        batch.labels = labels.withUnsafeBufferPointer { source in positions.map { source[$0] } }
         return batch
+    }
+
+    /// The records `range`, in order.
+    public func gathered(_ range: Range<Int>) -> LabelledRows {
+        gathered(Array(range)[...])
     }
 }
 
