@@ -66,8 +66,16 @@ def weir_train(path, hyperparameters, model_dir):
     for name, value in hyperparameters.items():
         command += ["--hp", f"{name}={value}"]
     cpu, start = children_cpu(), time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, text=True)
-    return time.perf_counter() - start, children_cpu() - cpu, read_model(os.path.join(model_dir, "model.linear"))
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    wall, cpu = time.perf_counter() - start, children_cpu() - cpu
+    # Seconds per epoch from the per-epoch throughput lines (records / (records/second)).
+    rates = [float(line.split("throughput=")[1].split()[0]) for line in output.splitlines() if line.startswith("#throughput_metric")]
+    EPOCHS[model_dir] = statistics.median(ROWS[0] / rate for rate in rates) if rates else float("nan")
+    return wall, cpu, read_model(os.path.join(model_dir, "model.linear"))
+
+
+EPOCHS = {}
+ROWS = [0]
 
 
 def peer(run):
@@ -114,7 +122,8 @@ def binary_case(rows, folder, runs):
         hp = {"predictor_type": "binary_classifier", "feature_dim": 50, **extra}
         wall, cpu, (w, b, threshold) = median_runs(runs, lambda: weir_train(path, hp, os.path.join(folder, "ll-binary")))
         probability = 1 / (1 + np.exp(-(x_test @ w[:, 0] + b[0])))
-        print(f"  {label}: {wall:.2f} s wall / {cpu:.2f} s CPU (15 epochs, early stopping on); "
+        print(f"  {label}: {wall:.2f} s wall / {cpu:.2f} s CPU (15 epochs, early stopping on; "
+              f"{EPOCHS[os.path.join(folder, 'll-binary')]:.3f} s per epoch); "
               f"test AUC {roc_auc_score(y_test, probability):.4f}, accuracy {accuracy_score(y_test, probability >= threshold):.4f}")
     make = lambda: LogisticRegression(max_iter=1000)  # noqa: E731
     wall, cpu, model = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
@@ -140,7 +149,8 @@ def multiclass_case(rows, folder, runs):
     print(f"  weir: {wall:.2f} s wall / {cpu:.2f} s CPU; test accuracy {accuracy_score(y_test, (x_test @ w + b).argmax(1)):.4f}")
     make = lambda: LogisticRegression(max_iter=1000)  # noqa: E731
     wall, cpu, model = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
-    print(f"  sklearn LogisticRegression(lbfgs, multinomial): fit {wall:.2f} s / {cpu:.2f} s CPU; "
+    l_wall, l_cpu, _ = median_runs(runs, lambda: peer(lambda: read_csv_fit(path, make)))
+    print(f"  sklearn LogisticRegression(lbfgs, multinomial): fit {wall:.2f} s / {cpu:.2f} s CPU, read_csv + fit {l_wall:.2f} s / {l_cpu:.2f} s CPU; "
           f"test accuracy {accuracy_score(y_test, model.predict(x_test)):.4f}")
 
 
@@ -155,8 +165,9 @@ def regression_case(rows, folder, runs):
     rmse = float(np.sqrt(np.mean((x_test @ w[:, 0] + b[0] - y_test) ** 2)))
     print(f"  weir: {wall:.2f} s wall / {cpu:.2f} s CPU; test RMSE {rmse:.4f}")
     wall, cpu, model = median_runs(runs, lambda: peer(lambda: Ridge().fit(x_train, y_train)))
+    l_wall, l_cpu, _ = median_runs(runs, lambda: peer(lambda: read_csv_fit(path, Ridge)))
     peer_rmse = float(np.sqrt(np.mean((model.predict(x_test) - y_test) ** 2)))
-    print(f"  sklearn Ridge: fit {wall:.2f} s / {cpu:.2f} s CPU; test RMSE {peer_rmse:.4f} (weir/sklearn {rmse / peer_rmse:.4f})")
+    print(f"  sklearn Ridge: fit {wall:.2f} s / {cpu:.2f} s CPU, read_csv + fit {l_wall:.2f} s / {l_cpu:.2f} s CPU; test RMSE {peer_rmse:.4f} (weir/sklearn {rmse / peer_rmse:.4f})")
 
 
 def main():
@@ -164,6 +175,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rows", type=int, default=200_000)
     args = parser.parse_args()
+    ROWS[0] = args.rows
     with tempfile.TemporaryDirectory() as folder:
         binary_case(args.rows, folder, args.runs)
         multiclass_case(args.rows, folder, args.runs)

@@ -50,15 +50,7 @@ public enum FactorizationMachinesAlgorithm: Servable {
                                                 loss: total / Double(seen), recordsPerSecond: Double(seen) / elapsed)
                 }
             }
-            if let all = loaded.all {
-                let order = random.permutation(all.count)
-                for first in stride(from: 0, to: all.count, by: hp.batchSize) {
-                    step(all.gathered(order[first..<min(first + hp.batchSize, all.count)]))
-                }
-            } else {
-                try train.forEachBatch(pass: pass, hostIndex: context.hostIndex, hostCount: context.hostCount) { step($0) }
-                pass += 1
-            }
+            try train.forEachEpochBatch(loaded, random: &random, pass: &pass, hostIndex: context.hostIndex, hostCount: context.hostCount) { step($0) }
             let mean = total / Double(max(seen, 1))
             context.metrics.quality(channel: "train", metric: lossName, kind: "loss",
                                     value: hp.predictor == .binaryClassifier ? mean : mean.squareRoot(), epoch: epoch)

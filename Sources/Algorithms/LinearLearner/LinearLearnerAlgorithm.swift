@@ -99,15 +99,7 @@ public enum LinearLearnerAlgorithm: Servable {
                                                 loss: (totals.min() ?? 0) / max(weightSum, 1e-12), recordsPerSecond: Double(seen) / elapsed)
                 }
             }
-            if let all = loaded.all {
-                let order = random.permutation(all.count)
-                for first in stride(from: 0, to: all.count, by: hp.batchSize) {
-                    step(all.gathered(order[first..<min(first + hp.batchSize, all.count)]))
-                }
-            } else {
-                try train.forEachBatch(pass: pass, hostIndex: context.hostIndex, hostCount: context.hostCount) { step($0) }
-                pass += 1
-            }
+            try train.forEachEpochBatch(loaded, random: &random, pass: &pass, hostIndex: context.hostIndex, hostCount: context.hostCount) { step($0) }
             epochsRun += 1
             let trainLosses = totals.map { $0 / max(weightSum, 1e-12) }
             context.metrics.quality(channel: "train", metric: "objective_loss", kind: "loss", value: trainLosses.min() ?? .nan, epoch: epoch)

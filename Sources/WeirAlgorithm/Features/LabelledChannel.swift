@@ -156,4 +156,21 @@ public struct LabelledChannel {
         } catch is Enough {}
         return rows
     }
+
+    /// One epoch's mini-batches: the records held in memory in a fresh random order, else
+    /// one pass over the channel in file order (then `pass` moves on, for Pipe mode's
+    /// next FIFO). Returns the records given to `body`.
+    @discardableResult
+    public func forEachEpochBatch(_ loaded: Loaded, random: inout RandomSource, pass: inout Int, hostIndex: Int = 0, hostCount: Int = 1,
+                                  _ body: (LabelledRows) throws -> Void) throws -> Int {
+        guard let all = loaded.all else {
+            defer { pass += 1 }
+            return try forEachBatch(pass: pass, hostIndex: hostIndex, hostCount: hostCount, body)
+        }
+        let order = random.permutation(all.count)
+        for first in stride(from: 0, to: all.count, by: reader.batchSize) {
+            try body(all.gathered(order[first..<min(first + reader.batchSize, all.count)]))
+        }
+        return all.count
+    }
 }
