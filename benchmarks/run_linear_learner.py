@@ -20,7 +20,6 @@ Usage: swift build -c release --product weir && pip install scikit-learn pandas
 """
 import argparse
 import os
-import resource
 import statistics
 import struct
 import subprocess
@@ -36,28 +35,10 @@ from sklearn.datasets import make_classification, make_regression  # noqa: E402
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: E402
 from sklearn.metrics import accuracy_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
+from peer_timing import children_cpu, median_runs, peer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEIR = os.path.join(ROOT, ".build", "release", "weir")
-
-
-def children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def self_cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def median_runs(runs, body):
-    walls, cpus, last = [], [], None
-    for _ in range(runs):
-        wall, cpu, last = body()
-        walls.append(wall)
-        cpus.append(cpu)
-    return statistics.median(walls), statistics.median(cpus), last
 
 
 def weir_train(path, hyperparameters, model_dir):
@@ -76,12 +57,6 @@ def weir_train(path, hyperparameters, model_dir):
 
 EPOCHS = {}
 ROWS = [0]
-
-
-def peer(run):
-    cpu, start = self_cpu(), time.perf_counter()
-    result = run()
-    return time.perf_counter() - start, self_cpu() - cpu, result
 
 
 def read_model(path):
@@ -120,19 +95,19 @@ def binary_case(rows, folder, runs):
     print(f"binary: {rows} x 50 (make_classification, 10 informative), test 50,000")
     for label, extra in [("weir num_models=auto (8)", {}), ("weir num_models=1", {"num_models": "1"})]:
         hp = {"predictor_type": "binary_classifier", "feature_dim": 50, **extra}
-        wall, cpu, (w, b, threshold) = median_runs(runs, lambda: weir_train(path, hp, os.path.join(folder, "ll-binary")))
+        wall, cpu, ((w, b, threshold),) = median_runs(runs, lambda: weir_train(path, hp, os.path.join(folder, "ll-binary")))
         probability = 1 / (1 + np.exp(-(x_test @ w[:, 0] + b[0])))
         print(f"  {label}: {wall:.2f} s wall / {cpu:.2f} s CPU (15 epochs, early stopping on; "
               f"{EPOCHS[os.path.join(folder, 'll-binary')]:.3f} s per epoch); "
               f"test AUC {roc_auc_score(y_test, probability):.4f}, accuracy {accuracy_score(y_test, probability >= threshold):.4f}")
     make = lambda: LogisticRegression(max_iter=1000)  # noqa: E731
-    wall, cpu, model = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
+    wall, cpu, (model,) = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
     l_wall, l_cpu, _ = median_runs(runs, lambda: peer(lambda: read_csv_fit(path, make)))
     probability = model.predict_proba(x_test)[:, 1]
     print(f"  sklearn LogisticRegression(lbfgs): fit {wall:.2f} s / {cpu:.2f} s CPU, read_csv + fit {l_wall:.2f} s / {l_cpu:.2f} s CPU; "
           f"test AUC {roc_auc_score(y_test, probability):.4f}, accuracy {accuracy_score(y_test, probability >= 0.5):.4f}")
     make = lambda: SGDClassifier(loss="log_loss", max_iter=15, tol=None, random_state=0)  # noqa: E731
-    wall, cpu, model = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
+    wall, cpu, (model,) = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
     scores = model.decision_function(x_test)
     print(f"  sklearn SGDClassifier(log_loss, 15 epochs): fit {wall:.2f} s / {cpu:.2f} s CPU ({wall / 15:.3f} s per epoch); "
           f"test AUC {roc_auc_score(y_test, scores):.4f}, accuracy {accuracy_score(y_test, scores >= 0):.4f}")
@@ -145,10 +120,10 @@ def multiclass_case(rows, folder, runs):
     write_csv(x_train, y_train, path)
     print(f"multiclass: {rows} x 50, 5 classes, test 50,000")
     hp = {"predictor_type": "multiclass_classifier", "num_classes": 5, "feature_dim": 50}
-    wall, cpu, (w, b, _) = median_runs(runs, lambda: weir_train(path, hp, os.path.join(folder, "ll-multi")))
+    wall, cpu, ((w, b, _),) = median_runs(runs, lambda: weir_train(path, hp, os.path.join(folder, "ll-multi")))
     print(f"  weir: {wall:.2f} s wall / {cpu:.2f} s CPU; test accuracy {accuracy_score(y_test, (x_test @ w + b).argmax(1)):.4f}")
     make = lambda: LogisticRegression(max_iter=1000)  # noqa: E731
-    wall, cpu, model = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
+    wall, cpu, (model,) = median_runs(runs, lambda: peer(lambda: make().fit(x_train, y_train)))
     l_wall, l_cpu, _ = median_runs(runs, lambda: peer(lambda: read_csv_fit(path, make)))
     print(f"  sklearn LogisticRegression(lbfgs, multinomial): fit {wall:.2f} s / {cpu:.2f} s CPU, read_csv + fit {l_wall:.2f} s / {l_cpu:.2f} s CPU; "
           f"test accuracy {accuracy_score(y_test, model.predict(x_test)):.4f}")
@@ -161,10 +136,10 @@ def regression_case(rows, folder, runs):
     write_csv(x_train, y_train, path)
     print(f"regression: {rows} x 50 (make_regression, noise 10), test 50,000")
     hp = {"predictor_type": "regressor", "feature_dim": 50}
-    wall, cpu, (w, b, _) = median_runs(runs, lambda: weir_train(path, hp, os.path.join(folder, "ll-regression")))
+    wall, cpu, ((w, b, _),) = median_runs(runs, lambda: weir_train(path, hp, os.path.join(folder, "ll-regression")))
     rmse = float(np.sqrt(np.mean((x_test @ w[:, 0] + b[0] - y_test) ** 2)))
     print(f"  weir: {wall:.2f} s wall / {cpu:.2f} s CPU; test RMSE {rmse:.4f}")
-    wall, cpu, model = median_runs(runs, lambda: peer(lambda: Ridge().fit(x_train, y_train)))
+    wall, cpu, (model,) = median_runs(runs, lambda: peer(lambda: Ridge().fit(x_train, y_train)))
     l_wall, l_cpu, _ = median_runs(runs, lambda: peer(lambda: read_csv_fit(path, Ridge)))
     peer_rmse = float(np.sqrt(np.mean((model.predict(x_test) - y_test) ** 2)))
     print(f"  sklearn Ridge: fit {wall:.2f} s / {cpu:.2f} s CPU, read_csv + fit {l_wall:.2f} s / {l_cpu:.2f} s CPU; test RMSE {peer_rmse:.4f} (weir/sklearn {rmse / peer_rmse:.4f})")

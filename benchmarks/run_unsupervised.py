@@ -22,8 +22,6 @@ Usage: swift build -c release --product weir && pip install scikit-learn
 import argparse
 import json
 import os
-import resource
-import statistics
 import struct
 import subprocess
 import tempfile
@@ -34,19 +32,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
+from peer_timing import children_cpu, median_runs, peer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEIR = os.path.join(ROOT, ".build", "release", "weir")
-
-
-def children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def self_cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 PEAK_RSS = {}
@@ -64,22 +53,6 @@ def weir_train(algorithm, path, hyperparameters, model_dir):
     wall = time.perf_counter() - start
     PEAK_RSS[model_dir] = int(open(rss).read().split()[-1]) / 1024
     return wall, children_cpu() - cpu
-
-
-def peer(run):
-    cpu, start = self_cpu(), time.perf_counter()
-    result = run()
-    return time.perf_counter() - start, self_cpu() - cpu, result
-
-
-def median_runs(runs, body):
-    walls, cpus, last = [], [], None
-    for _ in range(runs):
-        wall, cpu, *rest = body()
-        walls.append(wall)
-        cpus.append(cpu)
-        last = rest
-    return statistics.median(walls), statistics.median(cpus), last
 
 
 def read_kmeans(model_dir):

@@ -186,11 +186,22 @@ import WeirMath
         #expect(throws: HyperparameterError.self) {
             try LinearLearnerHyperparameters.validated(["predictor_type": "regressor", "feature_dim": "100000000", "num_models": "32"])
         }
+        // Plain SGD at rate 10 on squared loss blows up: a named error, not an unloadable model.
+        let diverging = #expect(throws: TrainingJobError.self) {
+            try Self.train(["predictor_type": "regressor", "feature_dim": "2", "optimizer": "sgd", "learning_rate": "10", "wd": "0", "l1": "0"],
+                           ["train": Data.regression(2_000, weights: [1, 2], bias: 0, noise: 1, seed: 19)], label: "diverge")
+        }
+        #expect(diverging.map { "\($0)" }?.contains("diverged") == true)
+        let empty = #expect(throws: TrainingJobError.self) {
+            try Self.train(["predictor_type": "binary_classifier", "feature_dim": "2"], ["train": Data.binary(100, weights: [1, 1], bias: 0, seed: 20),
+                                                                                         "validation": []], label: "empty")
+        }
+        #expect(empty.map { "\($0)" }?.contains("validation") == true)
         let hp = try LinearLearnerHyperparameters.validated(["predictor_type": "binary_classifier", "learning_rate": "0.1", "wd": "0", "l1": "0"])
         #expect(hp.modelCount == 1, "nothing left to search: one model")
     }
 
-    @Test func earlyStoppingEndsTrainingAndKeepsTheBestEpoch() throws {
+    @Test func earlyStoppingEndsTrainingBeforeTheLastEpoch() throws {
         let train = Data.binary(5_000, weights: [1, -1, 0.5], bias: 0, seed: 16)
         let validation = Data.binary(2_000, weights: [1, -1, 0.5], bias: 0, seed: 17)
         let trained = try Self.train(["predictor_type": "binary_classifier", "feature_dim": "3", "epochs": "30",

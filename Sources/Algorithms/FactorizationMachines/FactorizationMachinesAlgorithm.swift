@@ -60,6 +60,9 @@ public enum FactorizationMachinesAlgorithm: Servable {
         }
         context.metrics.endProgressBar()
         let model = trainer.model
+        guard model.bias.isFinite, model.linear.allSatisfy(\.isFinite), model.factorMatrix.allSatisfy(\.isFinite) else {
+            throw TrainingJobError(message: "training diverged: the model has non-finite values; lower the learning rates or set clip_gradient")
+        }
         let elapsed = max((ContinuousClock.now - start).seconds, 1e-9)
         context.log("trained \(hp.epochs) epochs over \(loaded.count) records in \(NumberText.format((elapsed * 100).rounded() / 100)) s")
         var metadata: [(String, JSONValue)] = [

@@ -67,10 +67,12 @@ public enum LinearLearnerAlgorithm: Servable {
         // The validation channel: held in memory when it fits, else read once per epoch.
         var validationPass = 0
         let validation = context.channels["validation"].map { LabelledChannel($0, dimension: dimension, batchSize: hp.batchSize, labels: hp.labelKind, algorithm: "Linear Learner") }
-        let validationRows = try validation.flatMap {
+        let validationLoaded = try validation.map {
             defer { validationPass += 1 }
-            return try $0.load(pass: validationPass, headCount: 0, budget: LabelledChannel.memoryBudget / 2).all
+            return try $0.load(pass: validationPass, headCount: 0, budget: LabelledChannel.memoryBudget / 2)
         }
+        if let validationLoaded, validationLoaded.count == 0 { throw TrainingJobError(message: "the validation channel holds no records") }
+        let validationRows = validationLoaded?.all
 
         let batchesPerEpoch = (loaded.count + hp.batchSize - 1) / hp.batchSize
         let schedulerStep = hp.schedulerStep ?? batchesPerEpoch
@@ -138,10 +140,13 @@ public enum LinearLearnerAlgorithm: Servable {
             let readPass = validation == nil ? pass : validationPass
             calibration = try channel.firstRecords(hp.calibrationSamples, pass: readPass)
         }
-        let choice = choose(&bank, calibration: calibration, weighting: weighting, loss: loss, scaler: scaler, hp: hp)
+        let choice = try choose(&bank, calibration: calibration, weighting: weighting, loss: loss, scaler: scaler, hp: hp)
         let parameters = bank.parameters(of: choice.model)
         let model = fold(weights: parameters.weights, bias: parameters.bias, scaler: scaler, hp: hp, outputs: outputs,
                          features: dimension, threshold: choice.threshold)
+        guard model.weights.allSatisfy(\.isFinite), model.bias.allSatisfy(\.isFinite) else {
+            throw TrainingJobError(message: "every model diverged: the kept model has non-finite weights; lower learning_rate or use optimizer adam")
+        }
         let elapsed = max((ContinuousClock.now - start).seconds, 1e-9)
         context.log("trained \(settings.count) models for \(epochsRun) epochs in \(NumberText.format((elapsed * 100).rounded() / 100)) s; kept model \(choice.model)")
 
@@ -192,11 +197,14 @@ public enum LinearLearnerAlgorithm: Servable {
 
     /// The model kept: for a binary classifier (unless the criterion is loss_function) the
     /// lowest-loss model among those whose best threshold gives a criterion value within one
-    /// standard error of the best; otherwise the lowest loss.
+    /// standard error of the best; otherwise the lowest loss. A kept model whose loss is
+    /// over twice that of answering 0 on the training scale (probability 0.5, the label's
+    /// mean) has diverged: an error that names the remedy, never an unusable model.
     static func choose(_ bank: inout LinearModelBank, calibration: LabelledRows, weighting: RowWeighting, loss: LinearLoss,
-                       scaler: LinearScaler, hp: HP) -> (model: Int, threshold: Double, value: Double) {
+                       scaler: LinearScaler, hp: HP) throws -> (model: Int, threshold: Double, value: Double) {
         let models = bank.models, k = bank.columns
         var totals = [Double](repeating: 0, count: models)
+        var constantTotal = 0.0
         var scores = [[Double]](repeating: [], count: hp.predictor == .binaryClassifier ? models : 0)
         for first in stride(from: 0, to: calibration.count, by: hp.batchSize) {
             let batch = calibration.gathered(first..<min(first + hp.batchSize, calibration.count))
@@ -210,10 +218,20 @@ public enum LinearLearnerAlgorithm: Servable {
                 }
             }
             let labels = hp.normalizeLabel ? batch.labels.map(scaler.scaledLabel) : batch.labels
-            let batchTotals = bank.losses(rows: batch.count, labels: labels, rowWeights: weighting.weights(batch.labels), loss: loss, gradients: false)
+            let rowWeights = weighting.weights(batch.labels)
+            let batchTotals = bank.losses(rows: batch.count, labels: labels, rowWeights: rowWeights, loss: loss, gradients: false)
             for model in 0..<models { totals[model] += batchTotals[model] }
+            for (label, weight) in zip(labels, rowWeights) {
+                constantTotal += Double(weight) * (loss.isSoftmax ? log(Double(bank.outputs)) : Double(loss.evaluate(score: 0, label: label).loss))
+            }
         }
+        // A model whose loss is not finite (sgd with too high a rate diverges) is never kept.
+        totals = totals.map { $0.isFinite ? $0 : .infinity }
         let lowestLoss = totals.indices.min { totals[$0] < totals[$1] } ?? 0
+        guard totals[lowestLoss] <= 2 * constantTotal + 1e-9 else {
+            throw TrainingJobError(message: "every model diverged: the best loss on the calibration records is \(totals[lowestLoss] / Double(max(calibration.count, 1))), "
+                                   + "over twice a constant answer's \(constantTotal / Double(max(calibration.count, 1))); lower learning_rate or use optimizer adam")
+        }
         let defaultThreshold = hp.loss == .logistic ? 0.5 : 0
         guard hp.predictor == .binaryClassifier, hp.criterion != .lossFunction, !calibration.labels.isEmpty else {
             return (lowestLoss, defaultThreshold, totals[lowestLoss] / Double(max(calibration.count, 1)))
@@ -221,12 +239,13 @@ public enum LinearLearnerAlgorithm: Servable {
         let labels = calibration.labels.map { $0 == 1 }
         let search = BinaryThreshold(criterion: hp.criterion, beta: hp.fBeta, targetPrecision: hp.targetPrecision, targetRecall: hp.targetRecall)
         let found = (0..<models).map { search.best(scores: scores[$0], labels: labels) }
-        let top = found.map(\.value).max() ?? 0
+        let top = (0..<models).filter { totals[$0].isFinite }.map { found[$0].value }.max() ?? 0
         // Values within one standard error of the best are a tie that sampling noise
         // decides: among them the lowest loss wins (so a heavily regularised model with
         // an equal accuracy does not displace a calibrated one).
         let standardError = (max(top * (1 - top), 1e-6) / Double(calibration.count)).squareRoot()
-        let bestModel = (0..<models).filter { found[$0].value >= top - standardError }.min { totals[$0] < totals[$1] } ?? lowestLoss
+        let bestModel = (0..<models).filter { found[$0].value >= top - standardError && totals[$0].isFinite }
+            .min { totals[$0] < totals[$1] } ?? lowestLoss
         let bestChoice = found[bestModel]
         return (bestModel, bestChoice.threshold, bestChoice.value)
     }

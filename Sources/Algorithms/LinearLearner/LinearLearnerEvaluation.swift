@@ -53,7 +53,7 @@ struct LinearLearnerEvaluation {
                     correct += 1
                     truePositives[target] += 1
                 }
-                let rank = 1 + linear.filter { $0 > linear[target] }.count
+                let rank = 1 + linear.reduce(0) { $1 > linear[target] ? $0 + 1 : $0 }
                 if rank <= hp.topK { topK += 1 }
                 gain += 1 / log2(1 + Double(rank))
             case .regressor:

@@ -285,14 +285,12 @@ struct LinearModelBank {
 
     // MARK: Models
 
-    /// One model's weights (features x outputs, row-major) and biases, from this bank or
-    /// from a copy of its matrices (`source`).
-    func parameters(of model: Int, source: (weights: [Float], bias: [Float])? = nil) -> (weights: [Float], bias: [Float]) {
-        let matrix = source?.weights ?? weights, biases = source?.bias ?? bias
+    /// One model's weights (features x outputs, row-major) and biases.
+    func parameters(of model: Int) -> (weights: [Float], bias: [Float]) {
         var out = [Float](repeating: 0, count: features * outputs)
         let k = columns, offset = model * outputs
-        for row in 0..<features { for output in 0..<outputs { out[row * outputs + output] = matrix[row * k + offset + output] } }
-        return (out, Array(biases[offset..<(offset + outputs)]))
+        for row in 0..<features { for output in 0..<outputs { out[row * outputs + output] = weights[row * k + offset + output] } }
+        return (out, Array(bias[offset..<(offset + outputs)]))
     }
 
     /// Copies one model's columns into a copy of the bank's matrices (the best epoch's,
