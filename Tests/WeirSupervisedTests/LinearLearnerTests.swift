@@ -197,6 +197,11 @@ import WeirMath
                                                                                          "validation": []], label: "empty")
         }
         #expect(empty.map { "\($0)" }?.contains("validation") == true)
+        // feature_dim=auto on records that hold only a label: named, not a trap.
+        let widthless = #expect(throws: FormatError.self) {
+            try Self.train(["predictor_type": "binary_classifier"], ["train": [[1], [0]]], label: "widthless")
+        }
+        #expect(widthless.map { "\($0)" }?.contains("feature_dim=auto") == true)
         let hp = try LinearLearnerHyperparameters.validated(["predictor_type": "binary_classifier", "learning_rate": "0.1", "wd": "0", "l1": "0"])
         #expect(hp.modelCount == 1, "nothing left to search: one model")
     }

@@ -67,8 +67,15 @@ public struct FeatureBatchReader {
         for file in files {
             let format = try channel.format(of: channel.config.inputMode == .pipe && channel.config.contentType == nil ? channel.path : file)
             let source = try DataRowSource(path: file, format: format, options: channel.readOptions)
+            var record: Int64 = 0
             while let row = try source.next() {
-                guard format == .libsvm else { return (row.features.dimension, 1) }
+                record += 1
+                guard format == .libsvm else {
+                    guard row.features.dimension > 0 else {
+                        throw FormatError(input: file, .record(record), field: "features", "is empty; feature_dim=auto takes the width of the first record")
+                    }
+                    return (row.features.dimension, 1)
+                }
                 widest = max(widest, row.features.dimension)
             }
         }
