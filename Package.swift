@@ -50,8 +50,10 @@ let package = Package(
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "WeirStatistics", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                 path: "Sources/Algorithms/Statistics", swiftSettings: strict),
+        // Optimised in debug builds too: k-NN's inverted files and product quantizers train with its centre index.
         .target(name: "WeirKMeans", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
-                path: "Sources/Algorithms/KMeans", swiftSettings: strict),
+                path: "Sources/Algorithms/KMeans",
+                swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "WeirPCA", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                 path: "Sources/Algorithms/PCA", swiftSettings: strict),
         // k-NN's inverted file builds its cells with K-Means' centre index.

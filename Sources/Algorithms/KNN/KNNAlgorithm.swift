@@ -57,19 +57,33 @@ public enum KNNAlgorithm: Servable {
         var centroids: [Float] = []
         var assignment: [Int] = []
         var probes = 1
-        if hp.index == .invertedFile {
+        var quantizer: ProductQuantizer? = nil
+        if hp.index.isInvertedFile {
             let lists = min(labels.count, hp.lists ?? max(1, Int(Double(labels.count).squareRoot())))
             (centroids, assignment) = cells(points, dimension: d, lists: lists, random: &random)
             probes = hp.probes ?? max(8, lists / 8)
         }
-        let index = NeighbourIndex(points: points, dimension: d, metric: hp.metric, centroids: centroids, assignment: assignment, probes: probes)
+        if hp.index == .productQuantized {
+            var residuals = points
+            for (point, cell) in assignment.enumerated() {
+                for column in 0..<d { residuals[point * d + column] -= centroids[cell * d + column] }
+            }
+            quantizer = ProductQuantizer.train(residuals, count: labels.count, dimension: d, parts: hp.quantizerParts, random: &random)
+        }
+        let index = NeighbourIndex(vectors: points, dimension: d, metric: hp.metric, centroids: centroids, assignment: assignment,
+                                   probes: probes, quantizer: quantizer)
         var model = KNNModel(inputDimension: hp.featureDimension, predictorType: hp.predictor, neighbours: hp.neighbours, reducer: reducer,
                              index: index, labels: labels, assignment: assignment.map { Int32($0) }, calibration: nil)
-        // Leave-one-out novelty scores of up to 2,000 sample points.
-        let probesForCalibration = Array(random.permutation(labels.count).prefix(2_000))
-        let scores = probesForCalibration.map { point -> Float in
-            let vector = Array(index.points[(point * d)..<((point + 1) * d)])
-            return Float(model.novelty(ofScores: index.search(vector, k: hp.neighbours, excluding: point).scores))
+        // Leave-one-out novelty scores of up to 2,000 sample points, searched in batches.
+        let left = Array(random.permutation(labels.count).prefix(2_000))
+        var scores: [Float] = []
+        for first in stride(from: 0, to: left.count, by: 256) {
+            let chosen = Array(left[first..<min(first + 256, left.count)])
+            var queries: [Float] = []
+            for point in chosen { queries.append(contentsOf: points[(point * d)..<((point + 1) * d)]) }
+            for found in index.search(batch: queries, k: hp.neighbours, excluding: chosen) {
+                scores.append(Float(model.novelty(ofScores: found.scores)))
+            }
         }
         model = KNNModel(inputDimension: model.inputDimension, predictorType: model.predictorType, neighbours: model.neighbours, reducer: reducer,
                          index: index, labels: labels, assignment: model.assignment, calibration: NoveltyCalibration(scores: scores))
@@ -77,9 +91,10 @@ public enum KNNAlgorithm: Servable {
                                                ("records", .number(Double(seen))), ("sample_size", .number(Double(labels.count))),
                                                ("index_type", .string(hp.index.rawValue)), ("index_metric", .string(hp.metric.rawValue)),
                                                ("predictor_type", .string(hp.predictor.rawValue))]
-        if hp.index == .invertedFile {
+        if hp.index.isInvertedFile {
             metadata += [("faiss_index_ivf_nlists", .number(Double(index.lists))), ("faiss_index_ivf_nprobe", .number(Double(index.probes)))]
         }
+        if let quantizer { metadata.append(("faiss_index_pq_m", .number(Double(quantizer.parts)))) }
         if let test = context.channels["test"] {
             let (name, value) = try evaluate(model, on: test, hp: hp)
             context.metrics.quality(channel: "test", metric: name, kind: hp.predictor == .classifier ? "score" : "loss", value: value)
@@ -110,19 +125,29 @@ public enum KNNAlgorithm: Servable {
         return (centroids, assignment)
     }
 
-    /// Test accuracy (classifier) or mean squared error (regressor) over a channel.
+    /// Test accuracy (classifier) or mean squared error (regressor) over a channel, its
+    /// records searched in batches of 256.
     static func evaluate(_ model: KNNModel, on channel: TrainingChannel, hp: KNNHyperparameters) throws -> (String, Double) {
         var correct = 0, count = 0
         var squared = 0.0
+        var pending: [([Float], Double)] = []
+        func flush() {
+            for (found, (_, label)) in zip(model.neighbours(ofBatch: pending.map(\.0)), pending) {
+                let predicted = model.predictedLabel(found.points)
+                if predicted == Double(Float(label)) { correct += 1 }
+                squared += (predicted - label) * (predicted - label)
+                count += 1
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
         try FeatureBatchReader(channel: channel, dimension: hp.featureDimension, batchSize: hp.batchSize).forEachRow(epoch: 0) { row, file, record in
             guard let label = row.label.first, label.isFinite else {
                 throw FormatError(input: file, .record(record), field: "label", "expected a finite label in the test channel")
             }
-            let predicted = model.predictedLabel(model.neighbours(of: row.features.denseValues(width: hp.featureDimension).map { Float($0) }).points)
-            if predicted == Double(Float(label)) { correct += 1 }
-            squared += (predicted - label) * (predicted - label)
-            count += 1
+            pending.append((row.features.denseValues(width: hp.featureDimension).map { Float($0) }, label))
+            if pending.count == 256 { flush() }
         }
+        flush()
         guard count > 0 else { throw TrainingJobError(message: "the test channel holds no records") }
         return hp.predictor == .classifier ? ("accuracy", Double(correct) / Double(count)) : ("mse", squared / Double(count))
     }

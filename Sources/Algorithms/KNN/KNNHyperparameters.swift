@@ -1,8 +1,8 @@
 import WeirAlgorithm
 
 /// k-NN's hyperparameters by SageMaker's names; index types by faiss's names as SageMaker
-/// spells them (`faiss.Flat`, `faiss.IVFFlat`) or by what they are (`exact`,
-/// `inverted-file`). Weir adds `faiss_index_ivf_nprobe` and `seed`.
+/// spells them (`faiss.Flat`, `faiss.IVFFlat`, `faiss.IVFPQ`) or by what they are (`exact`,
+/// `inverted-file`, `inverted-file-pq`). Weir adds `faiss_index_ivf_nprobe` and `seed`.
 public struct KNNHyperparameters: HyperparameterSet {
     public enum PredictorType: String, Sendable, CaseIterable {
         case classifier, regressor
@@ -14,14 +14,20 @@ public struct KNNHyperparameters: HyperparameterSet {
         /// Samples grouped into `faiss_index_ivf_nlists` k-means cells; a query scans the
         /// `faiss_index_ivf_nprobe` cells nearest to it (faiss.IVFFlat).
         case invertedFile = "faiss.IVFFlat"
+        /// An inverted file whose points are kept as `faiss_index_pq_m` bytes each: product-
+        /// quantized residuals to their cell's centroid; distances are approximate (faiss.IVFPQ).
+        case productQuantized = "faiss.IVFPQ"
 
         static func parse(_ text: String) -> IndexType? {
             switch text.lowercased() {
             case "faiss.flat", "flat", "exact": return .flat
             case "faiss.ivfflat", "ivfflat", "inverted-file", "inverted_file": return .invertedFile
+            case "faiss.ivfpq", "ivfpq", "inverted-file-pq", "inverted_file_pq": return .productQuantized
             default: return nil
             }
         }
+
+        var isInvertedFile: Bool { self != .flat }
     }
 
     public enum Metric: String, Sendable, CaseIterable {
@@ -47,8 +53,13 @@ public struct KNNHyperparameters: HyperparameterSet {
                                                                help: "none, sign (random +-1 projection) or fjlt (fast JL transform).")
     static let reductionTarget = HyperparameterKey<Int>.integer("dimension_reduction_target", 0...1_000_000, default: 0,
                                                                 help: "Dimensions after reduction (required with a reduction; below feature_dim).")
-    static let indexType = HyperparameterKey<IndexType>.parsed("index_type", expecting: "faiss.Flat or faiss.IVFFlat", default: "faiss.Flat",
-                                                               help: "faiss.Flat (exact) or faiss.IVFFlat (inverted file).", IndexType.parse)
+    static let indexType = HyperparameterKey<IndexType>.parsed("index_type", expecting: "faiss.Flat, faiss.IVFFlat or faiss.IVFPQ", default: "faiss.Flat",
+                                                               help: "faiss.Flat (exact), faiss.IVFFlat (inverted file) or faiss.IVFPQ (inverted file of product-quantized codes).",
+                                                               IndexType.parse)
+    /// The sub-vector counts SageMaker accepts for `faiss_index_pq_m`.
+    static let validQuantizerParts = [1, 2, 3, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 96]
+    static let pqM = HyperparameterKey<Int?>.integerOrAuto("faiss_index_pq_m", 1...96,
+                                                           help: "Code bytes per point of faiss.IVFPQ, one of \(validQuantizerParts.map(String.init).joined(separator: ", ")); a dimension that is not a multiple is zero-padded (auto: the largest at most the dimension, so one value per byte up to 96 bytes).")
     static let metric = HyperparameterKey<Metric>.choice("index_metric", default: .l2, help: "L2, INNER_PRODUCT or COSINE.")
     static let lists = HyperparameterKey<Int?>.integerOrAuto("faiss_index_ivf_nlists", 1...1_000_000,
                                                              help: "Cells of the inverted file (auto: about sqrt of the sample, at least 1).")
@@ -58,7 +69,8 @@ public struct KNNHyperparameters: HyperparameterSet {
     static let seed = HyperparameterKey<Int>.integer("seed", 0...Int(Int32.max), default: 0, help: "Seeds sampling, projections and cells (Weir's addition).")
 
     public static let schema = [featureDim, k, sampleSize, reductionTarget, miniBatchSize, seed].map(\.definition)
-        + [predictorType.definition, reduction.definition, indexType.definition, metric.definition, lists.definition, probes.definition]
+        + [predictorType.definition, reduction.definition, indexType.definition, metric.definition, lists.definition, probes.definition,
+           pqM.definition]
 
     public let featureDimension: Int
     public let neighbours: Int
@@ -70,6 +82,8 @@ public struct KNNHyperparameters: HyperparameterSet {
     public let metric: Metric
     public let lists: Int?
     public let probes: Int?
+    /// Code bytes per point of a faiss.IVFPQ index (0 for the other index types).
+    public let quantizerParts: Int
     public let batchSize: Int
     public let seed: UInt64
 
@@ -102,7 +116,21 @@ public struct KNNHyperparameters: HyperparameterSet {
         guard neighbours <= sampleSize else {
             throw HyperparameterError(name: "k", value: String(neighbours), message: "must be at most sample_size (\(sampleSize))")
         }
-        let (cells, overflow) = sampleSize.multipliedReportingOverflow(by: reducedDimension)
+        let parts = try values[Self.pqM]
+        if index == .productQuantized {
+            if let parts, !Self.validQuantizerParts.contains(parts) {
+                throw HyperparameterError(name: "faiss_index_pq_m", value: String(parts),
+                                          message: "expected one of \(Self.validQuantizerParts.map(String.init).joined(separator: ", "))")
+            }
+            guard metric == .l2 else {
+                throw HyperparameterError(name: "index_metric", value: metric.rawValue, message: "faiss.IVFPQ measures L2 only; use faiss.IVFFlat for \(metric.rawValue)")
+            }
+            let reduced = reducedDimension
+            quantizerParts = parts ?? Self.validQuantizerParts.last { $0 <= reduced } ?? 1
+        } else {
+            quantizerParts = 0
+        }
+        let (cells, overflow) = sampleSize.multipliedReportingOverflow(by: max(reducedDimension, quantizerParts))
         guard !overflow, cells <= 2_000_000_000 else {
             throw HyperparameterError(name: "sample_size", value: String(sampleSize), message: "sample_size x dimensions is over 2,000,000,000 values")
         }

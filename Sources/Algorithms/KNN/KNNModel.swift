@@ -36,6 +36,15 @@ public struct KNNModel: Sendable, Equatable {
         index.search(reducer.reduce(x), k: neighbours, excluding: excluding)
     }
 
+    /// The neighbours of several records at once (one matrix product per block of the
+    /// sample for all of them), in the records' order.
+    func neighbours(ofBatch records: [[Float]]) -> [TopScores] {
+        var reduced: [Float] = []
+        reduced.reserveCapacity(records.count * reducer.target)
+        for record in records { reduced.append(contentsOf: reducer.reduce(record)) }
+        return index.search(batch: reduced, k: neighbours, excluding: [])
+    }
+
     /// The k-th neighbour's score as a novelty score (higher = more unusual): its L2
     /// distance, 1 - cosine, or the negated inner product.
     func novelty(ofScores scores: [Float]) -> Double {
@@ -64,7 +73,7 @@ extension KNNModel: ModelSnapshot {
     public init(snapshot bytes: [UInt8], name: String) throws {
         var reader = try BinaryReader.checkedBody(bytes, magic: Self.magic, name: name, what: "Weir k-NN model")
         let version = try reader.read(UInt32.self)
-        guard version == 1 else { throw reader.error("k-NN format version \(version) is newer than this weir reads (1)") }
+        guard version == 1 || version == 2 else { throw reader.error("k-NN format version \(version) is newer than this weir reads (2)") }
         let input = try reader.readCount(maximum: 1_000_000, "feature dimension")
         let target = try reader.readCount(maximum: 1_000_000, "reduced dimension")
         let codes = try reader.readBytes(count: 3)
@@ -78,10 +87,21 @@ extension KNNModel: ModelSnapshot {
         let labels = try reader.readFloats()
         let centroids = try reader.readFloats()
         let assignment = try reader.readArray(of: Int32.self)
+        // Version 2 adds a product quantizer and the points' codes (faiss.IVFPQ) in place of the points.
+        var quantized: (ProductQuantizer, [UInt8])? = nil
+        if version == 2 {
+            let quantizer = try ProductQuantizer.read(from: &reader, dimension: target)
+            let codes = try reader.readBytes()
+            guard quantizer.codewords == 256 || codes.allSatisfy({ Int($0) < quantizer.codewords }) else {
+                throw reader.error("a code beyond the quantizer's \(quantizer.codewords) codewords")
+            }
+            quantized = (quantizer, codes)
+        }
         let calibration = try NoveltyCalibration.read(from: &reader)
         try reader.expectEnd()
+        let stored = quantized.map { $0.1.count == labels.count * $0.0.parts && points.isEmpty } ?? (points.count == labels.count * target)
         guard input > 0, target > 0, (kind == .none) == (target == input), target <= input, neighbours >= 1, neighbours <= labels.count,
-              points.count == labels.count * target, centroids.count % target == 0 else {
+              stored, centroids.count % target == 0 else {
             throw reader.error("shapes disagree: \(points.count) values, \(labels.count) labels, \(target) dimensions, k=\(neighbours)")
         }
         guard DimensionReducer.fits(kind: kind, input: input, target: target) else {
@@ -91,21 +111,27 @@ extension KNNModel: ModelSnapshot {
         guard lists == 0 ? assignment.isEmpty : assignment.count == labels.count && assignment.allSatisfy({ $0 >= 0 && Int($0) < lists }) else {
             throw reader.error("the inverted file's cells do not match its \(lists) centroids")
         }
-        guard points.allSatisfy(\.isFinite), labels.allSatisfy(\.isFinite), centroids.allSatisfy(\.isFinite) else {
+        guard points.allSatisfy(\.isFinite), labels.allSatisfy(\.isFinite), centroids.allSatisfy(\.isFinite),
+              quantized?.0.codebooks.allSatisfy(\.isFinite) ?? true else {
             throw ModelSnapshotError(name: name, "the model holds non-finite values")
         }
         let metric = metrics[Int(codes[1])]
+        if quantized != nil && metric != .l2 { throw reader.error("a product-quantized index measures L2 only, not \(metric.rawValue)") }
+        let storage: NeighbourIndex.Storage = quantized.map { .quantized($0.0, codes: $0.1) } ?? .full(vectors: points, norms: [])
         self.init(inputDimension: input, predictorType: types[Int(codes[2])], neighbours: neighbours,
                   reducer: DimensionReducer(kind: kind, input: input, target: target, seed: seed),
-                  index: NeighbourIndex(points: points, dimension: target, metric: metric, centroids: centroids,
-                                        assignment: assignment.map { Int($0) }, probes: probes),
+                  index: NeighbourIndex(dimension: target, metric: metric, count: labels.count, centroids: centroids,
+                                        assignment: assignment.map { Int($0) }, probes: probes, pointOrder: storage),
                   labels: labels, assignment: assignment, calibration: calibration)
     }
 
+    /// Version 1 for full vectors (flat and inverted-file indexes), version 2 with a
+    /// product quantizer's codes in place of the vectors.
     public func snapshot() -> [UInt8] {
-        var writer = BinaryWriter(capacity: 96 + index.points.count * 4 + labels.count * 8 + index.centroids.count * 4)
+        let stored = index.pointOrderStorage
+        var writer = BinaryWriter(capacity: 96 + index.count * 4 * (reducer.target + 2) + index.centroids.count * 4)
         writer.append(raw: Self.magic)
-        writer.write(UInt32(1))
+        if case .quantized = stored { writer.write(UInt32(2)) } else { writer.write(UInt32(1)) }
         writer.write(UInt64(inputDimension))
         writer.write(UInt64(reducer.target))
         let kinds = KNNHyperparameters.Reduction.allCases, metrics = KNNHyperparameters.Metric.allCases, types = KNNHyperparameters.PredictorType.allCases
@@ -114,10 +140,17 @@ extension KNNModel: ModelSnapshot {
         writer.write(reducer.seed)
         writer.write(UInt64(neighbours))
         writer.write(UInt64(index.probes))
-        writer.write(floats: index.points)
+        switch stored {
+        case .full(let vectors, _): writer.write(floats: vectors)
+        case .quantized: writer.write(floats: [])
+        }
         writer.write(floats: labels)
         writer.write(floats: index.centroids)
         writer.write(array: assignment)
+        if case .quantized(let quantizer, let codes) = stored {
+            quantizer.write(to: &writer)
+            writer.write(bytes: codes)
+        }
         NoveltyCalibration.write(calibration, to: &writer)
         writer.write(CRC32.checksum(writer.bytes))
         return writer.bytes

@@ -19,13 +19,30 @@ public struct KNNPredictor: BatchPredictor {
     }
 
     public func predict(_ row: DataRow, verbose: Bool) throws -> JSONObject {
-        let values = try row.features.checkedValues(dimension: model.inputDimension, asFloat: true)
-        let found = model.neighbours(of: values.map { Float($0) })
-        var response = JSONObject([("predicted_label", .number(model.predictedLabel(found.points)))])
-        if verbose {
-            response.set("labels", .array(found.points.map { .number(Double(model.labels[$0])) }))
-            response.set("distances", .array(found.scores.map { .number(Double($0)) }))
+        try predict(batch: [row], verbose: verbose)[0]
+    }
+
+    /// Requests are searched 256 at a time: one matrix product per block of the sample for all of them.
+    public static var preferredBatchSize: Int { 256 }
+
+    public func predict(batch rows: [DataRow], verbose: Bool) throws -> [JSONObject] {
+        var records: [[Float]] = []
+        records.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() { records.append(try values(of: row, at: index)) }
+        return model.neighbours(ofBatch: records).map { found in
+            var response = JSONObject([("predicted_label", .number(model.predictedLabel(found.points)))])
+            if verbose {
+                response.set("labels", .array(found.points.map { .number(Double(model.labels[$0])) }))
+                response.set("distances", .array(found.scores.map { .number(Double($0)) }))
+            }
+            return response
         }
-        return response
+    }
+
+    /// A request's values, checked against the model's width; a bad one names its place in the batch.
+    private func values(of row: DataRow, at index: Int) throws(BatchRecordError) -> [Float] {
+        do { return try row.features.checkedValues(dimension: model.inputDimension, asFloat: true).map { Float($0) } } catch {
+            throw BatchRecordError(index: index, error: error)
+        }
     }
 }

@@ -1,36 +1,66 @@
 import WeirMath
 
-/// The sample as a searchable index: points row-major (reduced; unit length for COSINE),
-/// and for an inverted file the cells' centroids and each cell's points. A search returns
-/// the k best points with their scores as faiss gives them: squared L2 distance (smaller
-/// is closer), or the inner product / cosine (larger is closer).
+/// The sample as a searchable index: flat (every point scanned), an inverted file (points
+/// grouped into k-means cells; a query scans the `probes` cells nearest to it), or an
+/// inverted file of product-quantized residuals (faiss's IVFPQ). Searches return the k best
+/// points with their scores as faiss gives them: squared L2 distance (smaller is closer), or
+/// the inner product / cosine (larger is closer); a quantized index's distances are its
+/// codes' approximations.
 struct NeighbourIndex: Sendable, Equatable {
+    /// What the index keeps of each point, in scan order (cell by cell).
+    enum Storage: Sendable, Equatable {
+        /// The vectors (row-major) and their squared norms.
+        case full(vectors: [Float], norms: [Float])
+        /// Each point's residual to its cell's centroid as `quantizer.parts` code bytes.
+        case quantized(ProductQuantizer, codes: [UInt8])
+    }
+
     let dimension: Int
     let metric: KNNHyperparameters.Metric
-    let points: [Float]
-    let norms: [Float]
-    /// Inverted file: centroids (`lists x dimension`), and the points of cell c at
-    /// `order[starts[c]..<starts[c+1]]`. Empty for a flat index.
+    let count: Int
+    /// Inverted file: the cells' centroids (`lists x dimension`); empty for a flat index.
     let centroids: [Float]
+    /// Cell c holds scan positions `starts[c]..<starts[c+1]` (a flat index: one cell of all).
     let starts: [Int]
+    /// The point at each scan position; empty when scan order is the points' order.
     let order: [Int32]
+    let storage: Storage
     let probes: Int
-    /// The points (and norms) in cell order, so that each cell is one block.
-    let cellPoints: [Float]
-    let cellNorms: [Float]
     let largestCell: Int
 
-    var count: Int { norms.count }
-    var lists: Int { starts.isEmpty ? 0 : starts.count - 1 }
+    var lists: Int { centroids.isEmpty ? 0 : starts.count - 1 }
 
-    /// `points` of a COSINE index are expected at unit length (`normalise` them first).
-    init(points: [Float], dimension: Int, metric: KNNHyperparameters.Metric, centroids: [Float] = [], assignment: [Int] = [], probes: Int = 1) {
+    /// Builds the index from the points in their own order: `vectors` row-major (at unit
+    /// length for COSINE: `normalise` them first), and for an inverted file each point's
+    /// cell. With a `quantizer`, only codes of the residuals are kept.
+    init(vectors: [Float], dimension: Int, metric: KNNHyperparameters.Metric, centroids: [Float] = [], assignment: [Int] = [],
+         probes: Int = 1, quantizer: ProductQuantizer? = nil) {
+        let count = vectors.count / max(dimension, 1)
+        var codes: [UInt8] = []
+        if let quantizer {
+            codes = [UInt8](repeating: 0, count: count * quantizer.parts)
+            var residual = [Float](repeating: 0, count: dimension)
+            codes.withUnsafeMutableBufferPointer { out in
+                for point in 0..<count {
+                    let cell = assignment.isEmpty ? -1 : assignment[point]
+                    for column in 0..<dimension {
+                        residual[column] = vectors[point * dimension + column] - (cell < 0 ? 0 : centroids[cell * dimension + column])
+                    }
+                    quantizer.encode(residual, into: out.baseAddress! + point * quantizer.parts)
+                }
+            }
+        }
+        self.init(dimension: dimension, metric: metric, count: count, centroids: centroids, assignment: assignment, probes: probes,
+                  pointOrder: quantizer.map { .quantized($0, codes: codes) } ?? .full(vectors: vectors, norms: []))
+    }
+
+    /// Builds the index from storage in the points' order (a model file's), moving it into
+    /// scan order.
+    init(dimension: Int, metric: KNNHyperparameters.Metric, count: Int, centroids: [Float], assignment: [Int], probes: Int,
+         pointOrder storage: Storage) {
         self.dimension = dimension
         self.metric = metric
-        let count = points.count / dimension
-        let stored = points
-        self.points = stored
-        norms = (0..<count).map { row in (0..<dimension).reduce(Float(0)) { $0 + stored[row * dimension + $1] * stored[row * dimension + $1] } }
+        self.count = count
         self.centroids = centroids
         let lists = centroids.count / max(dimension, 1)
         if lists > 0 {
@@ -46,21 +76,48 @@ struct NeighbourIndex: Sendable, Equatable {
             }
             self.starts = starts
             self.order = order
-            var blocked = [Float]()
-            blocked.reserveCapacity(points.count)
-            for point in order { blocked.append(contentsOf: points[(Int(point) * dimension)..<((Int(point) + 1) * dimension)]) }
-            cellPoints = blocked
-            let pointNorms = norms
-            cellNorms = order.map { pointNorms[Int($0)] }
             largestCell = counts.max() ?? 0
         } else {
-            starts = []
+            starts = [0, count]
             order = []
-            cellPoints = []
-            cellNorms = []
-            largestCell = 0
+            largestCell = count
         }
         self.probes = max(1, min(probes, max(lists, 1)))
+        let order = self.order
+        /// `width` values per point, moved from point order into scan order.
+        func scanOrder<T>(_ values: [T], width: Int) -> [T] {
+            guard !order.isEmpty else { return values }
+            var moved: [T] = []
+            moved.reserveCapacity(values.count)
+            for point in order { moved.append(contentsOf: values[(Int(point) * width)..<((Int(point) + 1) * width)]) }
+            return moved
+        }
+        switch storage {
+        case .full(let vectors, _):
+            let scanned = scanOrder(vectors, width: dimension)
+            let norms = (0..<count).map { row in
+                (0..<dimension).reduce(Float(0)) { $0 + scanned[row * dimension + $1] * scanned[row * dimension + $1] }
+            }
+            self.storage = .full(vectors: scanned, norms: norms)
+        case .quantized(let quantizer, let codes):
+            self.storage = .quantized(quantizer, codes: scanOrder(codes, width: quantizer.parts))
+        }
+    }
+
+    /// The storage back in the points' own order, as a model file keeps it.
+    var pointOrderStorage: Storage {
+        func pointOrder<T>(_ values: [T], width: Int) -> [T] {
+            guard !order.isEmpty, let first = values.first else { return values }
+            var moved = [T](repeating: first, count: values.count)
+            for (position, point) in order.enumerated() {
+                for offset in 0..<width { moved[Int(point) * width + offset] = values[position * width + offset] }
+            }
+            return moved
+        }
+        switch storage {
+        case .full(let vectors, let norms): return .full(vectors: pointOrder(vectors, width: dimension), norms: pointOrder(norms, width: 1))
+        case .quantized(let quantizer, let codes): return .quantized(quantizer, codes: pointOrder(codes, width: quantizer.parts))
+        }
     }
 
     static func normalise(_ values: inout [Float], dimension: Int) {
@@ -72,106 +129,140 @@ struct NeighbourIndex: Sendable, Equatable {
         }
     }
 
-    /// The `k` best points for a (reduced) query, best first, and their scores; `excluding`
-    /// leaves one point out (leave-one-out calibration). Dot products come from one
-    /// matrix-vector product over the whole sample (flat) or over each probed cell, whose
-    /// points are stored together (`cellPoints`).
-    func search(_ raw: [Float], k: Int, excluding: Int? = nil) -> (points: [Int], scores: [Float]) {
-        var query = raw
-        if metric == .cosine { Self.normalise(&query, dimension: dimension) }
-        let queryNorm = query.reduce(0) { $0 + $1 * $1 }
-        var best = TopScores(capacity: k, smallerIsBetter: metric == .l2)
-        // The flat index is scanned in blocks, so the buffer stays small (no large allocation per query).
-        let block = 4_096
-        var dots = [Float](repeating: 0, count: lists == 0 ? min(count, block) : largestCell)
-        /// Scores `rows` points from `block` (row-major), whose ids are `ids(i)`.
-        func scan(_ block: UnsafePointer<Float>, rows: Int, norms blockNorms: UnsafePointer<Float>, id: (Int) -> Int) {
-            guard rows > 0 else { return }
-            dots.withUnsafeMutableBufferPointer { out in
-                query.withUnsafeBufferPointer { q in
-                    Float.gemm(transposeA: false, transposeB: false, m: rows, n: 1, k: dimension, alpha: 1,
-                               a: block, lda: dimension, b: q.baseAddress!, ldb: 1, beta: 0, c: out.baseAddress!, ldc: 1)
-                }
-                for row in 0..<rows {
-                    let value = metric == .l2 ? max(0, queryNorm - 2 * out[row] + blockNorms[row]) : out[row]
-                    guard best.admits(value) else { continue }
-                    let point = id(row)
-                    if point != excluding { best.insert(value, point) }
-                }
+    /// The `k` best points of one (reduced) query, best first, and their scores; `excluding`
+    /// leaves one point out (leave-one-out calibration).
+    func search(_ query: [Float], k: Int, excluding: Int? = nil) -> (points: [Int], scores: [Float]) {
+        let found = search(batch: query, k: k, excluding: [excluding])[0]
+        return (found.points, found.scores)
+    }
+
+    /// The `k` best points of each query (the rows of `batch`, reduced), best first. Full
+    /// vectors are scored with one matrix product per block of points and all the queries
+    /// that scan it, so a batch reads the sample once instead of once per query.
+    func search(batch raw: [Float], k: Int, excluding: [Int?]) -> [TopScores] {
+        let queryCount = raw.count / max(dimension, 1)
+        var queries = raw
+        if metric == .cosine { Self.normalise(&queries, dimension: dimension) }
+        var best = (0..<queryCount).map { _ in TopScores(capacity: k, smallerIsBetter: metric == .l2) }
+        guard queryCount > 0, count > 0 else { return best }
+        // The cells each query scans, grouped by cell: every query scans the one cell of a flat index.
+        var scanning = [[Int]](repeating: [], count: max(lists, 1))
+        var nearestCells = [[Int]](repeating: [0], count: queryCount)
+        if lists == 0 {
+            scanning[0] = Array(0..<queryCount)
+        } else {
+            nearestCells = probedCells(queries, count: queryCount)
+            for (query, cells) in nearestCells.enumerated() {
+                for cell in cells { scanning[cell].append(query) }
             }
         }
-        if lists == 0 {
-            points.withUnsafeBufferPointer { p in
-                norms.withUnsafeBufferPointer { n in
-                    var first = 0
-                    while first < count {
-                        let rows = min(block, count - first)
-                        scan(p.baseAddress! + first * dimension, rows: rows, norms: n.baseAddress! + first) { first + $0 }
+        switch storage {
+        case .full(let vectors, let norms):
+            scanFull(vectors: vectors, norms: norms, queries: queries, scanning: scanning, excluding: excluding, into: &best)
+        case .quantized(let quantizer, let codes):
+            scanQuantized(quantizer, codes: codes, queries: queries, cells: nearestCells, excluding: excluding, into: &best)
+        }
+        return best
+    }
+
+    /// The `probes` cells nearest each query: by L2 to the centroids (largest inner product
+    /// for INNER_PRODUCT), from one matrix product of the queries by the centroids.
+    private func probedCells(_ queries: [Float], count queryCount: Int) -> [[Int]] {
+        let lists = self.lists
+        var products = [Float](repeating: 0, count: queryCount * lists)
+        Float.gemm(transposeA: false, transposeB: true, m: queryCount, n: lists, k: dimension, alpha: 1,
+                   a: queries, lda: dimension, b: centroids, ldb: dimension, beta: 0, c: &products, ldc: lists)
+        let centroidNorms = (0..<lists).map { cell in
+            (0..<dimension).reduce(Float(0)) { $0 + centroids[cell * dimension + $1] * centroids[cell * dimension + $1] }
+        }
+        return (0..<queryCount).map { query in
+            var nearest = TopScores(capacity: probes, smallerIsBetter: true)
+            for cell in 0..<lists {
+                let product = products[query * lists + cell]
+                let value = metric == .innerProduct ? -product : centroidNorms[cell] - 2 * product
+                if nearest.admits(value) { nearest.insert(value, cell) }
+            }
+            return nearest.points
+        }
+    }
+
+    /// Scores full vectors: per cell (or per block of a flat index), the queries that scan it
+    /// gathered into one matrix and multiplied by the cell's points.
+    private func scanFull(vectors: [Float], norms: [Float], queries: [Float], scanning: [[Int]], excluding: [Int?], into best: inout [TopScores]) {
+        let queryNorms = (0..<(queries.count / dimension)).map { row in
+            (0..<dimension).reduce(Float(0)) { $0 + queries[row * dimension + $1] * queries[row * dimension + $1] }
+        }
+        let widest = scanning.map(\.count).max() ?? 0
+        // Blocks of points small enough that the queries x points products stay within 4 MB.
+        let block = max(64, min(4_096, 1_048_576 / max(widest, 1)))
+        var gathered = [Float](repeating: 0, count: widest * dimension)
+        var products = [Float](repeating: 0, count: widest * min(block, max(largestCell, 1)))
+        vectors.withUnsafeBufferPointer { points in
+            norms.withUnsafeBufferPointer { pointNorms in
+                for (cell, members) in scanning.enumerated() where !members.isEmpty {
+                    for (row, query) in members.enumerated() {
+                        for column in 0..<dimension { gathered[row * dimension + column] = queries[query * dimension + column] }
+                    }
+                    var first = starts[cell]
+                    let end = starts[cell + 1]
+                    while first < end {
+                        let rows = min(block, end - first)
+                        gathered.withUnsafeBufferPointer { q in
+                            products.withUnsafeMutableBufferPointer { out in
+                                Float.gemm(transposeA: false, transposeB: true, m: members.count, n: rows, k: dimension, alpha: 1,
+                                           a: q.baseAddress!, lda: dimension, b: points.baseAddress! + first * dimension, ldb: dimension,
+                                           beta: 0, c: out.baseAddress!, ldc: rows)
+                                for (row, query) in members.enumerated() {
+                                    let queryNorm = queryNorms[query]
+                                    let skip = excluding.count > query ? excluding[query] : nil
+                                    for column in 0..<rows {
+                                        let product = out[row * rows + column]
+                                        let value = metric == .l2 ? max(0, queryNorm - 2 * product + pointNorms[first + column]) : product
+                                        guard best[query].admits(value) else { continue }
+                                        let point = pointID(first + column)
+                                        if point != skip { best[query].insert(value, point) }
+                                    }
+                                }
+                            }
+                        }
                         first += rows
                     }
                 }
             }
-        } else {
-            // The probed cells: nearest centroids by L2 (largest inner product for INNER_PRODUCT).
-            var cells = (0..<lists).map { cell -> (Float, Int) in
-                var distance: Float = 0
-                for column in 0..<dimension {
-                    let difference = query[column] - centroids[cell * dimension + column]
-                    distance += difference * difference
-                }
-                return (metric == .innerProduct ? -Self.dot(query, centroids, cell * dimension, dimension) : distance, cell)
-            }
-            cells.sort { $0.0 < $1.0 }
-            cellPoints.withUnsafeBufferPointer { p in
-                cellNorms.withUnsafeBufferPointer { n in
-                    order.withUnsafeBufferPointer { ids in
-                        for (_, cell) in cells.prefix(probes) {
-                            let first = starts[cell]
-                            scan(p.baseAddress! + first * dimension, rows: starts[cell + 1] - first, norms: n.baseAddress! + first) { Int(ids[first + $0]) }
+        }
+    }
+
+    /// Scores codes: per query and probed cell, a table of the residual's sub-vector distances
+    /// to the codewords, then one lookup per part and point.
+    private func scanQuantized(_ quantizer: ProductQuantizer, codes: [UInt8], queries: [Float], cells: [[Int]], excluding: [Int?],
+                               into best: inout [TopScores]) {
+        var residual = [Float](repeating: 0, count: dimension)
+        var table = [Float](repeating: 0, count: quantizer.parts * quantizer.codewords)
+        let parts = quantizer.parts, codewords = quantizer.codewords
+        codes.withUnsafeBufferPointer { code in
+            for (query, probed) in cells.enumerated() {
+                let skip = excluding.count > query ? excluding[query] : nil
+                for cell in probed {
+                    for column in 0..<dimension {
+                        residual[column] = queries[query * dimension + column] - (centroids.isEmpty ? 0 : centroids[cell * dimension + column])
+                    }
+                    residual.withUnsafeBufferPointer { r in
+                        table.withUnsafeMutableBufferPointer { t in quantizer.table(r.baseAddress!, into: t.baseAddress!) }
+                    }
+                    table.withUnsafeBufferPointer { t in
+                        for position in starts[cell]..<starts[cell + 1] {
+                            let value = ProductQuantizer.distance(t.baseAddress!, code: code.baseAddress! + position * parts, parts: parts, codewords: codewords)
+                            guard best[query].admits(value) else { continue }
+                            let point = pointID(position)
+                            if point != skip { best[query].insert(value, point) }
                         }
                     }
                 }
             }
         }
-        return (best.points, best.scores)
     }
 
-    static func dot(_ x: [Float], _ y: [Float], _ offset: Int, _ count: Int) -> Float {
-        var sum: Float = 0
-        for index in 0..<count { sum += x[index] * y[offset + index] }
-        return sum
-    }
-}
-
-/// The best `capacity` (score, point) pairs seen, best first.
-struct TopScores {
-    let capacity: Int
-    let smallerIsBetter: Bool
-    private(set) var scores: [Float] = []
-    private(set) var points: [Int] = []
-
-    init(capacity: Int, smallerIsBetter: Bool) {
-        self.capacity = capacity
-        self.smallerIsBetter = smallerIsBetter
-        scores.reserveCapacity(capacity + 1)
-        points.reserveCapacity(capacity + 1)
-    }
-
-    @inline(__always) func better(_ a: Float, _ b: Float) -> Bool { smallerIsBetter ? a < b : a > b }
-
-    /// Whether a score would enter the list.
-    @inline(__always) func admits(_ value: Float) -> Bool {
-        scores.count < capacity || better(value, scores[scores.count - 1])
-    }
-
-    mutating func insert(_ value: Float, _ point: Int) {
-        var position = scores.count
-        while position > 0 && better(value, scores[position - 1]) { position -= 1 }
-        scores.insert(value, at: position)
-        points.insert(point, at: position)
-        if scores.count > capacity {
-            scores.removeLast()
-            points.removeLast()
-        }
+    @inline(__always) private func pointID(_ position: Int) -> Int {
+        order.isEmpty ? position : Int(order[position])
     }
 }

@@ -178,13 +178,27 @@ public enum BatchInference {
                            output: String, verbose: Bool) throws -> Int {
         var responses: [JSONObject] = []
         let sink = try ResponseSink(path: output, type: accept, arrayKey: type(of: predictor).responseArrayKey)
+        let batchSize = max(1, type(of: predictor).preferredBatchSize)
+        var pending: [DataRow] = []
+        var positions: [FormatError.Position] = []
         // A predictor names the field; the error also names the record it came from.
-        let handle: (DataRow, FormatError.Position) throws -> Void = { row, position in
-            let response: JSONObject
-            do { response = try predictor.predict(row, verbose: verbose) } catch let error as FormatError where error.input == "request" {
-                throw FormatError(input: input, position, field: error.field, error.message)
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let answers: [JSONObject]
+            do { answers = try predictor.predict(batch: pending, verbose: verbose) } catch let failure as BatchRecordError {
+                let error = failure.error
+                throw FormatError(input: input, positions[max(0, min(failure.index, positions.count - 1))], field: error.field, error.message)
             }
-            if accept == .json { responses.append(response) } else { try sink.write(response) }
+            for response in answers {
+                if accept == .json { responses.append(response) } else { try sink.write(response) }
+            }
+            pending.removeAll(keepingCapacity: true)
+            positions.removeAll(keepingCapacity: true)
+        }
+        let handle: (DataRow, FormatError.Position) throws -> Void = { row, position in
+            pending.append(row)
+            positions.append(position)
+            if pending.count >= batchSize { try flush() }
         }
         let mediaType = mediaType(contentType)
         var count = 0
@@ -212,6 +226,7 @@ public enum BatchInference {
                 count += 1
             }
         }
+        try flush()
         if accept == .json { try sink.writeDocument(responses) }
         try sink.close()
         return count

@@ -15,6 +15,13 @@ public protocol BatchPredictor {
     /// The response for one numeric record; `verbose` asks for the model's intermediate
     /// values too (k-NN's neighbours).
     func predict(_ row: DataRow, verbose: Bool) throws -> JSONObject
+    /// Numeric records `weir predict` answers at once through `predict(batch:verbose:)`
+    /// (1: record by record, each response written as it is made).
+    static var preferredBatchSize: Int { get }
+    /// The responses for several numeric records, for predictors that answer a batch faster
+    /// than its records one by one (k-NN's matrix products). A bad record throws
+    /// `BatchRecordError` with its place in the batch.
+    func predict(batch rows: [DataRow], verbose: Bool) throws -> [JSONObject]
     /// The response for one record of text fields; `verbose` (`Accept: ...; verbose=True`)
     /// asks for the model's intermediate values too.
     func predict(text fields: [String], verbose: Bool) throws -> JSONObject
@@ -62,11 +69,33 @@ extension BatchPredictor {
         try predict(row)
     }
 
+    public static var preferredBatchSize: Int { 1 }
+
+    public func predict(batch rows: [DataRow], verbose: Bool) throws -> [JSONObject] {
+        try rows.enumerated().map { index, row in
+            do { return try predict(row, verbose: verbose) } catch let error as FormatError where error.input == "request" {
+                throw BatchRecordError(index: index, error: error)
+            }
+        }
+    }
+
     public func predict(text fields: [String], verbose: Bool) throws -> JSONObject {
         throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")
     }
 
     public func predict(instance: JSONObject, configuration: JSONObject?) throws -> JSONObject {
         throw FormatError(input: "request", .none, "\(Self.algorithm) takes numeric records")
+    }
+}
+
+/// A request error in one record of a batch: the record's place in the batch and what is
+/// wrong with it (a `FormatError` whose input is "request").
+public struct BatchRecordError: Error, Sendable {
+    public let index: Int
+    public let error: FormatError
+
+    public init(index: Int, error: FormatError) {
+        self.index = index
+        self.error = error
     }
 }
