@@ -95,6 +95,24 @@ public final class ByteInput {
     }
 
     /// Up to `count` bytes into `destination`: those `readLine` read ahead first, then the file.
+    /// Skips a UTF-8 byte-order mark (EF BB BF) at the very start of the input, which some
+    /// editors write and no text format here means as data; text readers call it before
+    /// anything else. The mark counts in `offset`, so byte positions stay the file's.
+    public func skipByteOrderMark() {
+        guard offset == 0, chunkStart == chunkEnd else { return }
+        let chunk = self.chunk ?? {
+            let made = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunkCapacity)
+            self.chunk = made
+            return made
+        }()
+        chunkStart = 0
+        chunkEnd = fread(chunk, 1, Self.chunkCapacity, file)
+        if chunkEnd >= 3 && chunk[0] == 0xEF && chunk[1] == 0xBB && chunk[2] == 0xBF {
+            chunkStart = 3
+            offset = 3
+        }
+    }
+
     private func readRaw(into destination: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
         let buffered = min(count, chunkEnd - chunkStart)
         if buffered > 0, let chunk {

@@ -46,9 +46,13 @@ public final class ModelRegistry: Sendable {
     public let directory: String
     private let pool: DatabasePool
 
-    /// Opens (creating if needed) the registry in `directory`.
-    public init(directory: String) throws {
+    /// Opens the registry in `directory`, creating it when `create` (publishing); readers
+    /// pass false, so a mistyped path is an error instead of a new empty registry.
+    public init(directory: String, create: Bool = true) throws {
         self.directory = directory
+        guard create || FileManager.default.fileExists(atPath: directory + "/registry.sqlite") else {
+            throw SnapshotError(input: directory, "no model registry here (registry.sqlite is missing); `weir models publish` or `weir train --publish` creates one")
+        }
         try FileManager.default.createDirectory(atPath: directory + "/payloads", withIntermediateDirectories: true)
         var configuration = Configuration()
         // Writers from other processes wait instead of failing at once.

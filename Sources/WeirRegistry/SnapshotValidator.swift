@@ -25,6 +25,9 @@ public struct SnapshotValidator: Sendable {
         do { model = try entry.decode(snapshot: envelope.payload, name: name) } catch {
             throw SnapshotError(input: name, "\(error)")
         }
+        if let features, let problem = model.featureCountProblem(features.count) {
+            throw SnapshotError(input: name, "\(problem): \(features.joined(separator: ", "))")
+        }
         if let features, let inputs = model.inputCount {
             try Self.checkSchema(envelope, features: features, inputs: inputs)
         }

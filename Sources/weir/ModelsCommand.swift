@@ -18,7 +18,8 @@ struct ModelsCommand: ParsableCommand {
         @Option(help: "The registry folder (default: $WEIR_REGISTRY or .weir-registry).")
         var registry: String = ProcessInfo.processInfo.environment["WEIR_REGISTRY"] ?? ".weir-registry"
 
-        func open() throws -> ModelRegistry { try ModelRegistry(directory: registry) }
+        /// Only publishing creates a registry; every other command needs one to exist.
+        func open(create: Bool = false) throws -> ModelRegistry { try ModelRegistry(directory: registry, create: create) }
     }
 
     static func fail(_ error: Error) -> ExitCode {
@@ -92,7 +93,7 @@ struct ModelsCommand: ParsableCommand {
                 let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                 let envelope = try ModelsCommand.envelope(name: name, algorithm: algorithm, payload: payload, features: names,
                                                           dataFiles: [], trainingJob: trainingJob)
-                let version = try options.open().publish(envelope, stage: target, actor: "weir models publish") {
+                let version = try options.open(create: true).publish(envelope, stage: target, actor: "weir models publish") {
                     try SnapshotValidator(catalog: .weir).validate($0, features: names)
                 }
                 print("published \(version.label) (\(version.stage.rawValue))")

@@ -8,7 +8,12 @@ import WeirStream
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check topology files; errors name the file, line and key (exit code 2)."
+        abstract: "Check topology files and the models they serve; errors name the file, line and key, or the operator (exit code 2).",
+        discussion: """
+            Besides the file itself, every operator is opened as a run would open it: model folders and files are read and \
+            checked, registry references must name an existing registry and a version that can serve the operator (its \
+            algorithm, its features, the shape the settings ask for). Nothing is consumed or written.
+            """
     )
 
     @Argument(help: "Topology YAML files.")
@@ -17,11 +22,26 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         var failed = false
         for file in files {
-            do {
-                let spec = try TopologyLoader.load(file: file, catalog: .weir)
-                print("\(file): ok (\(spec.name): \(spec.operators.count) operators, \(spec.sinks.count) sinks, \(spec.delivery.rawValue))")
-            } catch {
+            let spec: TopologySpec
+            do { spec = try TopologyLoader.load(file: file, catalog: .weir) } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                failed = true
+                continue
+            }
+            // Every operator opened as a run opens it (models read and checked against the settings); all problems reported.
+            var problems: [String] = []
+            for op in OperatorFactory.make(spec.operators, featureNames: spec.schema?.features ?? [], catalog: spec.catalog) {
+                do {
+                    try op.open()
+                    try op.close()
+                } catch {
+                    problems.append("\(file): operator \(op.name): \(error)")
+                }
+            }
+            if problems.isEmpty {
+                print("\(file): ok (\(spec.name): \(spec.operators.count) operators, \(spec.sinks.count) sinks, \(spec.delivery.rawValue))")
+            } else {
+                for problem in problems { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
                 failed = true
             }
         }

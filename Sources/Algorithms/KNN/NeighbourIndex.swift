@@ -209,18 +209,38 @@ struct NeighbourIndex: Sendable, Equatable {
                         let rows = min(block, end - first)
                         gathered.withUnsafeBufferPointer { q in
                             products.withUnsafeMutableBufferPointer { out in
-                                Float.gemm(transposeA: false, transposeB: true, m: members.count, n: rows, k: dimension, alpha: 1,
-                                           a: q.baseAddress!, lda: dimension, b: points.baseAddress! + first * dimension, ldb: dimension,
-                                           beta: 0, c: out.baseAddress!, ldc: rows)
+                                if members.count < 4 {
+                                    // A few queries: one matrix-vector product each (a thin gemm packs the whole block first).
+                                    for row in 0..<members.count {
+                                        BLAS.gemv(rows: rows, columns: dimension, a: points.baseAddress! + first * dimension, lda: dimension,
+                                                  x: q.baseAddress! + row * dimension, y: out.baseAddress! + row * rows)
+                                    }
+                                } else {
+                                    Float.gemm(transposeA: false, transposeB: true, m: members.count, n: rows, k: dimension, alpha: 1,
+                                               a: q.baseAddress!, lda: dimension, b: points.baseAddress! + first * dimension, ldb: dimension,
+                                               beta: 0, c: out.baseAddress!, ldc: rows)
+                                }
                                 for (row, query) in members.enumerated() {
                                     let queryNorm = queryNorms[query]
                                     let skip = excluding.count > query ? excluding[query] : nil
-                                    for column in 0..<rows {
-                                        let product = out[row * rows + column]
-                                        let value = metric == .l2 ? max(0, queryNorm - 2 * product + pointNorms[first + column]) : product
-                                        guard best[query].admits(value) else { continue }
-                                        let point = pointID(first + column)
-                                        if point != skip { best[query].insert(value, point) }
+                                    let products = out.baseAddress! + row * rows, norms = pointNorms.baseAddress! + first
+                                    var bound = best[query].bound
+                                    if metric == .l2 {
+                                        for column in 0..<rows {
+                                            let value = max(0, queryNorm - 2 * products[column] + norms[column])
+                                            guard value < bound else { continue }
+                                            let point = pointID(first + column)
+                                            if point != skip { best[query].insert(value, point) }
+                                            bound = best[query].bound
+                                        }
+                                    } else {
+                                        for column in 0..<rows {
+                                            let value = products[column]
+                                            guard -value < bound else { continue }
+                                            let point = pointID(first + column)
+                                            if point != skip { best[query].insert(value, point) }
+                                            bound = best[query].bound
+                                        }
                                     }
                                 }
                             }
@@ -250,11 +270,13 @@ struct NeighbourIndex: Sendable, Equatable {
                         table.withUnsafeMutableBufferPointer { t in quantizer.table(r.baseAddress!, into: t.baseAddress!) }
                     }
                     table.withUnsafeBufferPointer { t in
+                        var bound = best[query].bound
                         for position in starts[cell]..<starts[cell + 1] {
-                            let value = ProductQuantizer.distance(t.baseAddress!, code: code.baseAddress! + position * parts, parts: parts, codewords: codewords)
-                            guard best[query].admits(value) else { continue }
+                            let value = ProductQuantizer.distance(t.baseAddress!, code: code.baseAddress! + position &* parts, parts: parts, codewords: codewords)
+                            guard value < bound else { continue }
                             let point = pointID(position)
                             if point != skip { best[query].insert(value, point) }
+                            bound = best[query].bound
                         }
                     }
                 }

@@ -14,6 +14,14 @@ struct TopScores {
 
     @inline(__always) func better(_ a: Float, _ b: Float) -> Bool { smallerIsBetter ? a < b : a > b }
 
+    /// What a score must beat to enter, as a smaller-is-better key (the score, negated when
+    /// larger is better): the worst kept one, or +infinity while the list has room. Scans
+    /// keep it in a local and call `insert` only for the few scores below it.
+    @inline(__always) var bound: Float {
+        guard scores.count >= capacity, let worst = scores.last else { return .infinity }
+        return smallerIsBetter ? worst : -worst
+    }
+
     /// Whether a score would enter the list.
     @inline(__always) func admits(_ value: Float) -> Bool {
         scores.count < capacity || better(value, scores[scores.count - 1])

@@ -28,19 +28,23 @@ extension RandomCutForestAlgorithm: Streamable {
         public var keyField: String?
         public var detector: ThresholdedRandomCutForest.Configuration
         public var output = OutputStyle.weir
+        /// Whether the topology set `shingle_size`; when it did not, a served model's
+        /// dimensions decide it (dimensions / inputs).
+        public var shingleSizeGiven = false
     }
 
-    /// The forest new keys start from (nil: each learns from scratch), and the settings'
-    /// input shape, which kept forests must match.
+    /// The forest new keys start from (nil: each learns from scratch) and the detector
+    /// configuration that serves it: the settings', with the shingle size the model
+    /// implies when the topology leaves it out. Kept forests must match its input shape.
     public final class Served {
         let forest: RandomCutForest?
-        let inputDimensions: Int
-        let shingleSize: Int
+        let detector: ThresholdedRandomCutForest.Configuration
+        var inputDimensions: Int { detector.inputDimensions }
+        var shingleSize: Int { detector.shingleSize }
 
         init(forest: RandomCutForest?, detector: ThresholdedRandomCutForest.Configuration) {
             self.forest = forest
-            inputDimensions = detector.inputDimensions
-            shingleSize = detector.shingleSize
+            self.detector = detector
         }
     }
 
@@ -54,7 +58,8 @@ extension RandomCutForestAlgorithm: Streamable {
         let input = try FeatureInput(config)
         let names = input.names
         var detector = ThresholdedRandomCutForest.Configuration(inputDimensions: names.count)
-        if let value = try config.int("shingle_size", in: 1...1_024) { detector.shingleSize = value }
+        let givenShingle = try config.int("shingle_size", in: 1...1_024)
+        if let givenShingle { detector.shingleSize = givenShingle }
         if let value = try config.int("num_trees", in: 1...10_000) { detector.numberOfTrees = value }
         if let value = try config.int("sample_size", in: 2...1_000_000) { detector.sampleSize = value }
         if let value = try config.double("bounding_box_cache_fraction") { detector.boundingBoxCacheFraction = value }
@@ -86,6 +91,7 @@ extension RandomCutForestAlgorithm: Streamable {
         if let value = try config.double("noise_factor") { detector.ignoreNearExpectedNoiseFactor = value }
         if let value = try config.bool("attribution_every_input") { detector.attributeEveryInput = value }
         var settings = Settings(featureNames: names, readsFields: input.readsFields, detector: detector)
+        settings.shingleSizeGiven = givenShingle != nil
         settings.keyField = try config.string("key_field")
         if let value = try config.choice("output", OutputStyle.self) { settings.output = value }
         // Kinesis' explanation is on every record.
@@ -106,11 +112,25 @@ extension RandomCutForestAlgorithm: Streamable {
         try event.stateKey(field: settings.keyField, expected: "expected a string or number to key the forest by")
     }
 
-    /// Refuses a forest the detector cannot start from (other dimensions than the
-    /// settings' input times shingle).
+    /// The model decides what the topology leaves out: without `shingle_size`, a forest of
+    /// D dimensions over n inputs shingles D / n of them (a forest trained by `weir train
+    /// rcf` on one feature serves one input unshingled). A forest the detector cannot start
+    /// from is refused, naming what the topology set and what the model has.
     public static func serve(_ model: RandomCutForest, settings: Settings) throws -> Served {
-        _ = try ThresholdedRandomCutForest(settings.detector, seededWith: model)
-        return Served(forest: model, detector: settings.detector)
+        var detector = settings.detector
+        let dimensions = model.configuration.dimensions, base = detector.baseDimensions
+        if !settings.shingleSizeGiven, base > 0, dimensions % base == 0, (1...1_024).contains(dimensions / base) {
+            detector.shingleSize = dimensions / base
+        }
+        guard dimensions == base * detector.shingleSize else {
+            let inputs = "\(settings.featureNames.count) input\(settings.featureNames.count == 1 ? "" : "s") (\(settings.featureNames.joined(separator: ", ")))"
+            throw ModelSnapshotError(name: "model", settings.shingleSizeGiven
+                ? "the forest has \(dimensions) dimensions; \(inputs) x shingle_size \(detector.shingleSize) needs \(base * detector.shingleSize) (leave shingle_size out to take it from the model)"
+                : "the forest has \(dimensions) dimensions, not a multiple of the \(inputs) the operator reads; set features to the fields it was trained on")
+        }
+        if let problem = detector.problem() { throw ModelSnapshotError(name: "model", problem) }
+        _ = try ThresholdedRandomCutForest(detector, seededWith: model)
+        return Served(forest: model, detector: detector)
     }
 
     public static func modelFree(settings: Settings) -> (served: Served, version: String)? {
@@ -125,12 +145,12 @@ extension RandomCutForestAlgorithm: Streamable {
     public static func newState(key: String, served: Served, settings: Settings) throws(RecordError) -> ThresholdedRandomCutForest {
         if let forest = served.forest {
             do {
-                return try ThresholdedRandomCutForest(settings.detector, seededWith: forest)
+                return try ThresholdedRandomCutForest(served.detector, seededWith: forest)
             } catch {
                 throw RecordError(.process, "cannot start the forest of key '\(key.prefix(60))' from the model: \(error)")
             }
         }
-        var configuration = settings.detector
+        var configuration = served.detector
         // Each key its own random stream, the same on every run.
         configuration.seed = configuration.seed &+ FNV1a.hash(key.utf8)
         return ThresholdedRandomCutForest(configuration)

@@ -25,8 +25,8 @@ public enum RandomCutForestAlgorithm: Servable {
     static func point(_ row: DataRow, dimension: Int, channel: TrainingChannel, index: Int) throws -> [Float] {
         let values = row.features.denseValues
         guard values.count == dimension else {
-            throw FormatError(input: channel.path, .record(Int64(index + 1)), field: "features",
-                              "has \(values.count) values; feature_dim is \(dimension)")
+            throw FormatError.featureWidth(input: channel.path, record: Int64(index + 1), found: values.count, expected: dimension,
+                                           labels: row.label.count, channel: channel.config.name)
         }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw FormatError(input: channel.path, .record(Int64(index + 1)), field: "features[\(bad)]",

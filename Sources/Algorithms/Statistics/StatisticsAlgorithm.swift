@@ -46,8 +46,8 @@ public enum StatisticsAlgorithm: Algorithm {
             for row in batch {
                 let values = row.features.denseValues
                 if let dimension = hyperparameters.featureDimension, values.count != dimension {
-                    throw FormatError(input: train.path, .record(Int64(rows + 1)), field: "features",
-                                      "has \(values.count) values; feature_dim is \(dimension)")
+                    throw FormatError.featureWidth(input: train.path, record: Int64(rows + 1), found: values.count, expected: dimension,
+                                                   labels: row.label.count, channel: train.config.name)
                 }
                 if let bad = values.firstIndex(where: { $0.isInfinite }) {
                     throw FormatError(input: train.path, .record(Int64(rows + 1)), field: "features[\(bad)]",

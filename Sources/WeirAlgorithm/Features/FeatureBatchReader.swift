@@ -29,7 +29,7 @@ public struct FeatureBatchReader {
             var record: Int64 = 0
             while let row = try source.next() {
                 record += 1
-                try check(row.features, file: file, record: record)
+                try check(row.features, labels: row.label.count, file: file, record: record)
                 try body(row, file, record)
                 total += 1
             }
@@ -84,11 +84,11 @@ public struct FeatureBatchReader {
     }
 
     @usableFromInline
-    func check(_ features: FeatureVector, file: String, record: Int64) throws(FormatError) {
+    func check(_ features: FeatureVector, labels: Int, file: String, record: Int64) throws(FormatError) {
         // A sparse row's width may be the largest index read so far (libsvm): narrower is fine.
         guard features.dimension == dimension || (features.isSparse && features.dimension < dimension) else {
-            throw FormatError(input: file, .record(record), field: "features",
-                              "has \(features.dimension) values; feature_dim is \(dimension)")
+            throw FormatError.featureWidth(input: file, record: record, found: features.dimension, expected: dimension, labels: labels,
+                                           channel: channel.config.name)
         }
         let values: [Double]
         switch features {

@@ -57,6 +57,7 @@ public final class CSVDataReader {
     private var linesRead: Int64 = 0
 
     public init(_ input: ByteInput, options: Options = Options()) {
+        input.skipByteOrderMark()
         self.input = input
         self.options = options
         parser = CSVRecordParser(options: options, inputName: input.name)

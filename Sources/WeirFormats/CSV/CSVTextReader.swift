@@ -9,6 +9,7 @@ public final class CSVTextReader {
     public var name: String { input.name }
 
     public init(_ input: ByteInput, delimiter: UInt8 = UInt8(ascii: ",")) {
+        input.skipByteOrderMark()
         self.input = input
         self.delimiter = delimiter
     }

@@ -26,6 +26,7 @@ public final class ParallelCSVReader {
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, blockSize: Int = 1 << 22) {
         self.options = options
         name = input.name
+        input.skipByteOrderMark()
         pipeline = Pipeline(input: input, options: options, blockSize: blockSize, maxInFlight: 2 * max(workers, 1) + 2)
         let splitter = Thread { [pipeline] in pipeline.split() }
         splitter.name = "weir-csv-split"

@@ -12,6 +12,7 @@ public final class JSONLinesDataReader {
     public var line: Int64 { lines.line }
 
     public init(_ input: ByteInput, featuresAttribute: String = "features", labelAttribute: String = "label") {
+        input.skipByteOrderMark()
         lines = JSONLineInput(input)
         self.featuresAttribute = featuresAttribute
         self.labelAttribute = labelAttribute

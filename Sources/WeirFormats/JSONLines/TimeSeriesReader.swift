@@ -6,6 +6,7 @@ public final class TimeSeriesReader {
     public var line: Int64 { lines.line }
 
     public init(_ input: ByteInput) {
+        input.skipByteOrderMark()
         lines = JSONLineInput(input)
     }
 

@@ -11,6 +11,7 @@ public final class LibSVMReader {
     public private(set) var largestIndex = 0
 
     public init(_ input: ByteInput, dimension: Int? = nil) {
+        input.skipByteOrderMark()
         self.input = input
         self.dimension = dimension
     }

@@ -31,6 +31,13 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// `y = A x` for a row-major `rows x columns` matrix with row stride `lda`: one pass over
+    /// A without the packing a one-column `gemm` pays for (k-NN scores one query this way).
+    public static func gemv(rows: Int, columns: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+                            y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(lda), x, 1, 0, y, 1)
+    }
+
     /// Dot product of two equally long vectors.
     public static func dot(_ x: [Float], _ y: [Float]) -> Float {
         precondition(x.count == y.count, "dot: lengths differ")

@@ -65,6 +65,10 @@ final class ModelSubscription<Model> {
             let registry = try RegistryModelSource(reference, features: nil, decode: decodeEnvelope)
             registrySource = registry
             if registry.check(), let current = registry.served { served = Served(current.model, version: current.label) }
+            // At start there is nothing to keep serving: a version that cannot serve here stops the start.
+            if registry.served == nil, let refusal = registry.lastRefusal {
+                throw ModelRefusedError(model: refusal.label, stage: reference.stage.rawValue, registry: reference.directory, reason: refusal.reason)
+            }
         }
     }
 
@@ -100,4 +104,15 @@ final class ModelSubscription<Model> {
 
     var rejections: Int { registrySource?.rejections ?? 0 }
     var rollbacks: Int { registrySource?.rollbacks ?? 0 }
+}
+
+/// A registry version that cannot serve an operator when the stream starts (another
+/// algorithm, other features, a shape the settings contradict).
+struct ModelRefusedError: Error, CustomStringConvertible {
+    let model: String
+    let stage: String
+    let registry: String
+    let reason: String
+
+    var description: String { "model \(model) (stage \(stage) of registry \(registry)) cannot serve this operator: \(reason)" }
 }

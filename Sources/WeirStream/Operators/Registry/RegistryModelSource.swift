@@ -71,6 +71,8 @@ final class RegistryModelSource<Model> {
     private(set) var served: Served?
     private(set) var rejections = 0
     private(set) var rollbacks = 0
+    /// Why the last version offered was refused (nil once one serves).
+    private(set) var lastRefusal: (label: String, reason: String)?
     private let reloaded: Counter
     private let rejected: Counter
     private let rolledBack: Counter
@@ -93,7 +95,7 @@ final class RegistryModelSource<Model> {
         self.reference = reference
         self.features = features
         self.decode = decode
-        registry = try ModelRegistry(directory: reference.directory)
+        registry = try ModelRegistry(directory: reference.directory, create: false)
         reloaded = Counter(label: "weir_model_reloads_total", dimensions: [("model", reference.name)])
         rejected = Counter(label: "weir_model_rejections_total", dimensions: [("model", reference.name)])
         rolledBack = Counter(label: "weir_model_guardrail_rollbacks_total", dimensions: [("model", reference.name)])
@@ -137,9 +139,11 @@ final class RegistryModelSource<Model> {
                 baking = nil
             }
             reloaded.increment()
+            lastRefusal = nil
             logger.info("serving a new model version", metadata: ["model": "\(version.label)"])
             return true
         } catch {
+            lastRefusal = (version.label, "\(error)")
             rejections += 1
             rejected.increment()
             logger.error("refused a model version; the current one keeps serving",

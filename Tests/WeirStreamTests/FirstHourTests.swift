@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import WeirTestSupport
+
+/// What a new user meets first (issue 17), run from the command line as they run it.
+struct FirstHourTests {
+    func write(_ text: String, to folder: URL, _ name: String) throws {
+        try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    /// One feature trained offline, published to production, served by a forest operator
+    /// with default settings: the model decides the shingle size (1), so every record is
+    /// scored by the published version and the spike stands out.
+    @Test func trainPublishAndStreamWithDefaultSettings() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-publish")
+        var train = "", stream = ""
+        for step in 0..<2_000 { train += "\(10 + sin(Double(step) / 10))\n" }
+        for step in 0..<300 {
+            stream += #"{"ts":\#(1_700_000_000 + step),"host":"a","cpu":\#(10 + sin(Double(step) / 10) + (step == 250 ? 8 : 0))}"# + "\n"
+        }
+        try write(train, to: folder, "train.csv")
+        try write(stream, to: folder, "stream.jsonl")
+        let trained = try WeirProcess.run(["train", "rcf", "--channel", "train=train.csv", "--content-type", "train=text/csv;label_size=0",
+                                           "--hp", "feature_dim=1", "--hp", "num_trees=50", "--hp", "num_samples_per_tree=256",
+                                           "--model-dir", "model", "--publish", "spikes", "--stage", "production", "--registry", "reg"], in: folder)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let topology = """
+            name: spikes
+            source: {file: {path: stream.jsonl}}
+            decode: {format: json, timestamp_field: ts}
+            schema: {key: host, features: [cpu]}
+            operators:
+              - random_cut_forest:
+                  model: {registry: reg, name: spikes, stage: production}
+            sinks: [file: {path: out.jsonl}]
+            dead_letter: {file: {path: dead.jsonl}}
+            """
+        try write(topology, to: folder, "spikes.yaml")
+        let validated = try WeirProcess.run(["validate", "spikes.yaml"], in: folder)
+        #expect(validated.status == 0, "\(validated.stderr)")
+        let replayed = try WeirProcess.run(["replay", "spikes.yaml"], in: folder)
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        let lines = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 300)
+        #expect(lines.allSatisfy { $0.contains(#""model_version":"spikes:v1""#) })
+        let alarms = lines.enumerated().filter { $0.element.contains(#""anomaly_grade":1"#) || $0.element.contains(#""anomaly_grade":0."#) }.map(\.offset)
+        #expect(alarms.contains(250), "alarms at \(alarms)")
+        #expect(((try? String(contentsOf: folder.appendingPathComponent("dead.jsonl"), encoding: .utf8)) ?? "").isEmpty)
+
+        // A shingle size the model contradicts, a registry that is not there and a model
+        // folder that is missing: validate names each operator's problem, all of them, and
+        // creates nothing.
+        let broken = """
+            name: broken
+            source: {file: {path: stream.jsonl}}
+            decode: {format: json, timestamp_field: ts}
+            schema: {key: host, features: [cpu]}
+            operators:
+              - random_cut_forest:
+                  model: {registry: reg, name: spikes, stage: production}
+                  shingle_size: 4
+              - random_cut_forest:
+                  model: {registry: nowhere, name: spikes}
+              - predict:
+                  model: missing-folder
+            sinks: [file: {path: out.jsonl}]
+            """
+        try write(broken, to: folder, "broken.yaml")
+        let refused = try WeirProcess.run(["validate", "broken.yaml"], in: folder)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("shingle_size 4 needs 4 (leave shingle_size out to take it from the model)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("nowhere: no model registry here"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("missing-folder"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("nowhere").path))
+
+        // Publishing with feature names the forest cannot take is refused.
+        let misnamed = try WeirProcess.run(["models", "publish", "spikes", "--file", "model/forest.rcf", "--features", "cpu,mem",
+                                            "--registry", "reg"], in: folder)
+        #expect(misnamed.status == 2)
+        #expect(misnamed.stderr.contains("not a multiple of the 2 features named"), "\(misnamed.stderr)")
+        let listed = try WeirProcess.run(["models", "list", "--registry", "typo-reg"], in: folder)
+        #expect(listed.status == 2 && listed.stderr.contains("no model registry here"), "\(listed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("typo-reg").path))
+    }
+}
