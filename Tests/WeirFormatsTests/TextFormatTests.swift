@@ -139,6 +139,32 @@ extension TextFormatTests {
 
     /// The parallel reader gives exactly the sequential reader's rows and line numbers on a
     /// file cut into many small blocks, with quoted line breaks, blank lines and CRLF.
+    /// A UTF-8 byte-order mark (as some editors write) is not data: every text reader skips
+    /// it, and error offsets still count it.
+    @Test func aByteOrderMarkIsSkippedByEveryTextReader() throws {
+        let mark = "\u{FEFF}"
+        let csv = try write(mark + "name,value\n1,2.5\n", "bom.csv")
+        let sequential = try CSVDataReader(path: csv, options: .init(hasHeader: true))
+        #expect(try sequential.next() == DataRow(features: .dense([2.5]), label: [1]))
+        #expect(sequential.header == ["name", "value"])
+        let parallel = ParallelCSVReader(try ByteInput(path: csv), options: .init(hasHeader: true), workers: 2, blockSize: 1_000)
+        #expect(try parallel.next() == DataRow(features: .dense([2.5]), label: [1]))
+        let unlabelled = try write(mark + "4,5\n", "bom-unlabelled.csv")
+        #expect(try CSVDataReader(path: unlabelled, options: .init(labelSize: 0)).next() == DataRow(features: .dense([4, 5])))
+        let libsvm = try write(mark + "1 1:0.5 3:2\n", "bom.libsvm")
+        #expect(try LibSVMReader(path: libsvm).next()?.label == [1])
+        let lines = try write(mark + #"{"features":[1,2],"label":0}"# + "\n", "bom.jsonl")
+        #expect(try JSONLinesDataReader(path: lines).next() == DataRow(features: .dense([1, 2]), label: [0]))
+        let text = try write(mark + "user,1.2.3.4\n", "bom-pairs.csv")
+        let pairs = try CSVTextReader(path: text)
+        var first: [String] = []
+        _ = try pairs.next { fields in first = fields.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(first == ["user", "1.2.3.4"])
+        // Without a mark nothing is skipped, however short the file.
+        let short = try write("7", "short.csv")
+        #expect(try CSVDataReader(path: short, options: .init(labelSize: 0)).next() == DataRow(features: .dense([7])))
+    }
+
     @Test func parallelCSVMatchesTheSequentialReader() throws {
         var state: UInt64 = 5
         func next() -> Int {

@@ -82,4 +82,20 @@ struct FirstHourTests {
         #expect(listed.status == 2 && listed.stderr.contains("no model registry here"), "\(listed.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("typo-reg").path))
     }
+
+    /// A one-column CSV trained as SageMaker reads CSV (label first): the error says the
+    /// column went to the label and how to say there is none, for every algorithm that
+    /// checks the width, and the hint's content type works as written.
+    @Test(arguments: [["kmeans", "--hp", "k=2"], ["rcf"], ["pca", "--hp", "num_components=1", "--hp", "mini_batch_size=10"]])
+    func aOneColumnCSVSaysItsColumnWasTheLabel(algorithm: [String]) throws {
+        let folder = try TestPaths.scratchFolder("first-hour-one-column-\(algorithm[0])")
+        try write((0..<50).map { "\(Double($0) / 7)" }.joined(separator: "\n") + "\n", to: folder, "one.csv")
+        let base = ["train", algorithm[0], "--channel", "train=one.csv", "--hp", "feature_dim=1", "--model-dir", "model"] + algorithm.dropFirst()
+        let failed = try WeirProcess.run(base, in: folder)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("has 0 values; feature_dim is 1; the first column was read as the label"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("--content-type 'train=text/csv;label_size=0'"), "\(failed.stderr)")
+        let fixed = try WeirProcess.run(base + ["--content-type", "train=text/csv;label_size=0"], in: folder)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+    }
 }
