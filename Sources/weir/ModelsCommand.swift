@@ -58,12 +58,12 @@ struct ModelsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A version (or every version) of a model as JSON, with the model's audit log.")
         @OptionGroup var options: RegistryOptions
         @Argument var name: String
-        @Argument var version: Int?
+        @Argument(help: "A version: 3, v3 or NAME:v3.") var version: ModelVersionArgument?
 
         func run() throws {
             do {
                 let registry = try options.open()
-                let versions = try registry.versions(of: name).filter { version == nil || $0.version == version }
+                let versions = try registry.versions(of: name).filter { version == nil || $0.version == version?.number }
                 guard !versions.isEmpty else { throw SnapshotError(input: name, "no such model or version") }
                 for entry in versions { print(JSONWriter.string(of: ModelsCommand.describe(entry))) }
                 for entry in try registry.auditLog(of: name) {
@@ -121,15 +121,15 @@ struct ModelsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move a version to a stage (production archives the serving version).")
         @OptionGroup var options: RegistryOptions
         @Argument var name: String
-        @Argument var version: Int
+        @Argument(help: "A version: 3, v3 or NAME:v3.") var version: ModelVersionArgument
         @Option(help: "staging, production, shadow or archived.") var stage = "production"
         @Option(help: "Why, for the audit log.") var reason = ""
 
         func run() throws {
             do {
                 guard let target = ModelRegistry.Stage(rawValue: stage) else { throw SnapshotError(input: stage, "expected staging, production, shadow or archived") }
-                try options.open().promote(name, version: version, to: target, actor: "weir models promote", reason: reason)
-                print("\(name):v\(version) -> \(target.rawValue)")
+                try options.open().promote(name, version: version.number, to: target, actor: "weir models promote", reason: reason)
+                print("\(name):v\(version.number) -> \(target.rawValue)")
             } catch { throw ModelsCommand.fail(error) }
         }
     }
@@ -153,12 +153,12 @@ struct ModelsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "How two versions differ: stage, schema, data, hyperparameters, metrics.")
         @OptionGroup var options: RegistryOptions
         @Argument var name: String
-        @Argument var first: Int
-        @Argument var second: Int
+        @Argument(help: "A version: 3, v3 or NAME:v3.") var first: ModelVersionArgument
+        @Argument(help: "Another version.") var second: ModelVersionArgument
 
         func run() throws {
             do {
-                let lines = try options.open().diff(name, first, second)
+                let lines = try options.open().diff(name, first.number, second.number)
                 print(lines.isEmpty ? "no differences" : lines.joined(separator: "\n"))
             } catch { throw ModelsCommand.fail(error) }
         }
@@ -168,13 +168,28 @@ struct ModelsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a version that is not in production.")
         @OptionGroup var options: RegistryOptions
         @Argument var name: String
-        @Argument var version: Int
+        @Argument(help: "A version: 3, v3 or NAME:v3.") var version: ModelVersionArgument
 
         func run() throws {
             do {
-                try options.open().delete(name, version: version, actor: "weir models delete")
-                print("deleted \(name):v\(version)")
+                try options.open().delete(name, version: version.number, actor: "weir models delete")
+                print("deleted \(name):v\(version.number)")
             } catch { throw ModelsCommand.fail(error) }
         }
     }
+}
+
+/// A model version on the command line as Weir prints it or as a number: `3`, `v3`, or
+/// `NAME:v3` (the part after the last colon).
+struct ModelVersionArgument: ExpressibleByArgument, Equatable {
+    let number: Int
+
+    init?(argument: String) {
+        var text = Substring(argument.split(separator: ":").last ?? "")
+        if text.first == "v" || text.first == "V" { text = text.dropFirst() }
+        guard let number = Int(text), (1...Int(Int32.max)).contains(number) else { return nil }
+        self.number = number
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }

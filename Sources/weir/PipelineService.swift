@@ -45,16 +45,29 @@ struct PipelineService: Service {
     }
 }
 
-/// Prints a one-line progress summary to a terminal (never into piped output).
+/// Reports a running pipeline's progress: a line every 5 s on a terminal, and a log line
+/// every 30 s otherwise (a service, a CI job, a piped run), so a long run is never silent.
+/// Each report gives the totals and the input rate since the previous one.
 enum ProgressLine {
     static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
-    static func printer(start: ContinuousClock.Instant = .now) -> ((PipelineStats) -> Void)? {
-        guard isTerminal else { return nil }
+    static func printer(logger: Logger, start: ContinuousClock.Instant = .now) -> (PipelineStats) -> Void {
+        let terminal = isTerminal
+        var last = start
+        var lastIn = 0
         return { stats in
-            let seconds = Double((ContinuousClock.now - start).components.seconds)
-            let rate = seconds > 0 ? Int(Double(stats.recordsIn) / seconds) : 0
-            FileHandle.standardError.write(Data("[weir] \(stats.summary) rate=\(rate)/s\n".utf8))
+            let now = ContinuousClock.now
+            guard terminal || now - last >= .seconds(30) else { return }
+            let elapsed = now - last
+            let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-9)
+            let rate = Int(Double(stats.recordsIn - lastIn) / seconds)
+            last = now
+            lastIn = stats.recordsIn
+            if terminal {
+                FileHandle.standardError.write(Data("[weir] \(stats.summary) rate=\(rate)/s\n".utf8))
+            } else {
+                logger.info("progress", metadata: ["stats": "\(stats.summary)", "records_per_second": "\(rate)"])
+            }
         }
     }
 }

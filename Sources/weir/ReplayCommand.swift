@@ -49,7 +49,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let logger = Logger(label: "weir")
         try await PipelineService.runUntilSignalled(name: "weir-replay", logger: logger) { stop in
             let pipeline = try ReplayPipeline(spec: spec, file: replayFile, configuration: configuration, catalog: .weir)
-            pipeline.progress = ProgressLine.printer()
+            pipeline.progress = ProgressLine.printer(logger: logger)
             try pipeline.run(until: stop)
             logger.info("replay done: \(pipeline.stats.summary)")
         }

@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "JSON field used as the key of seeded records.")
     var seedKeyField: String?
 
+    @Option(help: "When the run ends, write each Kafka sink topic (and the dead-letter topic) to DIR/TOPIC.jsonl, one value per line: how to see what an --embedded-broker run produced.")
+    var captureOutputs: String?
+
     @Option(help: "Stop after this many seconds without input (default: run until a signal).")
     var stopWhenIdle: Double?
 
@@ -99,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
         if case .file = spec.source {
             try await PipelineService.runUntilSignalled(name: "weir-replay", logger: logger) { stop in
                 let pipeline = try ReplayPipeline(spec: spec, configuration: settings, catalog: .weir)
-                pipeline.progress = ProgressLine.printer()
+                pipeline.progress = ProgressLine.printer(logger: logger)
                 try pipeline.run(until: stop)
                 logger.info("done: \(pipeline.stats.summary)")
             }
@@ -112,10 +115,11 @@ struct RunCommand: AsyncParsableCommand {
             try await PipelineService.runUntilSignalled(name: "weir-pipeline", logger: logger) { stop in
                 let pipeline = try KafkaPipeline(spec: spec, configuration: settings, transactionLogPath: transactionLog,
                                                  logger: Logger(label: "weir.pipeline"), catalog: .weir)
-                pipeline.progress = ProgressLine.printer()
+                pipeline.progress = ProgressLine.printer(logger: logger)
                 pipeline.idleTimeout = idle
                 try pipeline.run(until: stop)
                 logger.info("done: \(pipeline.stats.summary)")
+                if let folder = captureOutputs { try captureSinkTopics(spec, into: folder, configuration: settings, logger: logger) }
             }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -125,7 +129,10 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Fails fast with the address when no broker answers, instead of retrying forever.
     func checkReachable(_ configuration: KafkaConfiguration, logger: Logger) throws {
-        let address = configuration["bootstrap.servers"] ?? "?"
+        guard let address = configuration["bootstrap.servers"], !address.isEmpty else {
+            FileHandle.standardError.write(Data("error: no Kafka bootstrap servers given: set kafka.bootstrap.servers in the topology, pass -b host:port, or run against an in-process broker with --embedded-broker\n".utf8))
+            throw ExitCode(1)
+        }
         do {
             let admin = try KafkaAdmin(configuration: configuration)
             let brokers = try admin.brokers(timeoutMs: Int32(connectTimeout * 1000))
@@ -133,6 +140,21 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("error: cannot reach Kafka at \(address) within \(connectTimeout) s: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// Writes every Kafka sink topic (and the dead-letter topic) to `folder/TOPIC.jsonl`.
+    func captureSinkTopics(_ spec: TopologySpec, into folder: String, configuration: KafkaConfiguration, logger: Logger) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var topics: [String] = []
+        for sink in spec.sinks + (spec.deadLetter.map { [$0] } ?? []) {
+            if case .kafka(let topic) = sink, !topics.contains(topic) { topics.append(topic) }
+        }
+        for topic in topics {
+            let path = (folder as NSString).appendingPathComponent("\(topic).jsonl")
+            let count = try TopicCapture.capture(topic: topic, to: path, configuration: configuration, output: .valueLines)
+            logger.info("captured \(count) records of \(topic) into \(path)")
+            print("\(topic): \(count) records in \(path)")
         }
     }
 

@@ -81,6 +81,14 @@ struct FirstHourTests {
         let listed = try WeirProcess.run(["models", "list", "--registry", "typo-reg"], in: folder)
         #expect(listed.status == 2 && listed.stderr.contains("no model registry here"), "\(listed.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("typo-reg").path))
+
+        // Versions as Weir prints them.
+        let diffed = try WeirProcess.run(["models", "diff", "spikes", "spikes:v1", "v1", "--registry", "reg"], in: folder)
+        #expect(diffed.status == 0 && diffed.stdout.contains("no differences"), "\(diffed.stderr)")
+        let shown = try WeirProcess.run(["models", "show", "spikes", "v1", "--registry", "reg"], in: folder)
+        #expect(shown.status == 0 && shown.stdout.contains(#""version""#), "\(shown.stderr)")
+        let wrong = try WeirProcess.run(["models", "promote", "spikes", "version1", "--registry", "reg"], in: folder)
+        #expect(wrong.status != 0 && wrong.stderr.contains("version1"), "\(wrong.stderr)")
     }
 
     /// A one-column CSV trained as SageMaker reads CSV (label first): the error says the
@@ -97,5 +105,40 @@ struct FirstHourTests {
         #expect(failed.stderr.contains("--content-type 'train=text/csv;label_size=0'"), "\(failed.stderr)")
         let fixed = try WeirProcess.run(base + ["--content-type", "train=text/csv;label_size=0"], in: folder)
         #expect(fixed.status == 0, "\(fixed.stderr)")
+    }
+
+    /// An embedded-broker run's topics vanish with the process: `--capture-outputs` keeps
+    /// them as JSON lines, the good records in the sink topic's file and the poison one in
+    /// the dead-letter topic's.
+    @Test func anEmbeddedBrokerRunKeepsItsOutputs() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-capture")
+        try write((0..<50).map { #"{"host":"h\#($0 % 3)","cpu":\#($0)}"# }.joined(separator: "\n") + "\n{oops\n", to: folder, "in.jsonl")
+        try write("""
+            name: capture
+            source: {kafka: {topics: [metrics], group: capture-test}}
+            decode: {format: json}
+            operators:
+              - filter: {field: cpu, op: ">=", value: 10}
+            sinks: [kafka: {topic: metrics.out}]
+            dead_letter: {kafka: {topic: metrics.dead}}
+            """, to: folder, "capture.yaml")
+        let run = try WeirProcess.run(["run", "capture.yaml", "--embedded-broker", "--seed", "in.jsonl", "--stop-when-idle", "3",
+                                       "--capture-outputs", "outputs"], in: folder)
+        #expect(run.status == 0, "\(run.stderr.suffix(1500))")
+        #expect(run.stdout.contains("metrics.out: 40 records in outputs/metrics.out.jsonl"), "\(run.stdout)")
+        let out = try String(contentsOf: folder.appendingPathComponent("outputs/metrics.out.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(out.count == 40 && out.allSatisfy { $0.hasPrefix("{") })
+        let dead = try String(contentsOf: folder.appendingPathComponent("outputs/metrics.dead.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(dead.count == 1)
+    }
+
+    @Test func runWithoutABrokerSaysSoAtOnce() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-no-broker")
+        try write("name: x\nsource: {kafka: {topics: [a], group: g}}\nsinks: [stdout: {}]\n", to: folder, "x.yaml")
+        let started = Date()
+        let run = try WeirProcess.run(["run", "x.yaml"], in: folder)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no Kafka bootstrap servers given"), "\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10, "it does not wait for a broker nobody named")
     }
 }

@@ -40,7 +40,7 @@ public final class ReplayPipeline {
         if SinkFactory.needsProducer(spec) {
             let merged = spec.producerConfiguration(configuration)
             guard merged["bootstrap.servers"] != nil else {
-                throw PipelineError.source("a kafka sink needs bootstrap servers: set kafka.bootstrap.servers, --bootstrap, or --embedded-broker")
+                throw PipelineError.source("a kafka sink needs bootstrap servers: set kafka.bootstrap.servers in the topology or pass --bootstrap (replay has no embedded broker; use a file or stdout sink to see the output, or weir run --embedded-broker)")
             }
             producer = try KafkaProducer(configuration: merged)
         }

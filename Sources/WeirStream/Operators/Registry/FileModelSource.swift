@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WeirCore
 
 /// Follows a model file written by `weir train`: loads it at open, and between records
 /// (at most every `intervalMs`) loads it again when its modification time or size
@@ -7,6 +8,9 @@ import Logging
 /// change of the file).
 final class FileModelSource<Model> {
     let path: String
+    /// The path as the topology gave it, and the file a model folder holds.
+    private let given: String
+    private let fileName: String
     let intervalMs: Int
     private let decode: ([UInt8], String) throws -> Model
     private let logger = Logger(label: "weir.model-file")
@@ -23,8 +27,26 @@ final class FileModelSource<Model> {
         } else {
             self.path = path
         }
+        given = path
+        self.fileName = fileName
         self.intervalMs = intervalMs
         self.decode = decode
+    }
+
+    /// Why the model file cannot be read, in the user's terms: nothing at the path, or a
+    /// folder without this algorithm's file (a folder of another algorithm says which).
+    private func missing() -> FileModelError {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory) else {
+            return FileModelError(path: given, "no model folder or file here (expected a `weir train` folder holding \(fileName), or the file itself)")
+        }
+        guard isDirectory.boolValue else { return FileModelError(path: given, "cannot read the model file") }
+        let metadata = (given as NSString).appendingPathComponent("model.json")
+        if let data = FileManager.default.contents(atPath: metadata), case .object(let object)? = try? JSONParser.parse(Array(data)),
+           case .string(let algorithm)? = object["algorithm"] {
+            return FileModelError(path: given, "the folder holds a \(algorithm) model (model.json), not the \(fileName) this operator serves")
+        }
+        return FileModelError(path: given, "the folder holds no \(fileName) (is it a `weir train` model folder of this algorithm?)")
     }
 
     private func currentStamp() throws -> (Date, Int) {
@@ -34,9 +56,9 @@ final class FileModelSource<Model> {
 
     /// Loads the file now; throws when it cannot be read or decoded.
     func load() throws {
-        let newStamp = try currentStamp()
+        guard let newStamp = try? currentStamp() else { throw missing() }
         stamp = newStamp
-        guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw missing() }
         model = try decode(Array(data), path)
         version = "\(path)@\(Int(newStamp.0.timeIntervalSince1970))"
     }
@@ -57,4 +79,17 @@ final class FileModelSource<Model> {
             return false
         }
     }
+}
+
+/// A model file or folder a topology names that cannot be read.
+struct FileModelError: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+
+    init(path: String, _ reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    var description: String { "\(path): \(reason)" }
 }
