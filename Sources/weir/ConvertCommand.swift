@@ -40,7 +40,9 @@ struct ConvertCommand: ParsableCommand {
         writeOptions.labelType = labelDtype
         do {
             let count = try DataConverter.convert(from: input, format: inputFormat, readOptions: read.sourceOptions,
-                                                  to: output, format: format, writeOptions: writeOptions, representation: features)
+                                                  to: output, format: format, writeOptions: writeOptions, representation: features) { note in
+                FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+            }
             FileHandle.standardError.write(Data("converted \(count) records: \(input) (\(inputFormat.rawValue)) -> \(output) (\(format.rawValue))\n".utf8))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

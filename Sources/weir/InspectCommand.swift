@@ -38,6 +38,9 @@ struct InspectCommand: ParsableCommand {
                 }
                 for field in JSONLinesDataWriter.object(row).fields { object.set(field.key, field.value) }
                 print(JSONWriter.string(of: .object(object)))
+                if count == 0, let header = source.header, let note = CSVLabelConvention.note(header: header, labelSize: input.labelSize) {
+                    FileHandle.standardError.write(Data("note: \(file): \(note)\n".utf8))
+                }
                 count += 1
             }
         } catch {

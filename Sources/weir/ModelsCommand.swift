@@ -40,38 +40,65 @@ struct ModelsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One line per version: name, version, stage, algorithm, publication time.")
+        static let configuration = CommandConfiguration(
+            abstract: "One line per version under a header row: name, version, stage, algorithm, publication time (--json: one JSON document).")
         @OptionGroup var options: RegistryOptions
         @Argument(help: "Only this model.") var name: String?
+        @Flag(help: "One JSON document: {\"versions\": [...]}, each version as `show` describes it.") var json = false
 
         func run() throws {
             do {
-                for version in try options.open().versions(of: name) {
-                    let published = Date(timeIntervalSince1970: Double(version.publishedAt) / 1000).ISO8601Format()
-                    print("\(version.name)\tv\(version.version)\t\(version.stage.rawValue)\t\(version.algorithm)\t\(published)")
+                let versions = try options.open().versions(of: name)
+                if json {
+                    print(JSONWriter.string(of: .object(JSONObject([("versions", .array(versions.map(ModelsCommand.describe)))]))))
+                    return
+                }
+                print("NAME\tVERSION\tSTAGE\tALGORITHM\tPUBLISHED")
+                for version in versions {
+                    print("\(version.name)\tv\(version.version)\t\(version.stage.rawValue)\t\(version.algorithm)\t\(ModelsCommand.time(version.publishedAt))")
                 }
             } catch { throw ModelsCommand.fail(error) }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A version (or every version) of a model as JSON, with the model's audit log.")
+        static let configuration = CommandConfiguration(
+            abstract: "A version (or every version) of a model, one JSON object per line, then its audit log as a table (--json: one JSON document).")
         @OptionGroup var options: RegistryOptions
         @Argument var name: String
         @Argument(help: "A version: 3, v3 or NAME:v3.") var version: ModelVersionArgument?
+        @Flag(help: "One JSON document: {\"versions\": [...], \"audit\": [...]}.") var json = false
 
         func run() throws {
             do {
                 let registry = try options.open()
                 let versions = try registry.versions(of: name).filter { version == nil || $0.version == version?.number }
                 guard !versions.isEmpty else { throw SnapshotError(input: name, "no such model or version") }
+                let audit = try registry.auditLog(of: name)
+                if json {
+                    let entries: [JSONValue] = audit.map { entry in
+                        .object(JSONObject([
+                            ("at", .string(ModelsCommand.time(entry.at))), ("version", .number(Double(entry.version))), ("action", .string(entry.action)),
+                            ("from_stage", .string(entry.fromStage)), ("to_stage", .string(entry.toStage)), ("actor", .string(entry.actor)),
+                            ("reason", .string(entry.reason)),
+                        ]))
+                    }
+                    print(JSONWriter.string(of: .object(JSONObject([("versions", .array(versions.map(ModelsCommand.describe))),
+                                                                     ("audit", .array(entries))]))))
+                    return
+                }
                 for entry in versions { print(JSONWriter.string(of: ModelsCommand.describe(entry))) }
-                for entry in try registry.auditLog(of: name) {
-                    let at = Date(timeIntervalSince1970: Double(entry.at) / 1000).ISO8601Format()
-                    print("audit\t\(at)\tv\(entry.version)\t\(entry.action)\t\(entry.fromStage.isEmpty ? "-" : entry.fromStage) -> \(entry.toStage)\t\(entry.actor)\t\(entry.reason)")
+                print("\nAT\tVERSION\tACTION\tSTAGES\tACTOR\tREASON")
+                for entry in audit {
+                    print("\(ModelsCommand.time(entry.at))\tv\(entry.version)\t\(entry.action)\t\(entry.fromStage.isEmpty ? "-" : entry.fromStage) -> \(entry.toStage)\t\(entry.actor)\t\(entry.reason)")
                 }
             } catch { throw ModelsCommand.fail(error) }
         }
+    }
+
+    /// A registry time (milliseconds since 1970) as ISO 8601.
+    static func time(_ milliseconds: Int64) -> String {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000).ISO8601Format()
     }
 
     struct Publish: ParsableCommand {

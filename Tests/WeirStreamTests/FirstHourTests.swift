@@ -87,6 +87,15 @@ struct FirstHourTests {
         #expect(diffed.status == 0 && diffed.stdout.contains("no differences"), "\(diffed.stderr)")
         let shown = try WeirProcess.run(["models", "show", "spikes", "v1", "--registry", "reg"], in: folder)
         #expect(shown.status == 0 && shown.stdout.contains(#""version""#), "\(shown.stderr)")
+        // Tables under a header row; --json gives one document to parse.
+        let table = try WeirProcess.run(["models", "list", "--registry", "reg"], in: folder)
+        #expect(table.stdout.hasPrefix("NAME\tVERSION\tSTAGE\tALGORITHM\tPUBLISHED\nspikes\tv1\tproduction\trandomcutforest\t"), "\(table.stdout)")
+        for command in [["list"], ["show", "spikes"]] {
+            let document = try WeirProcess.run(["models"] + command + ["--json", "--registry", "reg"], in: folder)
+            let parsed = try JSONSerialization.jsonObject(with: Data(document.stdout.utf8)) as? [String: Any]
+            #expect((parsed?["versions"] as? [Any])?.count == 1, "\(command): \(document.stdout)")
+            if command[0] == "show" { #expect((parsed?["audit"] as? [Any])?.isEmpty == false, "\(document.stdout)") }
+        }
         let wrong = try WeirProcess.run(["models", "promote", "spikes", "version1", "--registry", "reg"], in: folder)
         #expect(wrong.status != 0 && wrong.stderr.contains("version1"), "\(wrong.stderr)")
     }
@@ -140,5 +149,23 @@ struct FirstHourTests {
         #expect(run.status == 1)
         #expect(run.stderr.contains("no Kafka bootstrap servers given"), "\(run.stderr)")
         #expect(Date().timeIntervalSince(started) < 10, "it does not wait for a broker nobody named")
+    }
+
+    /// The project's own labelled sets put a time first and the label last: converting one
+    /// with SageMaker's convention says which column became the label.
+    @Test func convertSaysWhichColumnBecameTheLabel() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-label-column")
+        try write("t,value,label\n0,50.1,0\n1,50.3,1\n", to: folder, "series.csv")
+        try write("label,a,b\n1,2,3\n", to: folder, "good.csv")
+        let converted = try WeirProcess.run(["convert", "series.csv", "series.jsonl", "--header"], in: folder)
+        #expect(converted.status == 0, "\(converted.stderr)")
+        #expect(converted.stderr.contains("note: series.csv: the label is read from the first column ('t')"), "\(converted.stderr)")
+        #expect(converted.stderr.contains("column 3 is named 'label'"), "\(converted.stderr)")
+        let inspected = try WeirProcess.run(["inspect", "series.csv", "--header"], in: folder)
+        #expect(inspected.stderr.contains("column 3 is named 'label'"), "\(inspected.stderr)")
+        for quiet in [["convert", "series.csv", "all.jsonl", "--header", "--label-size", "0"], ["convert", "good.csv", "good.jsonl", "--header"]] {
+            let result = try WeirProcess.run(quiet, in: folder)
+            #expect(result.status == 0 && !result.stderr.contains("note:"), "\(quiet): \(result.stderr)")
+        }
     }
 }

@@ -44,6 +44,9 @@ public final class ParallelCSVReader {
 
     deinit { pipeline.cancel() }
 
+    /// The header's names once the first row was read (nil without a header).
+    public var header: [String]? { pipeline.readHeader }
+
     public func next() throws(FormatError) -> DataRow? {
         while cursor == rows.count {
             if nextBlock == 0 { lineBase = pipeline.firstBlockLine() }
@@ -121,6 +124,13 @@ public final class ParallelCSVReader {
             self.options = options
             self.blockSize = blockSize
             self.maxInFlight = maxInFlight
+        }
+
+        /// The header the splitter read, under the lock it was written with.
+        var readHeader: [String]? {
+            condition.lock()
+            defer { condition.unlock() }
+            return header
         }
 
         func cancel() {

@@ -7,7 +7,7 @@ public enum DataConverter {
     /// Converts and returns the number of rows written.
     public static func convert(from input: String, format inputFormat: DataFormat, readOptions: DataRowSource.Options,
                                to output: String, format outputFormat: DataFormat, writeOptions: DataRowSink.Options,
-                               representation: Representation = .keep) throws(FormatError) -> Int {
+                               representation: Representation = .keep, notice: ((String) -> Void)? = nil) throws(FormatError) -> Int {
         var options = readOptions
         if inputFormat == .libsvm && options.dimension == nil {
             guard input != "-" else {
@@ -31,6 +31,9 @@ public enum DataConverter {
                 }
             }
             try sink.append(row)
+            if count == 0, let notice, let header = source.header, let note = CSVLabelConvention.note(header: header, labelSize: options.csv.labelSize) {
+                notice("\(input): \(note)")
+            }
             count += 1
         }
         try sink.close()

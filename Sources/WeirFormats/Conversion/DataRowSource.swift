@@ -48,6 +48,12 @@ public final class DataRowSource {
         }
     }
 
+    /// A CSV file's header names once the first row was read; nil for other formats.
+    public var header: [String]? {
+        if case .csv(let csv) = reader { return csv.header }
+        return nil
+    }
+
     public func next() throws(FormatError) -> DataRow? {
         switch reader {
         case .csv(let csv):
