@@ -191,6 +191,10 @@ import WeirMath
         #expect(answers.count == 400)
         let single = try KNNPredictor(model: model).predict(DataRow(features: .dense(lines[399].split(separator: ",").map { Double($0)! })))
         #expect(String(answers[399]) == JSONWriter.string(of: .object(single)))
+        // One request alone (as the stream's predict operator sends it) fails with the record's own error.
+        #expect { try KNNPredictor(model: model).predict(DataRow(features: .dense([1, 2, 3]))) } throws: {
+            ($0 as? FormatError)?.field == "features"
+        }
         // Line 300 is in the second batch of 256 and has 3 values where the model takes 4.
         lines[299] = "1,2,3"
         let bad = try FixtureFiles.write(lines, to: folder, name: "bad.csv")

@@ -18,8 +18,10 @@ public struct KNNPredictor: BatchPredictor {
         try predict(row, verbose: false)
     }
 
+    /// One request: a batch of one, its error the record's own (a stream's `predict`
+    /// operator dead-letters it naming the field).
     public func predict(_ row: DataRow, verbose: Bool) throws -> JSONObject {
-        try predict(batch: [row], verbose: verbose)[0]
+        do { return try predict(batch: [row], verbose: verbose)[0] } catch let failure as BatchRecordError { throw failure.error }
     }
 
     /// Requests are searched 256 at a time: one matrix product per block of the sample for all of them.

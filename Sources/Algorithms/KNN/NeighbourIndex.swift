@@ -20,6 +20,8 @@ struct NeighbourIndex: Sendable, Equatable {
     let count: Int
     /// Inverted file: the cells' centroids (`lists x dimension`); empty for a flat index.
     let centroids: [Float]
+    /// Their squared norms, for choosing the probed cells.
+    let centroidNorms: [Float]
     /// Cell c holds scan positions `starts[c]..<starts[c+1]` (a flat index: one cell of all).
     let starts: [Int]
     /// The point at each scan position; empty when scan order is the points' order.
@@ -63,6 +65,9 @@ struct NeighbourIndex: Sendable, Equatable {
         self.count = count
         self.centroids = centroids
         let lists = centroids.count / max(dimension, 1)
+        centroidNorms = (0..<lists).map { cell in
+            (0..<dimension).reduce(Float(0)) { $0 + centroids[cell * dimension + $1] * centroids[cell * dimension + $1] }
+        }
         if lists > 0 {
             var counts = [Int](repeating: 0, count: lists)
             for cell in assignment { counts[cell] += 1 }
@@ -172,9 +177,6 @@ struct NeighbourIndex: Sendable, Equatable {
         var products = [Float](repeating: 0, count: queryCount * lists)
         Float.gemm(transposeA: false, transposeB: true, m: queryCount, n: lists, k: dimension, alpha: 1,
                    a: queries, lda: dimension, b: centroids, ldb: dimension, beta: 0, c: &products, ldc: lists)
-        let centroidNorms = (0..<lists).map { cell in
-            (0..<dimension).reduce(Float(0)) { $0 + centroids[cell * dimension + $1] * centroids[cell * dimension + $1] }
-        }
         return (0..<queryCount).map { query in
             var nearest = TopScores(capacity: probes, smallerIsBetter: true)
             for cell in 0..<lists {

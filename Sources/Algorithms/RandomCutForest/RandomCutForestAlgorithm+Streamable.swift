@@ -126,7 +126,9 @@ extension RandomCutForestAlgorithm: Streamable {
             let inputs = "\(settings.featureNames.count) input\(settings.featureNames.count == 1 ? "" : "s") (\(settings.featureNames.joined(separator: ", ")))"
             throw ModelSnapshotError(name: "model", settings.shingleSizeGiven
                 ? "the forest has \(dimensions) dimensions; \(inputs) x shingle_size \(detector.shingleSize) needs \(base * detector.shingleSize) (leave shingle_size out to take it from the model)"
-                : "the forest has \(dimensions) dimensions, not a multiple of the \(inputs) the operator reads; set features to the fields it was trained on")
+                : dimensions % max(base, 1) == 0
+                    ? "the forest has \(dimensions) dimensions: \(inputs) would shingle \(dimensions / max(base, 1)) values, over the 1,024 the operator takes"
+                    : "the forest has \(dimensions) dimensions, not a multiple of the \(inputs) the operator reads; set features to the fields it was trained on")
         }
         if let problem = detector.problem() { throw ModelSnapshotError(name: "model", problem) }
         _ = try ThresholdedRandomCutForest(detector, seededWith: model)
