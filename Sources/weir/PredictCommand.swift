@@ -40,7 +40,7 @@ struct PredictCommand: ParsableCommand {
         } else {
             switch DataFormat.inferred(from: input) {
             case .csv?: type = "text/csv"
-            case .jsonLines? where input.hasSuffix(".json"): type = "application/json"
+            case .jsonLines? where DataFormat.uncompressedName(input).hasSuffix(".json"): type = "application/json"
             case .jsonLines?: type = "application/jsonlines"
             case .recordIO?: type = "application/x-recordio-protobuf"
             case .libsvm?: type = "text/libsvm"

@@ -93,4 +93,29 @@ struct TrainingJobTests {
         let shown = try WeirProcess.run(["models", "show", "piped", "--registry", registry], in: root)
         #expect(shown.status == 0 && shown.stdout.contains("randomcutforest"), "\(shown.stdout)\(shown.stderr)")
     }
+
+    /// A channel with `CompressionType: Gzip` whose files arrive compressed (one part here,
+    /// the other plain) trains on the same records; an unknown compression names the field.
+    @Test func aGzipChannelTrainsOnTheSameRecords() throws {
+        let root = try layout("job-gzip", hyperparameters: #"{"feature_dim": "2"}"#)
+        let data = root.appendingPathComponent("input/data/train")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["part-0.csv"]
+        gzip.currentDirectoryURL = data
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("part-0.csv.gz").path))
+        let configFile = root.appendingPathComponent("input/config/inputdataconfig.json")
+        try #"{"train": {"ContentType": "text/csv;label_size=0", "TrainingInputMode": "File", "CompressionType": "Gzip"}}"#
+            .write(to: configFile, atomically: true, encoding: .utf8)
+        let result = try WeirProcess.run(["train", "statistics", "--sagemaker", "--sagemaker-root", root.path], in: root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("train records <count>=4"), "\(result.stdout)")
+        try #"{"train": {"ContentType": "text/csv;label_size=0", "CompressionType": "Zstd"}}"#
+            .write(to: configFile, atomically: true, encoding: .utf8)
+        let refused = try WeirProcess.run(["train", "statistics", "--sagemaker", "--sagemaker-root", root.path], in: root)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("train.CompressionType: expected None or Gzip, found 'Zstd'"), "\(refused.stderr)")
+    }
 }

@@ -168,4 +168,62 @@ struct FirstHourTests {
             #expect(result.status == 0 && !result.stderr.contains("note:"), "\(quiet): \(result.stderr)")
         }
     }
+
+    /// SageMaker's algorithms read gzip files (`CompressionType: Gzip`): training, inspect,
+    /// predict and a replayed file source read `.gz` data as the plain data it holds, and a
+    /// truncated file fails naming itself.
+    @Test func compressedInputsReadLikePlainOnes() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-gzip")
+        var rows = "", events = ""
+        for row in 0..<600 {
+            let x = Double(row % 3) * 5 + sin(Double(row)), y = Double(row % 3) * -4 + cos(Double(row))
+            rows += "\(x),\(y)\n"
+            events += #"{"ts":\#(1_700_000_000 + row),"host":"h\#(row % 2)","cpu":\#(x)}"# + "\n"
+        }
+        try write(rows, to: folder, "points.csv")
+        try write(events, to: folder, "events.jsonl")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", "-f", "points.csv", "events.jsonl"]
+        gzip.currentDirectoryURL = folder
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
+
+        for (input, model) in [("points.csv", "plain"), ("points.csv.gz", "gzip")] {
+            let trained = try WeirProcess.run(["train", "kmeans", "--channel", "train=\(input)", "--content-type", "train=text/csv;label_size=0",
+                                               "--hp", "feature_dim=2", "--hp", "k=3", "--hp", "seed=7", "--model-dir", model], in: folder)
+            #expect(trained.status == 0, "\(trained.stderr)")
+        }
+        let plainModel = try Data(contentsOf: folder.appendingPathComponent("plain/model.json"))
+        #expect(try Data(contentsOf: folder.appendingPathComponent("gzip/model.json")) == plainModel)
+
+        let inspected = try WeirProcess.run(["inspect", "points.csv.gz", "--label-size", "0", "--limit", "2"], in: folder)
+        #expect(inspected.status == 0 && inspected.stdout.split(separator: "\n").count == 2, "\(inspected.stderr)")
+        let predictedPlain = try WeirProcess.run(["predict", "--model", "plain", "--input", "points.csv"], in: folder)
+        let predictedGzip = try WeirProcess.run(["predict", "--model", "plain", "--input", "points.csv.gz"], in: folder)
+        #expect(predictedGzip.status == 0, "\(predictedGzip.stderr)")
+        #expect(predictedGzip.stdout == predictedPlain.stdout && predictedGzip.stdout.contains("closest_cluster"))
+
+        try write("""
+            name: zipped
+            source: {file: {path: events.jsonl.gz}}
+            decode: {format: json, timestamp_field: ts}
+            schema: {key: host, features: [cpu]}
+            operators:
+              - filter: {field: cpu, op: ">=", value: 5}
+            sinks: [file: {path: out.jsonl}]
+            """, to: folder, "zipped.yaml")
+        let replayed = try WeirProcess.run(["replay", "zipped.yaml"], in: folder)
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        let kept = try String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == (0..<600).filter { Double($0 % 3) * 5 + sin(Double($0)) >= 5 }.count)
+
+        let compressed = try Data(contentsOf: folder.appendingPathComponent("points.csv.gz"))
+        try compressed.prefix(compressed.count / 2).write(to: folder.appendingPathComponent("cut.csv.gz"))
+        let cut = try WeirProcess.run(["train", "kmeans", "--channel", "train=cut.csv.gz", "--content-type", "train=text/csv;label_size=0",
+                                       "--hp", "feature_dim=2", "--hp", "k=3", "--model-dir", "cut"], in: folder)
+        #expect(cut.status != 0)
+        #expect(cut.stderr.contains("cut.csv.gz") && cut.stderr.contains("truncated file?"), "\(cut.stderr)")
+    }
 }

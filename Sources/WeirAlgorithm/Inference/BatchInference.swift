@@ -42,9 +42,7 @@ public enum BatchInference {
     /// (or a bare array; the document comes back too, for settings beside the instances),
     /// or one instance per non-blank line of JSON lines.
     static func jsonInstances(_ input: String, mediaType: String) throws -> (instances: [(JSONValue, FormatError.Position)], document: JSONObject?) {
-        guard let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input) else {
-            throw FormatError(input: input, .none, "cannot read the request body")
-        }
+        let data = try ByteInput(path: input).readAll()
         if jsonLinesTypes.contains(mediaType) {
             var instances: [(JSONValue, FormatError.Position)] = []
             for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()

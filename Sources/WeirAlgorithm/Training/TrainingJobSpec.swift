@@ -46,6 +46,12 @@ public struct TrainingJobSpec: Sendable {
                     throw FormatError(input: config + "/inputdataconfig.json", .none, field: "\(field.key).RecordWrapperType",
                                       "expected None or RecordIO, found '\(wrapperName)'")
                 }
+                // Gzip files are found by their magic bytes and inflated by every reader, so
+                // `CompressionType` only has to name a compression SageMaker knows.
+                if let compression = settings["CompressionType"]?.stringValue, !["None", "Gzip"].contains(compression) {
+                    throw FormatError(input: config + "/inputdataconfig.json", .none, field: "\(field.key).CompressionType",
+                                      "expected None or Gzip, found '\(compression)'")
+                }
                 let channelConfig = ChannelConfig(name: field.key, contentType: settings["ContentType"]?.stringValue,
                                                   inputMode: mode, distribution: distribution, recordWrapper: wrapper)
                 channels[field.key] = TrainingChannel(config: channelConfig, path: root + "/input/data/" + field.key)

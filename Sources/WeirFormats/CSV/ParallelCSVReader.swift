@@ -165,6 +165,11 @@ public final class ParallelCSVReader {
                 carry = bytes
                 remainder = []
                 atEnd = got < blockSize
+                if atEnd, let failure = input.failure {
+                    // Damaged or truncated compressed data: an error, never a clean end.
+                    finish(with: failure)
+                    return
+                }
                 if headerPending, let parsed = takeHeader(&carry, line: &line, atEnd: atEnd) {
                     headerPending = false
                     if case .failure(let error) = parsed {

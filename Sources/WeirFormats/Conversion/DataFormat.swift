@@ -6,9 +6,10 @@ public enum DataFormat: String, Sendable, CaseIterable {
     case recordIO = "recordio"
     case jsonLines = "jsonlines"
 
-    /// The format a path's extension implies, if any.
+    /// The format a path's extension implies, if any; a compression suffix (`.gz`) is
+    /// looked through, as every reader inflates gzip data.
     public static func inferred(from path: String) -> DataFormat? {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = uncompressedName(path.split(separator: "/").last.map(String.init) ?? path)
         guard let dot = name.lastIndex(of: ".") else { return nil }
         switch name[name.index(after: dot)...].lowercased() {
         case "csv": return .csv
@@ -17,6 +18,14 @@ public enum DataFormat: String, Sendable, CaseIterable {
         case "jsonl", "jsonlines", "ndjson", "json": return .jsonLines
         default: return nil
         }
+    }
+
+    /// `name` less a `.gz` or `.gzip` suffix (`train.csv.gz` is `train.csv`).
+    public static func uncompressedName(_ name: String) -> String {
+        for suffix in [".gz", ".gzip"] where name.lowercased().hasSuffix(suffix) && name.count > suffix.count {
+            return String(name.dropLast(suffix.count))
+        }
+        return name
     }
 
     /// The format of a SageMaker content type (`text/csv`, `text/libsvm`,

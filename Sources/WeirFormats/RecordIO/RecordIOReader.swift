@@ -59,6 +59,7 @@ public final class RecordIOReader {
                 got += read
                 if read < want { break }
             }
+            if got < length { try input.checkFailure() }
             guard got == length else {
                 throw FormatError(input: input.name, .byte(frameOffset + 8),
                                   "truncated record: \(got) of \(length) payload bytes (length from the header at byte \(frameOffset))")

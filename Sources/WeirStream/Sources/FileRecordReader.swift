@@ -1,88 +1,86 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import WeirCore
+import WeirFormats
 
 /// Reads a replay file one record at a time with bounded memory: a line per record for
 /// CSV and JSON lines (origin offset = 1-based line number), or framed records of a
-/// capture file (origin = where the record was captured). `-` reads standard input.
+/// capture file (origin = where the record was captured). `-` reads standard input; gzip
+/// data is inflated on the fly (`ByteInput`).
 public final class FileRecordReader {
     public let path: String
     public let format: FileSourceSpec.Format
-    private let file: UnsafeMutablePointer<FILE>
-    private var lineBuffer: UnsafeMutablePointer<CChar>?
-    private var lineCapacity = 0
+    private let input: ByteInput
     private var lineNumber: Int64 = 0
-    private var byteOffset: Int64 = 0
+    private var chunk: [UInt8] = []
+    /// The largest captured record accepted: a larger length means a damaged file.
+    private static let maxCapturedRecord = 1 << 30
 
     public init(path: String, format: FileSourceSpec.Format) throws(SourceError) {
         self.path = path
         self.format = format
-        let opened = path == "-" ? fdopen(dup(STDIN_FILENO), "r") : fopen(path, "r")
-        guard let opened else {
-            throw SourceError(input: path, offset: nil, message: "cannot open: \(String(cString: strerror(errno)))")
+        do { input = try ByteInput(path: path) } catch {
+            throw SourceError(input: path, offset: nil, message: error.message)
         }
-        file = opened
-        setvbuf(file, nil, _IOFBF, 1 << 20)
-        if format == .capture {
-            var magic = [UInt8](repeating: 0, count: CaptureFile.magic.count)
-            let read = fread(&magic, 1, magic.count, file)
-            guard read == magic.count, magic == CaptureFile.magic else {
-                // deinit closes the file: every stored property is set, so it runs.
+        switch format {
+        case .lines:
+            input.skipByteOrderMark()
+        case .capture:
+            var magic: [UInt8] = []
+            let read = input.read(CaptureFile.magic.count, into: &magic)
+            if let failure = input.failure { throw SourceError(input: path, offset: nil, message: failure.message) }
+            guard read == CaptureFile.magic.count, magic.prefix(read).elementsEqual(CaptureFile.magic) else {
                 throw SourceError(input: path, offset: 0, message: "not a Weir capture file (expected magic WEIRCAP1)")
             }
-            byteOffset = Int64(magic.count)
         }
-    }
-
-    deinit {
-        free(lineBuffer)
-        fclose(file)
     }
 
     /// The next record, or nil at the end of the file.
     public func next() throws(SourceError) -> RawRecord? {
         switch format {
-        case .lines: return nextLine()
+        case .lines: return try nextLine()
         case .capture: return try nextCaptured()
         }
     }
 
-    private func nextLine() -> RawRecord? {
-        while true {
-            let length = getline(&lineBuffer, &lineCapacity, file)
-            guard length >= 0, let lineBuffer else { return nil }
-            lineNumber += 1
-            var count = length
-            if count > 0, lineBuffer[count - 1] == 0x0A { count -= 1 }
-            if count > 0, lineBuffer[count - 1] == 0x0D { count -= 1 }
-            if count == 0 { continue } // blank lines carry no record
-            let bytes = UnsafeRawBufferPointer(start: lineBuffer, count: count)
-            return RawRecord(key: nil, value: Array(bytes),
-                             origin: RecordOrigin(topic: path, partition: 0, offset: lineNumber))
+    private func nextLine() throws(SourceError) -> RawRecord? {
+        var record: RawRecord?
+        do {
+            while record == nil {
+                let more = try input.readLine { line in
+                    lineNumber += 1
+                    guard !line.isEmpty else { return } // blank lines carry no record
+                    record = RawRecord(key: nil, value: Array(line),
+                                       origin: RecordOrigin(topic: path, partition: 0, offset: lineNumber))
+                }
+                guard more else { return nil }
+            }
+        } catch {
+            throw SourceError(input: path, offset: lineNumber + 1, unit: "line", message: error.message)
         }
+        return record
     }
 
     private func nextCaptured() throws(SourceError) -> RawRecord? {
-        var lengthBytes = [UInt8](repeating: 0, count: 4)
-        let got = fread(&lengthBytes, 1, 4, file)
-        if got == 0 { return nil }
-        guard got == 4 else {
-            throw SourceError(input: path, offset: byteOffset, message: "truncated record length (\(got) of 4 bytes)")
+        let recordOffset = input.offset
+        let lengthWord: UInt32?
+        do { lengthWord = try input.readUInt32(what: "record length") } catch {
+            throw SourceError(input: path, offset: recordOffset, message: error.message)
         }
-        let length = Int(UInt32(lengthBytes[0]) | UInt32(lengthBytes[1]) << 8 | UInt32(lengthBytes[2]) << 16 | UInt32(lengthBytes[3]) << 24)
-        guard length <= 1 << 30 else {
-            throw SourceError(input: path, offset: byteOffset, message: "record length \(length) is implausible; file corrupt?")
+        guard let lengthWord else { return nil }
+        guard let length = Int(exactly: lengthWord), length <= Self.maxCapturedRecord else {
+            throw SourceError(input: path, offset: recordOffset, message: "record length \(lengthWord) is implausible; file corrupt?")
         }
-        var body = [UInt8](repeating: 0, count: length)
-        let read = fread(&body, 1, length, file)
-        guard read == length else {
-            throw SourceError(input: path, offset: byteOffset, message: "truncated record: \(read) of \(length) bytes")
+        // Read in pieces: a damaged length must not allocate a gigabyte before the file ends.
+        var body: [UInt8] = []
+        while body.count < length {
+            let want = min(length - body.count, 1 << 20)
+            let read = input.read(want, into: &chunk)
+            body.append(contentsOf: chunk.prefix(read))
+            if read < want { break }
         }
-        let recordOffset = byteOffset
-        byteOffset += Int64(4 + length)
+        if let failure = input.failure { throw SourceError(input: path, offset: recordOffset, message: failure.message) }
+        guard body.count == length else {
+            throw SourceError(input: path, offset: recordOffset, message: "truncated record: \(body.count) of \(length) bytes")
+        }
         do {
             return try CaptureFile.decodeBody(body, name: "\(path) record at byte \(recordOffset)")
         } catch {
