@@ -12,6 +12,12 @@ public final class ModelRegistry: Sendable {
         case staging, production, shadow, archived
     }
 
+    /// The registry commands and topologies use when none is named: `$WEIR_REGISTRY`, else
+    /// `.weir-registry` in the working directory.
+    public static var defaultDirectory: String {
+        ProcessInfo.processInfo.environment["WEIR_REGISTRY"] ?? ".weir-registry"
+    }
+
     /// One published version, as the database describes it.
     public struct Version: Sendable, Equatable {
         public var name: String

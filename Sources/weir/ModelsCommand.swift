@@ -16,7 +16,7 @@ struct ModelsCommand: ParsableCommand {
     /// Where the registry lives: --registry, else WEIR_REGISTRY, else ./.weir-registry.
     struct RegistryOptions: ParsableArguments {
         @Option(help: "The registry folder (default: $WEIR_REGISTRY or .weir-registry).")
-        var registry: String = ProcessInfo.processInfo.environment["WEIR_REGISTRY"] ?? ".weir-registry"
+        var registry: String = ModelRegistry.defaultDirectory
 
         /// Only publishing creates a registry; every other command needs one to exist.
         func open(create: Bool = false) throws -> ModelRegistry { try ModelRegistry(directory: registry, create: create) }

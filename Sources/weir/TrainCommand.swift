@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
     var publish: String?
 
     @Option(help: "The registry folder for --publish (default: $WEIR_REGISTRY or .weir-registry).")
-    var registry: String = ProcessInfo.processInfo.environment["WEIR_REGISTRY"] ?? ".weir-registry"
+    var registry: String = ModelRegistry.defaultDirectory
 
     @Option(help: "With --publish: the model's input features, comma-separated (else positional).")
     var features: String?

@@ -226,4 +226,43 @@ struct FirstHourTests {
         #expect(cut.status != 0)
         #expect(cut.stderr.contains("cut.csv.gz") && cut.stderr.contains("truncated file?"), "\(cut.stderr)")
     }
+
+    /// A topology's paths are its own: run from another folder (and validated from it),
+    /// the file source, the sink and the model folder are found beside the topology, and a
+    /// registry reference without `registry` finds the registry `weir train --publish` made
+    /// in the working directory.
+    @Test func topologyPathsAreRelativeToTheTopologyFile() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-paths")
+        let project = folder.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        var events = "", train = ""
+        for step in 0..<200 {
+            events += #"{"ts":\#(1_700_000_000 + step),"host":"h","cpu":\#(Double(step % 10))}"# + "\n"
+            train += "\(Double(step % 10))\n"
+        }
+        try write(events, to: project, "events.jsonl")
+        try write(train, to: folder, "train.csv")
+        let trained = try WeirProcess.run(["train", "rcf", "--channel", "train=train.csv", "--content-type", "train=text/csv;label_size=0",
+                                           "--hp", "feature_dim=1", "--hp", "num_samples_per_tree=64", "--model-dir", "project/forest",
+                                           "--publish", "cpu", "--stage", "production"], in: folder)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        try write("""
+            name: local
+            source: {file: {path: events.jsonl}}
+            decode: {format: json, timestamp_field: ts}
+            schema: {key: host, features: [cpu]}
+            operators:
+              - predict: {model: forest, features: [cpu], output_prefix: file_}
+              - random_cut_forest: {model: {name: cpu}}
+            sinks: [file: {path: scored.jsonl}]
+            """, to: project, "local.yaml")
+        let validated = try WeirProcess.run(["validate", "project/local.yaml"], in: folder)
+        #expect(validated.status == 0, "\(validated.stderr)")
+        let replayed = try WeirProcess.run(["replay", "project/local.yaml"], in: folder)
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        let scored = try String(contentsOf: project.appendingPathComponent("scored.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(scored.count == 200)
+        #expect(scored.last?.contains(#""model_version":"cpu:v1""#) == true && scored.last?.contains(#""file_score""#) == true,
+                "\(scored.last ?? "")")
+    }
 }

@@ -20,8 +20,10 @@ struct ForecastFeedTopologyTests {
         #expect(trained.status == 0, "\(trained.stderr)")
         #expect(trained.stdout.contains("test mean_wQuantileLoss <loss>="))
         let topology = try String(contentsOf: TestPaths.repository.appendingPathComponent("topologies/forecast-feed-replay.yaml"), encoding: .utf8)
-        try topology.write(to: folder.appendingPathComponent("feed.yaml"), atomically: true, encoding: .utf8)
-        let replayed = try WeirProcess.run(["replay", "feed.yaml"], in: folder)
+        // As shipped: its paths are relative to its own folder (../models, ../datasets).
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("topologies"), withIntermediateDirectories: true)
+        try topology.write(to: folder.appendingPathComponent("topologies/feed.yaml"), atomically: true, encoding: .utf8)
+        let replayed = try WeirProcess.run(["replay", "topologies/feed.yaml"], in: folder)
         #expect(replayed.status == 0, "\(replayed.stderr)")
         let lines = try String(contentsOf: folder.appendingPathComponent("forecast-feed.forecasts.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 6 * 96 / 24, "one forecast per 24 observations of each series")

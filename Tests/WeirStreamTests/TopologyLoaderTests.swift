@@ -5,6 +5,36 @@ import WeirKafka
 @testable import WeirStream
 
 struct TopologyLoaderTests {
+    /// Paths in a topology are the topology file's: relative ones are taken from its folder
+    /// (folded lexically), absolute ones and `-` stay as written.
+    @Test func pathsResolveAgainstTheTopologyFilesFolder() throws {
+        #expect(TopologyPath.resolve("../datasets/x.jsonl", topologyFile: "topologies/a.yaml") == "datasets/x.jsonl")
+        #expect(TopologyPath.resolve("data/./x.csv", topologyFile: "/srv/flows/a.yaml") == "/srv/flows/data/x.csv")
+        #expect(TopologyPath.resolve("../../x", topologyFile: "/srv/a.yaml") == "/x")
+        #expect(TopologyPath.resolve("../x", topologyFile: "a.yaml") == "../x")
+        #expect(TopologyPath.resolve("x", topologyFile: "a.yaml") == "x")
+        #expect(TopologyPath.resolve("/var/data/x", topologyFile: "topologies/a.yaml") == "/var/data/x")
+        #expect(TopologyPath.resolve("-", topologyFile: "topologies/a.yaml") == "-")
+        let yaml = """
+        source: {file: {path: in.jsonl}}
+        operators:
+          - random_cut_forest: {model: ../models/forest, state_dir: state, features: [cpu]}
+          - predict: {model: {registry: ../registry, name: spikes}}
+        sinks: [file: {path: out/scored.jsonl}]
+        dead_letter: {file: {path: /var/log/dead.jsonl}}
+        """
+        let spec = try TopologyLoader.parse(yaml, file: "/srv/flows/a.yaml", catalog: .weir)
+        #expect(spec.source == .file(FileSourceSpec(path: "/srv/flows/in.jsonl")))
+        #expect(spec.sinks == [.file(path: "/srv/flows/out/scored.jsonl")])
+        #expect(spec.deadLetter == .file(path: "/var/log/dead.jsonl"))
+        guard case .online(let forest) = spec.operators[0], case .predict(let predict) = spec.operators[1] else {
+            Issue.record("operators: \(spec.operators)")
+            return
+        }
+        #expect(forest.model == .file("/srv/models/forest") && forest.stateDirectory == "/srv/flows/state")
+        #expect(predict.model == .registry(RegistryModelReference(directory: "/srv/registry", name: "spikes")))
+    }
+
     @Test func readsEverySection() throws {
         let yaml = """
         name: demo

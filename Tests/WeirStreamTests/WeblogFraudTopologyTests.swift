@@ -27,8 +27,10 @@ struct WeblogFraudTopologyTests {
 
         var topology = try String(contentsOf: TestPaths.repository.appendingPathComponent("topologies/weblog-fraud-replay.yaml"), encoding: .utf8)
         topology = topology.replacingOccurrences(of: "datasets/weblog/access.log", with: "data/access.log")
-        try topology.write(to: folder.appendingPathComponent("weblog-fraud-replay.yaml"), atomically: true, encoding: .utf8)
-        let replayed = try WeirProcess.run(["replay", "weblog-fraud-replay.yaml"], in: folder)
+        // As shipped: its paths are relative to its own folder (../models, ../data).
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("topologies"), withIntermediateDirectories: true)
+        try topology.write(to: folder.appendingPathComponent("topologies/weblog-fraud-replay.yaml"), atomically: true, encoding: .utf8)
+        let replayed = try WeirProcess.run(["replay", "topologies/weblog-fraud-replay.yaml"], in: folder)
         #expect(replayed.status == 0, "\(replayed.stderr)")
 
         func objects(_ text: String) throws -> [JSONObject] {

@@ -3,7 +3,7 @@ import WeirRegistry
 extension TopologyLoader {
     /// `model: PATH` (a model folder or file) or a registry reference.
     static func parseServedModel(_ cursor: YAMLCursor) throws(TopologyError) -> ServedModelSource {
-        if case .scalar = cursor.node { return .file(try cursor.string()) }
+        if case .scalar = cursor.node { return .file(try cursor.filePath()) }
         return .registry(try parseRegistryModel(cursor))
     }
 
@@ -11,7 +11,8 @@ extension TopologyLoader {
     static func parseRegistryModel(_ cursor: YAMLCursor, defaultStage: ModelRegistry.Stage = .production) throws(TopologyError)
         -> RegistryModelReference {
         try cursor.allowOnly(["registry", "name", "stage", "reload_interval_ms", "on_reload", "baking"])
-        var reference = RegistryModelReference(directory: try cursor.optional("registry")?.string() ?? ".weir-registry",
+        // Without `registry`, the one `weir train --publish` and `weir models` use by default.
+        var reference = RegistryModelReference(directory: try cursor.optional("registry")?.filePath() ?? ModelRegistry.defaultDirectory,
                                                name: try cursor.required("name").string())
         reference.stage = defaultStage
         if let value = try cursor.optional("stage") { reference.stage = try choice(value, ModelRegistry.Stage.self) }

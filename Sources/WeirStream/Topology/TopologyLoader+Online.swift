@@ -39,7 +39,7 @@ extension TopologyLoader {
             spec.snapshotIntervalMs = try value.int()
             guard spec.snapshotIntervalMs > 0 else { throw value.error("expected a positive number of milliseconds") }
         }
-        spec.stateDirectory = try common("state_dir")?.string()
+        spec.stateDirectory = try common("state_dir")?.filePath()
         spec.modelVersion = try common("model_version")?.string()
         var settings = JSONObject()
         for key in streamable.settingKeys {

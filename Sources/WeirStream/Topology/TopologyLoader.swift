@@ -140,7 +140,7 @@ public enum TopologyLoader {
             return .kafka(KafkaSourceSpec(topics: topics, group: group, transactionalID: transactionalID))
         case "file":
             try body.allowOnly(["path", "format", "pace"])
-            let path = try body.required("path").string()
+            let path = try body.required("path").filePath()
             var format = FileSourceSpec.Format.lines
             if let formatCursor = try body.optional("format") {
                 let text = try formatCursor.string()
@@ -266,7 +266,7 @@ public enum TopologyLoader {
             return .kafka(topic: try body.required("topic").string())
         case "file":
             try body.allowOnly(["path"] + extra)
-            return .file(path: try body.required("path").string())
+            return .file(path: try body.required("path").filePath())
         case "stdout":
             try body.allowOnly(extra)
             return .stdout

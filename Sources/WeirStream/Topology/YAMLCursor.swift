@@ -77,6 +77,11 @@ struct YAMLCursor {
         return scalar.string
     }
 
+    /// A file or folder path, resolved against the topology file's folder (`TopologyPath`).
+    func filePath() throws(TopologyError) -> String {
+        TopologyPath.resolve(try string(), topologyFile: file)
+    }
+
     func int() throws(TopologyError) -> Int {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
             throw error("expected an integer")
