@@ -50,14 +50,27 @@ public final class ModelRegistry: Sendable {
     }
 
     public let directory: String
-    private let pool: DatabasePool
+    private let pool: any DatabaseWriter
 
-    /// Opens the registry in `directory`, creating it when `create` (publishing); readers
-    /// pass false, so a mistyped path is an error instead of a new empty registry.
-    public init(directory: String, create: Bool = true) throws {
+    /// What an opener may do: `create` a registry that is not there (publishing), `write`
+    /// one that is (stages, guardrails), or only `read` it (listing, showing, comparing),
+    /// which works on a registry the process cannot write (a read-only mount) and changes
+    /// nothing in its folder.
+    public enum Access: Sendable {
+        case create, write, read
+    }
+
+    /// Opens the registry in `directory`; only `.create` makes a new one, so a mistyped
+    /// path is an error instead of a new empty registry.
+    public init(directory: String, access: Access = .create) throws {
         self.directory = directory
-        guard create || FileManager.default.fileExists(atPath: directory + "/registry.sqlite") else {
+        let databasePath = directory + "/registry.sqlite"
+        guard access == .create || FileManager.default.fileExists(atPath: databasePath) else {
             throw SnapshotError(input: directory, "no model registry here (registry.sqlite is missing); `weir models publish` or `weir train --publish` creates one")
+        }
+        if access == .read {
+            pool = try Self.openForReading(databasePath)
+            return
         }
         try FileManager.default.createDirectory(atPath: directory + "/payloads", withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -93,6 +106,30 @@ public final class ModelRegistry: Sendable {
                                     reason TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL);
                 """)
                 return .commit
+            }
+        }
+    }
+
+    /// A read-only connection. SQLite reads a WAL database through its shared-memory file,
+    /// made beside it on first use; where that cannot be made (a read-only folder) the
+    /// file is opened as immutable, which is right for a registry nobody can write.
+    private static func openForReading(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.read { db in try db.tableExists("models") }
+            return queue
+        } catch {
+            do {
+                let escaped = path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f")
+                    .replacingOccurrences(of: "#", with: "%23")
+                let queue = try DatabaseQueue(path: "file:\(escaped)?immutable=1", configuration: configuration)
+                _ = try queue.read { db in try db.tableExists("models") }
+                return queue
+            } catch {
+                throw SnapshotError(input: path, "cannot read the registry: \(error)")
             }
         }
     }

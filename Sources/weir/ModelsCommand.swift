@@ -18,8 +18,9 @@ struct ModelsCommand: ParsableCommand {
         @Option(help: "The registry folder (default: $WEIR_REGISTRY or .weir-registry).")
         var registry: String = ModelRegistry.defaultDirectory
 
-        /// Only publishing creates a registry; every other command needs one to exist.
-        func open(create: Bool = false) throws -> ModelRegistry { try ModelRegistry(directory: registry, create: create) }
+        /// Only publishing creates a registry; every other command needs one to exist, and
+        /// the reading ones (list, show, diff) open it read-only.
+        func open(_ access: ModelRegistry.Access) throws -> ModelRegistry { try ModelRegistry(directory: registry, access: access) }
     }
 
     static func fail(_ error: Error) -> ExitCode {
@@ -33,7 +34,7 @@ struct ModelsCommand: ParsableCommand {
             ("algorithm", .string(version.algorithm)), ("feature_schema", .string(version.featureSchemaHash)),
             ("hyperparameters", .object(JSONObject(version.hyperparameters.keys.sorted().map { ($0, JSONValue.string(version.hyperparameters[$0]!)) }))),
             ("metrics", .object(JSONObject(version.metrics.keys.sorted().map { ($0, JSONValue.number(version.metrics[$0]!)) }))),
-            ("data_fingerprint", .string(version.dataFingerprint)), ("training_job", .string(version.trainingJob)),
+            ("data_fingerprint", version.dataFingerprint.isEmpty ? .null : .string(version.dataFingerprint)), ("training_job", .string(version.trainingJob)),
             ("created_at", .number(Double(version.createdAt))), ("published_at", .number(Double(version.publishedAt))),
             ("payload_bytes", .number(Double(version.payloadBytes))),
         ]))
@@ -48,7 +49,7 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let versions = try options.open().versions(of: name)
+                let versions = try options.open(.read).versions(of: name)
                 if json {
                     print(JSONWriter.string(of: .object(JSONObject([("versions", .array(versions.map(ModelsCommand.describe)))]))))
                     return
@@ -71,7 +72,7 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let registry = try options.open()
+                let registry = try options.open(.read)
                 let versions = try registry.versions(of: name).filter { version == nil || $0.version == version?.number }
                 guard !versions.isEmpty else { throw SnapshotError(input: name, "no such model or version") }
                 let audit = try registry.auditLog(of: name)
@@ -111,6 +112,8 @@ struct ModelsCommand: ParsableCommand {
         @Option(help: "Its input features, in order, comma-separated (else positional).") var features: String?
         @Option(help: "Stage: staging, production or shadow.") var stage = "staging"
         @Option(help: "Recorded as the training job.") var trainingJob = ""
+        @Option(name: .customLong("data"), help: "A file the model was trained on, fingerprinted into the version's lineage. Repeatable; without it no fingerprint is recorded.")
+        var dataFiles: [String] = []
 
         func run() throws {
             do {
@@ -119,8 +122,8 @@ struct ModelsCommand: ParsableCommand {
                 let payload = [UInt8](data)
                 let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                 let envelope = try ModelsCommand.envelope(name: name, algorithm: algorithm, payload: payload, features: names,
-                                                          dataFiles: [], trainingJob: trainingJob)
-                let version = try options.open(create: true).publish(envelope, stage: target, actor: "weir models publish") {
+                                                          dataFiles: dataFiles, trainingJob: trainingJob)
+                let version = try options.open(.create).publish(envelope, stage: target, actor: "weir models publish") {
                     try SnapshotValidator(catalog: .weir).validate($0, features: names)
                 }
                 print("published \(version.label) (\(version.stage.rawValue))")
@@ -155,7 +158,7 @@ struct ModelsCommand: ParsableCommand {
         func run() throws {
             do {
                 guard let target = ModelRegistry.Stage(rawValue: stage) else { throw SnapshotError(input: stage, "expected staging, production, shadow or archived") }
-                try options.open().promote(name, version: version.number, to: target, actor: "weir models promote", reason: reason)
+                try options.open(.write).promote(name, version: version.number, to: target, actor: "weir models promote", reason: reason)
                 print("\(name):v\(version.number) -> \(target.rawValue)")
             } catch { throw ModelsCommand.fail(error) }
         }
@@ -169,7 +172,7 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             do {
-                if let version = try options.open().rollback(name, actor: "weir models rollback", reason: reason) {
+                if let version = try options.open(.write).rollback(name, actor: "weir models rollback", reason: reason) {
                     print("rolled back to \(version.label)")
                 }
             } catch { throw ModelsCommand.fail(error) }
@@ -185,7 +188,7 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let lines = try options.open().diff(name, first.number, second.number)
+                let lines = try options.open(.read).diff(name, first.number, second.number)
                 print(lines.isEmpty ? "no differences" : lines.joined(separator: "\n"))
             } catch { throw ModelsCommand.fail(error) }
         }
@@ -199,7 +202,7 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             do {
-                try options.open().delete(name, version: version.number, actor: "weir models delete")
+                try options.open(.write).delete(name, version: version.number, actor: "weir models delete")
                 print("deleted \(name):v\(version.number)")
             } catch { throw ModelsCommand.fail(error) }
         }

@@ -24,7 +24,7 @@ struct ValidateCommand: ParsableCommand {
         for file in files {
             let spec: TopologySpec
             do { spec = try TopologyLoader.load(file: file, catalog: .weir) } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                for problem in error.all { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
                 failed = true
                 continue
             }
@@ -54,7 +54,7 @@ func loadTopology(_ path: String) throws -> TopologySpec {
     do {
         return try TopologyLoader.load(file: path, catalog: .weir)
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        for problem in error.all { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
         throw ExitCode(2)
     }
 }

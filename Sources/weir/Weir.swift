@@ -68,11 +68,7 @@ struct LoggingOptions: ParsableArguments {
 
     func bootstrap() {
         let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in WeirLogHandler(label: label, level: level) }
     }
 }
 

@@ -124,6 +124,46 @@ struct ModelRegistryTests {
         #expect(try registry.versions(of: "m").count == 2)
     }
 
+    /// Reading a registry (list, show, diff, load) changes nothing in its folder, works where
+    /// SQLite cannot make its shared-memory file (a read-only folder), refuses writes, and
+    /// never creates a registry.
+    @Test func readingLeavesTheRegistryUntouched() throws {
+        let folder = try TestPaths.scratchFolder("registry-read")
+        do {
+            let writer = try ModelRegistry(directory: folder.path)
+            for seed in 1...2 { try writer.publish(Self.envelope(payload: Self.forestPayload(seed: UInt64(seed)))) }
+            try writer.promote("m", version: 2, to: .production)
+        }
+        func listing() throws -> [String] {
+            let names = try FileManager.default.subpathsOfDirectory(atPath: folder.path).sorted()
+            return try names.map { name in
+                let attributes = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)
+                return "\(name) \(attributes[.size] ?? 0) \(attributes[.modificationDate] ?? 0)"
+            }
+        }
+        let before = try listing()
+        #expect(!before.contains { $0.hasPrefix("registry.sqlite-wal ") }, "a closed registry is checkpointed: \(before)")
+        let reader = try ModelRegistry(directory: folder.path, access: .read)
+        #expect(try reader.versions(of: "m").map(\.version) == [1, 2])
+        #expect(try reader.current("m").version?.version == 2)
+        #expect(try reader.diff("m", 1, 2).contains("stage: staging -> production"))
+        #expect(try reader.load("m", version: 1).modelVersion == 1)
+        #expect(throws: (any Error).self) { try reader.promote("m", version: 1, to: .production) }
+        #expect(try listing().filter { !$0.hasPrefix("registry.sqlite-shm ") && !$0.hasPrefix("registry.sqlite-wal ") } == before)
+
+        // Where the shared-memory file cannot be made, the registry is read as immutable.
+        let shm = folder.appendingPathComponent("registry.sqlite-shm").path, wal = folder.appendingPathComponent("registry.sqlite-wal").path
+        try? FileManager.default.removeItem(atPath: shm)
+        try? FileManager.default.removeItem(atPath: wal)
+        try FileManager.default.createDirectory(atPath: shm, withIntermediateDirectories: false)
+        let frozen = try ModelRegistry(directory: folder.path, access: .read)
+        #expect(try frozen.versions(of: "m").map(\.stage) == [.staging, .production])
+
+        let missing = folder.appendingPathComponent("typo").path
+        #expect(throws: (any Error).self) { try ModelRegistry(directory: missing, access: .read) }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
     /// Two `weir models publish` processes at once, five times each: ten distinct
     /// versions, every payload loadable, the database intact.
     @Test func concurrentPublishersFromTwoProcesses() throws {

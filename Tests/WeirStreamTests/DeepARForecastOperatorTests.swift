@@ -76,11 +76,25 @@ struct DeepARForecastOperatorTests {
             Issue.record("no forecast fields"); return
         }
         #expect(mean.count == 6 && low.count == 6 && high.count == 6)
-        #expect(last?.fields["forecast_start"] == .number(Double((Self.start + 30 * Self.hour) * 1_000)))
+        // In the record's own time unit (its ts is in epoch seconds).
+        #expect(last?.fields["forecast_start"] == .number(Double(Self.start + 30 * Self.hour)))
         // A 3-hour gap: the missing hours are filled, the forecast starts after the new point.
         _ = try Self.send(processor, series: "a", time: Self.start + 33 * Self.hour, value: "12", offset: 30)
         let afterGap = try Self.send(processor, series: "a", time: Self.start + 34 * Self.hour, value: "13", offset: 31)
-        #expect(afterGap.fields["forecast_start"] == .number(Double((Self.start + 35 * Self.hour) * 1_000)))
+        #expect(afterGap.fields["forecast_start"] == .number(Double(Self.start + 35 * Self.hour)))
+        // A series whose times are milliseconds or ISO 8601 text gets its forecast start the same way.
+        var millis: Event?, iso: Event?
+        for step in 0..<2 {
+            millis = try Self.send(processor, series: "ms", time: (Self.start + Int64(step) * Self.hour) * 1_000, value: "5", offset: 40 + step)
+            var events: [Event] = []
+            let text = EventTimeStyle.iso8601.value(ofMilliseconds: (Self.start + Int64(step) * Self.hour) * 1_000).stringValue ?? ""
+            let line = #"{"series":"iso","ts":"\#(text)","value":5,"kind":0}"#
+            try processor.transform(RawRecord(key: nil, value: Array(line.utf8), origin: RecordOrigin(topic: "t", partition: 0, offset: Int64(50 + step))),
+                                    into: &events)
+            iso = events.first
+        }
+        #expect(millis?.fields["forecast_start"] == .number(Double((Self.start + 2 * Self.hour) * 1_000)))
+        #expect(iso?.fields["forecast_start"] == EventTimeStyle.iso8601.value(ofMilliseconds: (Self.start + 2 * Self.hour) * 1_000))
         // A late point inside the history updates it without publishing; a very old one is dropped.
         let late = try Self.send(processor, series: "a", time: Self.start + 31 * Self.hour, value: "11", offset: 32)
         #expect(late.fields["forecast_mean"] == nil)

@@ -265,4 +265,46 @@ struct FirstHourTests {
         #expect(scored.last?.contains(#""model_version":"cpu:v1""#) == true && scored.last?.contains(#""file_score""#) == true,
                 "\(scored.last ?? "")")
     }
+
+    /// A topology with several mistakes: `weir validate` names every one (file, line, key)
+    /// in one run instead of stopping at the first.
+    @Test func validateReportsEveryMistakeOfAFile() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-many-errors")
+        try write("""
+            name: many
+            colour: blue
+            source: {file: {path: in.jsonl, pace: warp}}
+            operators:
+              - filter: {field: cpu, op: "~", value: 1}
+              - key_by: {field: host}
+            sinks:
+              - fil: {path: out.jsonl}
+            metrics_port: 70000
+            """, to: folder, "many.yaml")
+        let result = try WeirProcess.run(["validate", "many.yaml"], in: folder)
+        #expect(result.status == 2)
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 5, "\(result.stderr)")
+        for expected in ["many.yaml:2: key 'colour': unknown key", "many.yaml:3: key 'source.file.pace'", "many.yaml:5: key 'operators[0].filter.op'",
+                         "many.yaml:8: key 'sinks[0]'", "many.yaml:9: key 'metrics_port'"] {
+            #expect(errors.contains { $0.contains(expected) }, "\(expected) in \(result.stderr)")
+        }
+    }
+
+    /// Log lines lead with their message; the details follow as logfmt pairs.
+    @Test func logLinesLeadWithTheMessage() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-log-lines")
+        try write(#"{"cpu":1}"# + "\n{oops\n", to: folder, "in.jsonl")
+        try write("name: logs\nsource: {file: {path: in.jsonl}}\nsinks: [file: {path: out.jsonl}]\ndead_letter: {file: {path: dead.jsonl}}\n",
+                  to: folder, "logs.yaml")
+        let result = try WeirProcess.run(["replay", "logs.yaml"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z [a-z]+ [a-z_.-]+: [a-z]"#, options: .regularExpression) != nil },
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("[WeirStream]"), "no source-module tags")
+        // The summary: message first, then its fields, quoted where they hold spaces or '='.
+        #expect(lines.contains { $0.hasSuffix(#" info weir.replay: replay finished file=in.jsonl stats="in=2 out=1 dead_lettered=1""#) },
+                "\(result.stderr)")
+    }
 }

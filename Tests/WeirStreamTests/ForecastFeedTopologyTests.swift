@@ -34,7 +34,7 @@ struct ForecastFeedTopologyTests {
                 Issue.record("not a forecast: \(line)"); continue
             }
             #expect(mean.count == 24 && quantiles.keys == ["0.1", "0.5", "0.9"])
-            #expect(start == (ts + 3_600) * 1_000, "the forecast starts one hour after the observation")
+            #expect(start == ts + 3_600, "the forecast starts one hour after the observation, in the same unit")
             #expect(event["model_version"]?.stringValue?.contains("deepar.model") == true)
         }
     }

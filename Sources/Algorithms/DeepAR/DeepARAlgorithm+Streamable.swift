@@ -5,7 +5,8 @@ import WeirCore
 /// (context plus the longest lag of the model's frequency, so memory per series is
 /// bounded); every `every` observations (or once `interval_ms` of event time has passed
 /// since its last forecast) the event gets the forecast of the next `prediction_length`
-/// steps: `forecast_start` (epoch milliseconds), `forecast_mean`, `forecast_quantiles`,
+/// steps: `forecast_start` (in the record's own time form: epoch seconds, milliseconds or
+/// ISO 8601, as its timestamp field), `forecast_mean`, `forecast_quantiles`,
 /// `model_version`. Event times place values on the model's grid: a gap is filled with
 /// missing values (one longer than the history restarts the series), a late point inside
 /// the history updates it without publishing, an older one is dropped.
@@ -163,7 +164,7 @@ extension DeepARAlgorithm: Streamable {
                                                               samples: settings.samples, seed: hasher.value))
         guard forecast.isFinite else { throw RecordError(.process, field: settings.valueField, DeepARForecast.notFiniteMessage) }
         let first = frequency.advance(state.anchor, by: state.values.count)
-        event.fields.set("forecast_start", .number(Double(first) * 1_000))
+        event.fields.set("forecast_start", event.timeStyle.value(ofMilliseconds: first &* 1_000))
         event.fields.set("forecast_mean", .array(forecast.mean.map { .number($0) }))
         event.fields.set("forecast_quantiles", .object(JSONObject(settings.quantiles.map { q in
             (JSONWriter.string(of: .number(q)), .array(forecast.quantile(q).map { .number($0) }))

@@ -6,6 +6,9 @@ public struct Event: Sendable, Equatable {
     public var key: [UInt8]?
     public var headers: [RecordHeader]
     public var timestamp: Int64?
+    /// How the record wrote `timestamp`, for times operators add (milliseconds when the
+    /// time came from Kafka rather than a field).
+    public var timeStyle: EventTimeStyle = .epochMilliseconds
     public var origin: RecordOrigin
     /// The feature vector a schema extracted, if the topology declares features.
     public var features: [Double]

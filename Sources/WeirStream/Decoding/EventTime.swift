@@ -26,6 +26,18 @@ enum EventTime {
     }()
     nonisolated(unsafe) private static let plainFormatter = ISO8601DateFormatter()
 
+    /// How `value` writes a time (checked by `milliseconds(of:field:)`): numbers below
+    /// 1e11 are seconds, larger ones milliseconds; text that is no number is ISO 8601.
+    static func style(of value: JSONValue?) -> EventTimeStyle {
+        switch value {
+        case .number(let number)?: return number < 1e11 ? .epochSeconds : .epochMilliseconds
+        case .string(let text)?:
+            if let number = Double(text) { return number < 1e11 ? .epochSeconds : .epochMilliseconds }
+            return .iso8601
+        default: return .epochMilliseconds
+        }
+    }
+
     static func milliseconds(of value: JSONValue?, field: String) throws(RecordError) -> Int64 {
         switch value {
         case .number(let number)? where number.isFinite:

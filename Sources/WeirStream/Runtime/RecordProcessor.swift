@@ -69,6 +69,7 @@ public final class RecordProcessor {
         guard var event = try decoder.decode(record) else { return }
         if let timestampField {
             event.timestamp = try EventTime.milliseconds(of: event.fields[timestampField], field: timestampField)
+            event.timeStyle = EventTime.style(of: event.fields[timestampField])
             lastEventTimestamp = event.timestamp
         } else if let time = event.timestamp, !EventTime.validMilliseconds.contains(time) {
             throw RecordError(.decode, "the record's timestamp \(time) is outside years 1 to 9999")

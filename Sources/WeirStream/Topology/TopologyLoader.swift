@@ -37,68 +37,107 @@ public enum TopologyLoader {
         }
         let top = YAMLCursor(node: root, file: file, path: "")
         guard top.isMapping else { throw top.error("expected a mapping at the top of the topology") }
-        try top.allowOnly(topLevelKeys)
+        // Each section is read even when an earlier one is wrong, so one run of `weir validate`
+        // reports every problem of the file.
+        var problems: [TopologyError] = []
+        func attempt<T>(_ body: () throws(TopologyError) -> T) -> T? {
+            do { return try body() } catch {
+                problems.append(error)
+                return nil
+            }
+        }
+        _ = attempt { () throws(TopologyError) in try top.allowOnly(topLevelKeys) }
 
-        let name = try top.optional("name")?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let name = (attempt { () throws(TopologyError) in try top.optional("name")?.string() } ?? nil)
+            ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var kafka: [String: String] = [:]
-        if let map = try top.optional("kafka") {
-            for (key, value) in try map.stringMap() { kafka[key] = value }
+        _ = attempt { () throws(TopologyError) in
+            if let map = try top.optional("kafka") {
+                for (key, value) in try map.stringMap() { kafka[key] = value }
+            }
         }
-        let delivery = try parseDelivery(top.optional("delivery"))
-        let source = try parseSource(top.required("source"), delivery: delivery)
-        let decode = try parseDecode(top.optional("decode"))
-        let schema = try top.optional("schema").map { cursor throws(TopologyError) in try parseSchema(cursor) }
+        let delivery = attempt { () throws(TopologyError) in try parseDelivery(top.optional("delivery")) } ?? .atLeastOnce
+        let source = attempt { () throws(TopologyError) in try parseSource(top.required("source"), delivery: delivery) }
+        let decode = attempt { () throws(TopologyError) in try parseDecode(top.optional("decode")) }
+        let schema = attempt { () throws(TopologyError) in try top.optional("schema").map { cursor throws(TopologyError) in try parseSchema(cursor) } } ?? nil
         var operators: [OperatorSpec] = []
-        if let list = try top.optional("operators") {
-            for element in try list.elements() { operators.append(try parseOperator(element, schemaFeatures: schema?.features ?? [], catalog: catalog)) }
+        if let list = attempt({ () throws(TopologyError) in try top.optional("operators")?.elements() }) ?? nil {
+            for element in list {
+                if let parsed = attempt({ () throws(TopologyError) in try parseOperator(element, schemaFeatures: schema?.features ?? [], catalog: catalog) }) {
+                    operators.append(parsed)
+                }
+            }
         }
-        let sinksCursor = try top.required("sinks")
         var sinks: [SinkSpec] = []
         var sinkVariants: [String?] = []
-        for element in try sinksCursor.elements() {
-            let (_, body) = try element.singleEntry()
-            sinkVariants.append(try body.optional("variant")?.string())
-            sinks.append(try parseSink(element, allowing: ["variant"]))
+        let sinksCursor = attempt { () throws(TopologyError) in try top.required("sinks") }
+        if let sinksCursor, let elements = attempt({ () throws(TopologyError) in try sinksCursor.elements() }) {
+            for element in elements {
+                _ = attempt { () throws(TopologyError) in
+                    let (_, body) = try element.singleEntry()
+                    let variant = try body.optional("variant")?.string()
+                    sinks.append(try parseSink(element, allowing: ["variant"]))
+                    sinkVariants.append(variant)
+                }
+            }
+            if elements.isEmpty { problems.append(sinksCursor.error("expected at least one sink")) }
         }
-        if sinks.isEmpty { throw sinksCursor.error("expected at least one sink") }
-        let deadLetter = try top.optional("dead_letter").map { cursor throws(TopologyError) in try parseSink(cursor) }
+        let deadLetter = attempt { () throws(TopologyError) in try top.optional("dead_letter").map { cursor throws(TopologyError) in try parseSink(cursor) } } ?? nil
 
-        var spec = TopologySpec(name: name, source: source, decode: decode, schema: schema, operators: operators,
-                                sinks: sinks, deadLetter: deadLetter, delivery: delivery, kafka: kafka)
+        var spec = TopologySpec(name: name, source: source ?? .file(FileSourceSpec(path: "-")), decode: decode ?? DecodeSpec(), schema: schema,
+                                operators: operators, sinks: sinks, deadLetter: deadLetter, delivery: delivery, kafka: kafka)
         spec.sinkVariants = sinkVariants
         spec.catalog = catalog
-        if let map = try top.optional("kafka_consumer") {
-            for (key, value) in try map.stringMap() { spec.kafkaConsumer[key] = value }
+        _ = attempt { () throws(TopologyError) in
+            if let map = try top.optional("kafka_consumer") {
+                for (key, value) in try map.stringMap() { spec.kafkaConsumer[key] = value }
+            }
         }
-        if let map = try top.optional("kafka_producer") {
-            for (key, value) in try map.stringMap() { spec.kafkaProducer[key] = value }
+        _ = attempt { () throws(TopologyError) in
+            if let map = try top.optional("kafka_producer") {
+                for (key, value) in try map.stringMap() { spec.kafkaProducer[key] = value }
+            }
         }
-        if let port = try top.optional("metrics_port") {
-            let value = try port.int()
-            guard (0...65535).contains(value) else { throw port.error("expected a port number from 0 to 65535") }
-            spec.metricsPort = value
+        _ = attempt { () throws(TopologyError) in
+            if let port = try top.optional("metrics_port") {
+                let value = try port.int()
+                guard (0...65535).contains(value) else { throw port.error("expected a port number from 0 to 65535") }
+                spec.metricsPort = value
+            }
         }
-        if let address = try top.optional("metrics_address") {
-            let value = try address.string()
-            guard MetricsServer.isIPv4Address(value) else { throw address.error("expected an IPv4 address such as 127.0.0.1 or 0.0.0.0") }
-            spec.metricsAddress = value
+        _ = attempt { () throws(TopologyError) in
+            if let address = try top.optional("metrics_address") {
+                let value = try address.string()
+                guard MetricsServer.isIPv4Address(value) else { throw address.error("expected an IPv4 address such as 127.0.0.1 or 0.0.0.0") }
+                spec.metricsAddress = value
+            }
         }
-        if let interval = try top.optional("commit_interval_ms") {
-            let value = try interval.int()
-            guard (1...86_400_000).contains(value) else { throw interval.error("expected a number of milliseconds from 1 to 86400000 (a day)") }
-            spec.commitIntervalMs = value
+        _ = attempt { () throws(TopologyError) in
+            if let interval = try top.optional("commit_interval_ms") {
+                let value = try interval.int()
+                guard (1...86_400_000).contains(value) else { throw interval.error("expected a number of milliseconds from 1 to 86400000 (a day)") }
+                spec.commitIntervalMs = value
+            }
         }
-        if let limit = try top.optional("max_record_bytes") {
-            let value = try limit.int()
-            guard (1...500_000_000).contains(value) else { throw limit.error("expected a number of bytes from 1 to 500000000") }
-            spec.maxRecordBytes = value
+        _ = attempt { () throws(TopologyError) in
+            if let limit = try top.optional("max_record_bytes") {
+                let value = try limit.int()
+                guard (1...500_000_000).contains(value) else { throw limit.error("expected a number of bytes from 1 to 500000000") }
+                spec.maxRecordBytes = value
+            }
         }
-        if let state = try top.optional("state") {
-            try state.allowOnly(["changelog_topic"])
-            spec.stateChangelogTopic = try state.optional("changelog_topic")?.string()
+        _ = attempt { () throws(TopologyError) in
+            if let state = try top.optional("state") {
+                try state.allowOnly(["changelog_topic"])
+                spec.stateChangelogTopic = try state.optional("changelog_topic")?.string()
+            }
         }
-        try validate(spec, top: top, sinksCursor: sinksCursor)
-        return spec
+        if problems.isEmpty, let sinksCursor {
+            _ = attempt { () throws(TopologyError) in try validate(spec, top: top, sinksCursor: sinksCursor) }
+        }
+        guard var first = problems.first else { return spec }
+        first.others = Array(problems.dropFirst())
+        throw first
     }
 
     /// Cross-field rules that single keys cannot express.

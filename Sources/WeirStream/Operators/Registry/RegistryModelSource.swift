@@ -95,7 +95,7 @@ final class RegistryModelSource<Model> {
         self.reference = reference
         self.features = features
         self.decode = decode
-        registry = try ModelRegistry(directory: reference.directory, create: false)
+        registry = try ModelRegistry(directory: reference.directory, access: .write)
         reloaded = Counter(label: "weir_model_reloads_total", dimensions: [("model", reference.name)])
         rejected = Counter(label: "weir_model_rejections_total", dimensions: [("model", reference.name)])
         rolledBack = Counter(label: "weir_model_guardrail_rollbacks_total", dimensions: [("model", reference.name)])
