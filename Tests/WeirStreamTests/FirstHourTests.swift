@@ -307,4 +307,17 @@ struct FirstHourTests {
         #expect(lines.contains { $0.hasSuffix(#" info weir.replay: replay finished file=in.jsonl stats="in=2 out=1 dead_lettered=1""#) },
                 "\(result.stderr)")
     }
+
+    /// A training CSV with a header row SageMaker's convention does not expect: the error on
+    /// line 1 says it may be a header and how to declare one, and the declared form trains.
+    @Test func aHeaderRowIsNamedAsSuchWhenTrainingFails() throws {
+        let folder = try TestPaths.scratchFolder("first-hour-header")
+        try write("width,height\n" + (0..<40).map { "\($0 % 4),\($0 % 7)" }.joined(separator: "\n") + "\n", to: folder, "sizes.csv")
+        let base = ["train", "kmeans", "--channel", "train=sizes.csv", "--hp", "feature_dim=2", "--hp", "k=2", "--model-dir", "model"]
+        let failed = try WeirProcess.run(base + ["--content-type", "train=text/csv;label_size=0"], in: folder)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("sizes.csv: line 1: field 1: expected a number, found 'width' (if line 1 is a header row, say so"), "\(failed.stderr)")
+        let declared = try WeirProcess.run(base + ["--content-type", "train=text/csv;label_size=0;header=present"], in: folder)
+        #expect(declared.status == 0, "\(declared.stderr)")
+    }
 }

@@ -10,6 +10,9 @@ struct CSVRecordParser: Sendable {
     var columnCount: Int?
     /// Whether the next non-blank record is the header.
     var expectsHeader: Bool
+    /// Whether line 1 here is the file's line 1 (not a parallel block's), where a number
+    /// error may be a header row nobody declared.
+    var startsTheFile = true
 
     init(options: CSVDataReader.Options, inputName: String) {
         self.options = options
@@ -164,6 +167,9 @@ struct CSVRecordParser: Sendable {
     func notANumber(_ text: [UInt8], column: Int, line: Int64) -> FormatError {
         let name = header.flatMap { column < $0.count ? "\(column + 1) (\($0[column]))" : nil } ?? "\(column + 1)"
         let shown = String(decoding: text.prefix(40), as: UTF8.self)
-        return FormatError(input: inputName, .line(line), field: name, "expected a number, found '\(shown)'")
+        // SageMaker's text/csv has no header row; a file that has one fails on its first line.
+        let hint = header == nil && line == 1 && startsTheFile
+            ? " (if line 1 is a header row, say so: --header, or the content type 'text/csv;header=present')" : ""
+        return FormatError(input: inputName, .line(line), field: name, "expected a number, found '\(shown)'\(hint)")
     }
 }

@@ -327,7 +327,7 @@ public final class ParallelCSVReader {
                 let job = jobs.removeFirst()
                 let knownHeader = header
                 condition.unlock()
-                let parsed = parse(job.bytes, header: knownHeader)
+                let parsed = parse(job.bytes, header: knownHeader, startsTheFile: job.index == 0)
                 condition.lock()
                 results[job.index] = parsed.mapError { Failure(error: $0, isAbsolute: false) }
                 condition.broadcast()
@@ -336,9 +336,10 @@ public final class ParallelCSVReader {
         }
 
         /// Parses one block, numbering its lines from 1.
-        private func parse(_ bytes: [UInt8], header: [String]?) -> Result<Block, FormatError> {
+        private func parse(_ bytes: [UInt8], header: [String]?, startsTheFile: Bool) -> Result<Block, FormatError> {
             var parser = CSVRecordParser(options: options, inputName: input.name)
             parser.expectsHeader = false
+            parser.startsTheFile = startsTheFile
             parser.header = header
             parser.columnCount = header?.count
             var block = Block(rows: [], lines: [], columnCount: nil, newlines: 0)
