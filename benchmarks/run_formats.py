@@ -43,7 +43,6 @@ def main():
     args = parser.parse_args()
     import numpy as np
     import pandas as pd
-    from sagemaker.amazon.common import read_records, write_numpy_to_dense_tensor
 
     os.makedirs(args.folder, exist_ok=True)
     rng = np.random.default_rng(0)
@@ -52,14 +51,14 @@ def main():
     rec_path = os.path.join(args.folder, f"dense_{args.rows}x50.rec")
     if not os.path.exists(csv_path):
         np.savetxt(csv_path, data, delimiter=",", fmt="%.7g")
+    if args.gzip:
+        gzip_comparison(csv_path, args.rows, args.runs)
+        return
+    from sagemaker.amazon.common import read_records, write_numpy_to_dense_tensor
     if not os.path.exists(rec_path):
         with open(rec_path, "wb") as f:
             write_numpy_to_dense_tensor(f, data[:, 1:], data[:, 0])
     subprocess.run(["sync"], check=True)
-
-    if args.gzip:
-        gzip_comparison(csv_path, args.rows, args.runs)
-        return
 
     csv_mb = os.path.getsize(csv_path) / 1e6
     w = weir("csv", csv_path)
