@@ -11,8 +11,7 @@ import Darwin
 /// (of the inflated data) for error messages.
 public final class ByteInput {
     public let name: String
-    private let file: UnsafeMutablePointer<FILE>
-    private let ownsFile: Bool
+    private let source: DescriptorReader
     /// Bytes consumed so far.
     public private(set) var offset: Int64 = 0
     /// The longest line `readLine` accepts (64 MiB by default): a longer one is an error
@@ -33,22 +32,15 @@ public final class ByteInput {
 
     public init(path: String) throws(FormatError) {
         name = path
-        if path == "-" {
-            file = fdopen(dup(STDIN_FILENO), "r")
-            ownsFile = true
-        } else {
-            guard let opened = fopen(path, "r") else {
-                throw FormatError(input: path, .none, "cannot open: \(String(cString: strerror(errno)))")
-            }
-            file = opened
-            ownsFile = true
+        let descriptor = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FormatError(input: path, .none, "cannot open: \(String(cString: strerror(errno)))")
         }
-        setvbuf(file, nil, _IOFBF, 1 << 20)
+        source = DescriptorReader(descriptor: descriptor)
     }
 
     deinit {
         chunk?.deallocate()
-        if ownsFile { fclose(file) }
     }
 
     /// Exactly `count` bytes, or nil at a clean end of input (no byte left). A partial read
@@ -113,7 +105,7 @@ public final class ByteInput {
         guard offset == 0, chunkStart == 0 else { return }
         let chunk = chunkBuffer()
         // Plain data is read ahead by `sniff`; inflated data is not yet.
-        if chunkEnd == 0 { chunkEnd = pull(into: chunk, count: Self.chunkCapacity) }
+        if chunkEnd == 0 { chunkEnd = pull(into: chunk, count: Self.chunkCapacity, fully: false) }
         if chunkEnd >= 3 && chunk[0] == 0xEF && chunk[1] == 0xBB && chunk[2] == 0xBF {
             chunkStart = 3
             offset = 3
@@ -154,10 +146,16 @@ public final class ByteInput {
         sniffed = true
         let chunk = chunkBuffer()
         chunkStart = 0
-        chunkEnd = fread(chunk, 1, Self.chunkCapacity, file)
-        if chunkEnd == 0, ferror(file) != 0 { noteReadError() }
+        // Two bytes decide (a pipe may deliver one at first); what was read stays read ahead.
+        chunkEnd = source.readSome(into: chunk, count: Self.chunkCapacity)
+        while chunkEnd == 1 {
+            let more = source.readSome(into: chunk + 1, count: Self.chunkCapacity - 1)
+            if more == 0 { break }
+            chunkEnd += more
+        }
+        noteReadError()
         guard chunkEnd >= 2, chunk[0] == 0x1F, chunk[1] == 0x8B else { return }
-        guard let made = GzipInflater(file: file, prefix: UnsafeBufferPointer(start: chunk, count: chunkEnd)) else {
+        guard let made = GzipInflater(source: source, prefix: UnsafeBufferPointer(start: chunk, count: chunkEnd)) else {
             failure = FormatError(input: name, .none, "gzip data, and zlib could not start inflating it")
             chunkEnd = 0
             return
@@ -166,23 +164,27 @@ public final class ByteInput {
         chunkEnd = 0
     }
 
-    /// Up to `count` bytes from the source (the file, or its inflated data), past the chunk.
-    private func pull(into destination: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+    /// Bytes from the source (the file, or its inflated data), past the chunk: `count` of
+    /// them when `fully` (fewer only at the end), else what is there, at least one unless
+    /// the input has ended (so a live pipe's lines are not held back).
+    private func pull(into destination: UnsafeMutablePointer<UInt8>, count: Int, fully: Bool) -> Int {
         guard failure == nil else { return 0 }
+        let got: Int
         if let inflater {
-            let got = inflater.read(into: destination, count: count)
+            got = inflater.read(into: destination, count: count, fully: fully)
             if got < count, let message = inflater.failure {
                 failure = FormatError(input: name, .none, message)
             }
-            return got
+        } else {
+            got = fully ? source.readFully(into: destination, count: count) : source.readSome(into: destination, count: count)
         }
-        let got = fread(destination, 1, count, file)
-        if got < count, ferror(file) != 0 { noteReadError() }
+        noteReadError()
         return got
     }
 
     private func noteReadError() {
-        failure = FormatError(input: name, .byte(offset), "read error: \(String(cString: strerror(errno)))")
+        guard failure == nil, source.errorNumber != 0 else { return }
+        failure = FormatError(input: name, .byte(offset), "read error: \(String(cString: strerror(source.errorNumber)))")
     }
 
     private func readRaw(into destination: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
@@ -193,7 +195,7 @@ public final class ByteInput {
             chunkStart += buffered
         }
         guard count > buffered else { return buffered }
-        return buffered + pull(into: destination + buffered, count: count - buffered)
+        return buffered + pull(into: destination + buffered, count: count - buffered, fully: true)
     }
 
     /// The next line without its line ending (LF or CRLF), or nil at the end of input. The
@@ -223,7 +225,7 @@ public final class ByteInput {
                 longLine.append(contentsOf: UnsafeBufferPointer(start: chunk + chunkStart, count: chunkEnd - chunkStart))
             }
             chunkStart = 0
-            chunkEnd = pull(into: chunk, count: Self.chunkCapacity)
+            chunkEnd = pull(into: chunk, count: Self.chunkCapacity, fully: false)
             if chunkEnd == 0 {
                 // The end of input: a last line without a line break, or nothing.
                 try checkFailure()

@@ -5,13 +5,13 @@ import Darwin
 #endif
 import CZlib
 
-/// Inflates gzip data read from a C file, member after member as `gzip -d` does for
+/// Inflates gzip data read from a file descriptor, member after member as `gzip -d` does for
 /// concatenated files, so a `.gz` input (SageMaker's `CompressionType: Gzip`) reads like a
 /// plain one. Damage is reported in `failure` with the compressed byte it was found at.
 final class GzipInflater {
     /// Heap-allocated: zlib keeps a pointer back to the stream, so it must not move.
     private let stream: UnsafeMutablePointer<z_stream>
-    private let file: UnsafeMutablePointer<FILE>
+    private let source: DescriptorReader
     private let buffer: UnsafeMutablePointer<UInt8>
     private static let bufferCapacity = 1 << 16
     /// Compressed bytes consumed so far (those before the buffer's unread part).
@@ -26,13 +26,13 @@ final class GzipInflater {
     /// Why inflating stopped early: damaged or truncated data, named by compressed byte.
     private(set) var failure: String?
 
-    /// `prefix` holds the bytes already read from `file` (at least the two magic bytes).
-    init?(file: UnsafeMutablePointer<FILE>, prefix: UnsafeBufferPointer<UInt8>) {
+    /// `prefix` holds the bytes already read from `source` (at least the two magic bytes).
+    init?(source: DescriptorReader, prefix: UnsafeBufferPointer<UInt8>) {
         guard prefix.count <= Self.bufferCapacity, let prefixStart = prefix.baseAddress else { return nil }
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         buffer = .allocate(capacity: Self.bufferCapacity)
-        self.file = file
+        self.source = source
         buffer.update(from: prefixStart, count: prefix.count)
         // 15 window bits + 16: gzip framing only, its header and CRC checked by zlib.
         guard inflateInit2_(stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -50,16 +50,20 @@ final class GzipInflater {
         buffer.deallocate()
     }
 
-    /// Up to `count` inflated bytes into `destination`; fewer only at the end of the data
-    /// or on a failure (then `failure` says why).
-    func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+    /// Up to `count` inflated bytes into `destination`: all of them when `fully` (fewer only
+    /// at the end of the data or on a failure, which `failure` then names), else returning
+    /// once something is inflated and more would wait for input.
+    func read(into destination: UnsafeMutablePointer<UInt8>, count: Int, fully: Bool) -> Int {
         var produced = 0
         while produced < count && !finished {
-            if stream.pointee.avail_in == 0 && !refill() { break }
             if betweenMembers {
                 // Zero padding after the last member (tape blocks) is ignored, as gzip does.
                 skipZeroBytes()
-                if stream.pointee.avail_in == 0 { continue }
+                if stream.pointee.avail_in == 0 {
+                    if !fully && produced > 0 { break }
+                    if !refill() { break }
+                    continue
+                }
                 inflateReset(stream)
                 memberStart = consumed
                 memberProduced = 0
@@ -74,8 +78,12 @@ final class GzipInflater {
             produced += Int(room - stream.pointee.avail_out)
             memberProduced += Int(room - stream.pointee.avail_out)
             switch status {
-            case Z_OK, Z_BUF_ERROR: continue
+            case Z_OK: continue
             case Z_STREAM_END: betweenMembers = true
+            case Z_BUF_ERROR where stream.pointee.avail_in == 0:
+                // No progress without more input (output zlib still held came out above).
+                if !fully && produced > 0 { return produced }
+                if !refill() { return produced }
             default:
                 let detail = stream.pointee.msg.map { String(cString: $0) } ?? "zlib status \(status)"
                 if memberStart > 0 && memberProduced == 0 {
@@ -90,10 +98,10 @@ final class GzipInflater {
 
     /// Reads more compressed bytes; false at the end of the file (a clean end only between members).
     private func refill() -> Bool {
-        let got = fread(buffer, 1, Self.bufferCapacity, file)
+        let got = source.readSome(into: buffer, count: Self.bufferCapacity)
         if got == 0 {
-            if ferror(file) != 0 {
-                fail("read error at compressed byte \(consumed): \(String(cString: strerror(errno)))")
+            if source.errorNumber != 0 {
+                fail("read error at compressed byte \(consumed): \(String(cString: strerror(source.errorNumber)))")
             } else if !betweenMembers {
                 fail("the gzip data ends early at compressed byte \(consumed), inside the member that starts at byte \(memberStart) (truncated file?)")
             }

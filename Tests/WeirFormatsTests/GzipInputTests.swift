@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WeirFormats
 
@@ -115,5 +116,38 @@ struct GzipInputTests {
         // One byte that happens to be gzip's first magic byte is plain data.
         let lone = try file([0x1F], "lone.bin")
         #expect(try ByteInput(path: lone).readAll() == [0x1F])
+    }
+
+    /// Data that compresses a thousandfold: zlib holds output back after its input is all
+    /// consumed, and that output must come out before the end of the file is taken as truncation.
+    @Test func highlyCompressibleDataReadsToTheEnd() throws {
+        let text = String(repeating: "1,2,3\n", count: 500_000)
+        let path = try file(try gzip(Array(text.utf8), level: 9), "repeated.csv.gz")
+        #expect(try ByteInput(path: path).readAll().count == text.utf8.count)
+        #expect(try csvRows(path).count == 500_000)
+    }
+
+    /// A line written to a pipe whose writer stays open is read at once: readers do not wait
+    /// for a buffer to fill (`tail -f log | weir replay ... -i -`).
+    @Test func aLiveLineIsReadBeforeThePipeCloses() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let line = Array("1,2\n".utf8)
+        #expect(write(ends[1], line, line.count) == line.count)
+        let path = "/dev/fd/\(ends[0])"
+        let done = DispatchSemaphore(value: 0)
+        let first = Mutex<DataRow?>(nil)
+        let thread = Thread {
+            let row = try? CSVDataReader(path: path).next()
+            first.withLock { $0 = row }
+            done.signal()
+        }
+        thread.start()
+        let arrived = done.wait(timeout: .now() + 10) == .success
+        close(ends[1])
+        if !arrived { done.wait() }
+        close(ends[0])
+        #expect(arrived, "the line waited for the writer to close")
+        #expect(first.withLock { $0 } == DataRow(features: .dense([2]), label: [1]))
     }
 }

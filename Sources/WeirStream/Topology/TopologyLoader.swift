@@ -98,13 +98,16 @@ public enum TopologyLoader {
                 for (key, value) in try map.stringMap() { spec.kafkaProducer[key] = value }
             }
         }
-        _ = attempt { () throws(TopologyError) in
-            if let port = try top.optional("metrics_port") {
-                let value = try port.int()
-                guard (0...65535).contains(value) else { throw port.error("expected a port number from 0 to 65535") }
-                spec.metricsPort = value
-            }
+        /// An integer key within `range`, nil when absent.
+        func bounded(_ key: String, _ range: ClosedRange<Int>, _ expected: String) -> Int? {
+            attempt { () throws(TopologyError) -> Int? in
+                guard let cursor = try top.optional(key) else { return nil }
+                let value = try cursor.int()
+                guard range.contains(value) else { throw cursor.error(expected) }
+                return value
+            } ?? nil
         }
+        if let port = bounded("metrics_port", 0...65535, "expected a port number from 0 to 65535") { spec.metricsPort = port }
         _ = attempt { () throws(TopologyError) in
             if let address = try top.optional("metrics_address") {
                 let value = try address.string()
@@ -112,20 +115,10 @@ public enum TopologyLoader {
                 spec.metricsAddress = value
             }
         }
-        _ = attempt { () throws(TopologyError) in
-            if let interval = try top.optional("commit_interval_ms") {
-                let value = try interval.int()
-                guard (1...86_400_000).contains(value) else { throw interval.error("expected a number of milliseconds from 1 to 86400000 (a day)") }
-                spec.commitIntervalMs = value
-            }
+        if let interval = bounded("commit_interval_ms", 1...86_400_000, "expected a number of milliseconds from 1 to 86400000 (a day)") {
+            spec.commitIntervalMs = interval
         }
-        _ = attempt { () throws(TopologyError) in
-            if let limit = try top.optional("max_record_bytes") {
-                let value = try limit.int()
-                guard (1...500_000_000).contains(value) else { throw limit.error("expected a number of bytes from 1 to 500000000") }
-                spec.maxRecordBytes = value
-            }
-        }
+        if let limit = bounded("max_record_bytes", 1...500_000_000, "expected a number of bytes from 1 to 500000000") { spec.maxRecordBytes = limit }
         _ = attempt { () throws(TopologyError) in
             if let state = try top.optional("state") {
                 try state.allowOnly(["changelog_topic"])
