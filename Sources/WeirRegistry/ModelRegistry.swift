@@ -53,11 +53,13 @@ public final class ModelRegistry: Sendable {
     private let pool: any DatabaseWriter
 
     /// What an opener may do: `create` a registry that is not there (publishing), `write`
-    /// one that is (stages, guardrails), or only `read` it (listing, showing, comparing),
+    /// one that is (stages, guardrails), only `read` it once (listing, showing, comparing),
     /// which works on a registry the process cannot write (a read-only mount) and changes
-    /// nothing in its folder.
+    /// nothing in its folder, or `follow` it read-only for as long as it runs (a stream
+    /// serving its versions), which must see versions published later and so cannot take
+    /// the read-only mount's immutable view.
     public enum Access: Sendable {
-        case create, write, read
+        case create, write, read, follow
     }
 
     /// Opens the registry in `directory`; only `.create` makes a new one, so a mistyped
@@ -68,8 +70,8 @@ public final class ModelRegistry: Sendable {
         guard access == .create || FileManager.default.fileExists(atPath: databasePath) else {
             throw SnapshotError(input: directory, "no model registry here (registry.sqlite is missing); `weir models publish` or `weir train --publish` creates one")
         }
-        if access == .read {
-            pool = try Self.openForReading(databasePath)
+        if access == .read || access == .follow {
+            pool = try Self.openForReading(databasePath, once: access == .read)
             return
         }
         try FileManager.default.createDirectory(atPath: directory + "/payloads", withIntermediateDirectories: true)
@@ -111,9 +113,9 @@ public final class ModelRegistry: Sendable {
     }
 
     /// A read-only connection. SQLite reads a WAL database through its shared-memory file,
-    /// made beside it on first use; where that cannot be made (a read-only folder) the
-    /// file is opened as immutable, which is right for a registry nobody can write.
-    private static func openForReading(_ path: String) throws -> DatabaseQueue {
+    /// made beside it on first use; where that cannot be made (a read-only folder) a
+    /// one-time reader (`once`) opens the file as immutable, a snapshot of it as it is.
+    private static func openForReading(_ path: String, once: Bool) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(30)
@@ -122,6 +124,9 @@ public final class ModelRegistry: Sendable {
             _ = try queue.read { db in try db.tableExists("models") }
             return queue
         } catch {
+            guard once else {
+                throw SnapshotError(input: path, "cannot follow the registry read-only (\(error)); SQLite needs to make registry.sqlite-shm beside it, so the folder must be writable")
+            }
             do {
                 let escaped = path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f")
                     .replacingOccurrences(of: "#", with: "%23")

@@ -151,13 +151,23 @@ struct ModelRegistryTests {
         #expect(throws: (any Error).self) { try reader.promote("m", version: 1, to: .production) }
         #expect(try listing().filter { !$0.hasPrefix("registry.sqlite-shm ") && !$0.hasPrefix("registry.sqlite-wal ") } == before)
 
-        // Where the shared-memory file cannot be made, the registry is read as immutable.
+        // Where the shared-memory file cannot be made, the registry is still read (SQLite reads
+        // a WAL database without it while no log exists, or Weir opens it as immutable).
         let shm = folder.appendingPathComponent("registry.sqlite-shm").path, wal = folder.appendingPathComponent("registry.sqlite-wal").path
         try? FileManager.default.removeItem(atPath: shm)
         try? FileManager.default.removeItem(atPath: wal)
         try FileManager.default.createDirectory(atPath: shm, withIntermediateDirectories: false)
         let frozen = try ModelRegistry(directory: folder.path, access: .read)
         #expect(try frozen.versions(of: "m").map(\.stage) == [.staging, .production])
+        try FileManager.default.removeItem(atPath: shm)
+
+        // A stream follows read-only and sees a version published after it opened.
+        let follower = try ModelRegistry(directory: folder.path, access: .follow)
+        #expect(try follower.current("m").version?.version == 2)
+        let writer = try ModelRegistry(directory: folder.path, access: .write)
+        try writer.publish(Self.envelope(payload: Self.forestPayload(seed: 3)), stage: .production)
+        #expect(try follower.current("m").version?.version == 3)
+        #expect(throws: (any Error).self) { try follower.rollback("m") }
 
         let missing = folder.appendingPathComponent("typo").path
         #expect(throws: (any Error).self) { try ModelRegistry(directory: missing, access: .read) }

@@ -95,7 +95,8 @@ final class RegistryModelSource<Model> {
         self.reference = reference
         self.features = features
         self.decode = decode
-        registry = try ModelRegistry(directory: reference.directory, access: .write)
+        // Only a guardrail (baking) writes: it rolls a bad version back.
+        registry = try ModelRegistry(directory: reference.directory, access: reference.baking == nil ? .follow : .write)
         reloaded = Counter(label: "weir_model_reloads_total", dimensions: [("model", reference.name)])
         rejected = Counter(label: "weir_model_rejections_total", dimensions: [("model", reference.name)])
         rolledBack = Counter(label: "weir_model_guardrail_rollbacks_total", dimensions: [("model", reference.name)])
