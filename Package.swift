@@ -68,8 +68,12 @@ let package = Package(
         .target(name: "WeirFactorizationMachines", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                 path: "Sources/Algorithms/FactorizationMachines",
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Optimised in debug builds too: its tests grow hundreds of trees.
+        .target(name: "WeirXGBoost", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                path: "Sources/Algorithms/XGBoost",
+                swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The one list of algorithms.
-        .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics", "WeirKMeans", "WeirPCA", "WeirKNN", "WeirLinearLearner", "WeirFactorizationMachines"],
+        .target(name: "WeirCatalog", dependencies: ["WeirAlgorithm", "WeirRCF", "WeirIPInsights", "WeirDeepAR", "WeirStatistics", "WeirKMeans", "WeirPCA", "WeirKNN", "WeirLinearLearner", "WeirFactorizationMachines", "WeirXGBoost"],
                 swiftSettings: strict),
         .target(name: "WeirRegistry",
                 dependencies: ["WeirCore", "WeirAlgorithm", .product(name: "GRDB", package: "GRDB.swift")],

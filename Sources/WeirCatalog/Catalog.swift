@@ -8,6 +8,7 @@ import WeirLinearLearner
 import WeirPCA
 import WeirRCF
 import WeirStatistics
+import WeirXGBoost
 
 extension AlgorithmCatalog {
     /// Every algorithm this build knows. The one place that names them all: adding an
@@ -22,5 +23,6 @@ extension AlgorithmCatalog {
         CatalogEntry(KNNAlgorithm.self),
         CatalogEntry(LinearLearnerAlgorithm.self),
         CatalogEntry(FactorizationMachinesAlgorithm.self),
+        CatalogEntry(XGBoostAlgorithm.self),
     ])
 }

@@ -28,6 +28,12 @@ public final class MetricsReporter {
         output("#quality_metric: host=\(host), \(where_)\(channel) \(metric) <\(kind)>=\(NumberText.format(value))")
     }
 
+    /// A metric line in an algorithm's own established form (XGBoost's
+    /// `[12]<TAB>train-auc:0.98000`), printed as given.
+    public func line(_ text: String) {
+        output(text)
+    }
+
     public func progress(completedEpochs: Int, of total: Int) {
         let percent = total > 0 ? Int((Double(completedEpochs) / Double(total) * 100).rounded()) : 100
         output("#progress_metric: host=\(host), completed \(percent) % of epochs")

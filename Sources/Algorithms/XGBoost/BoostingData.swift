@@ -1,0 +1,115 @@
+import Foundation
+import WeirAlgorithm
+import WeirFormats
+
+/// Labelled records for boosting, held as compressed sparse rows of Float values where a
+/// missing value (an empty CSV field, NaN, or an index a libsvm or RecordIO record does
+/// not carry) is simply absent, as in xgboost's DMatrix. Each record may carry a weight.
+struct BoostingData: Sendable {
+    var rowStarts: [Int] = [0]
+    var columns: [UInt32] = []
+    var values: [Float] = []
+    var labels: [Float] = []
+    var weights: [Float]?
+    /// Features: the widest record (dense records all have it).
+    var featureCount = 0
+
+    var rows: Int { labels.count }
+
+    /// The most features a record may have: bins and histograms are sized by it.
+    static let maximumFeatures = 10_000_000
+
+    /// Reads every record of a channel, checking labels against the objective, weights
+    /// (`csv_weights`: the CSV column after the label) and values (NaN is missing; an
+    /// infinity is refused, naming its file, record and field).
+    static func read(_ channel: TrainingChannel, objective: BoostingObjective, csvWeights: Bool) throws -> BoostingData {
+        var data = BoostingData()
+        var denseWidth: Int?
+        var weights: [Float] = []
+        for file in try channel.sources(epoch: 0) {
+            let format = try channel.format(of: channel.config.inputMode == .pipe && channel.config.contentType == nil ? channel.path : file)
+            let source = try DataRowSource(path: file, format: format, options: channel.readOptions)
+            var record: Int64 = 0
+            while let row = try source.next() {
+                record += 1
+                func fail(_ field: String, _ message: String) -> FormatError {
+                    FormatError(input: file, .record(record), field: field, message)
+                }
+                guard let rawLabel = row.label.first else {
+                    throw fail("label", "is missing; XGBoost trains on labelled records (CSV: label first)")
+                }
+                guard abs(rawLabel) <= Double(Float.greatestFiniteMagnitude) else {
+                    throw fail("label", "is \(rawLabel); expected a finite number within Float's range")
+                }
+                let label = Float(rawLabel)
+                if let problem = objective.labelProblem(label) { throw fail("label", problem) }
+                var skipFirst = false
+                if csvWeights && format == .csv {
+                    guard case .dense(let dense) = row.features, let weight = dense.first else {
+                        throw fail("weight", "is missing; csv_weights=1 takes the instance weight in the column after the label")
+                    }
+                    guard weight >= 0, weight <= Double(Float.greatestFiniteMagnitude) else {
+                        throw fail("weight", "is \(weight); expected a non-negative finite number")
+                    }
+                    weights.append(Float(weight))
+                    skipFirst = true
+                }
+                switch row.features {
+                case .dense(let dense):
+                    let width = dense.count - (skipFirst ? 1 : 0)
+                    if let expected = denseWidth, expected != width {
+                        throw fail("features", "has \(width) values; earlier records have \(expected)")
+                    }
+                    guard width <= maximumFeatures else { throw fail("features", "has \(width) values; at most \(maximumFeatures)") }
+                    denseWidth = width
+                    data.featureCount = max(data.featureCount, width)
+                    for (column, value) in dense.enumerated().dropFirst(skipFirst ? 1 : 0) where !value.isNaN {
+                        guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+                            throw fail("features[\(column - (skipFirst ? 1 : 0))]", "is \(value); expected a finite number or missing (empty, NaN)")
+                        }
+                        data.columns.append(UInt32(column - (skipFirst ? 1 : 0)))
+                        data.values.append(Float(value))
+                    }
+                case .sparse(let indices, let sparse, let dimension):
+                    guard dimension <= maximumFeatures else { throw fail("features", "has \(dimension) values; at most \(maximumFeatures)") }
+                    data.featureCount = max(data.featureCount, dimension)
+                    for (index, value) in zip(indices, sparse) where !value.isNaN {
+                        guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+                            throw fail("features[\(index)]", "is \(value); expected a finite number or missing")
+                        }
+                        data.columns.append(UInt32(index))
+                        data.values.append(Float(value))
+                    }
+                }
+                data.rowStarts.append(data.columns.count)
+                data.labels.append(label)
+            }
+        }
+        if csvWeights && !weights.isEmpty { data.weights = weights }
+        return data
+    }
+
+    /// Records whose every feature is present, in order (dense data without missing values).
+    var isComplete: Bool { columns.count == rows * featureCount }
+
+    /// The value of `feature` in `row`, or nil when missing.
+    func value(row: Int, feature: Int) -> Float? {
+        let start = rowStarts[row], end = rowStarts[row + 1]
+        if end - start == featureCount { return values[start + feature] }
+        var low = start, high = end
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(columns[middle]) < feature { low = middle + 1 } else { high = middle }
+        }
+        return low < end && Int(columns[low]) == feature ? values[low] : nil
+    }
+
+    /// The record's values with NaN for missing ones, `width` wide.
+    func denseRow(_ row: Int, width: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: width)
+        for entry in rowStarts[row]..<rowStarts[row + 1] where Int(columns[entry]) < width {
+            out[Int(columns[entry])] = values[entry]
+        }
+        return out
+    }
+}

@@ -1,0 +1,362 @@
+import WeirMath
+
+/// Grows one tree by xgboost's `hist` method: gradient histograms per node (the smaller
+/// child built, its sibling by subtraction from the parent), every bin boundary of every
+/// allowed feature tried with missing values sent right and then left, nodes expanded
+/// level by level (`depthwise`) or best first (`lossguide`), with xgboost's gain, weight,
+/// `min_child_weight`, `gamma`, `max_delta_step`, monotone and interaction constraints.
+struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable> {
+    let matrix: QuantizedMatrix<Bin>
+    let cuts: QuantileCuts
+    let parameters: TreeParameters
+    /// Per feature: 1 increasing, -1 decreasing, 0 free (empty: none).
+    let monotone: [Int]
+    /// Feature sets allowed to interact along a branch (empty: any).
+    let interactions: [Set<Int>]
+    let sampling: ColumnSampling
+    let threads: Int
+
+    /// A node being grown: its rows (`positions[begin..<end]`), gradient sums and limits.
+    struct GrowingNode {
+        var begin: Int
+        var end: Int
+        var g: Double
+        var h: Double
+        var depth: Int
+        var lower = -Double.greatestFiniteMagnitude
+        var upper = Double.greatestFiniteMagnitude
+        var pathFeatures: Set<Int> = []
+    }
+
+    /// The best split found for a node.
+    struct Candidate {
+        var node: Int
+        var depth: Int
+        var lossChange: Float = 0
+        var feature = 0
+        /// The last global bin sent left (below the feature's first bin: none).
+        var lastLeftBin = 0
+        var defaultLeft = false
+        var condition: Float = 0
+        var left = (g: 0.0, h: 0.0)
+        var right = (g: 0.0, h: 0.0)
+        var found = false
+
+        /// xgboost's `SplitEntry::NeedReplace`: a larger gain wins; ties go to the lower feature.
+        mutating func offer(_ gain: Float, feature f: Int, lastLeftBin: Int, defaultLeft: Bool, condition: Float,
+                            left: (Double, Double), right: (Double, Double)) {
+            guard !gain.isInfinite else { return }
+            let replace = feature <= f ? gain > lossChange : !(lossChange > gain)
+            guard replace else { return }
+            lossChange = gain
+            feature = f
+            self.lastLeftBin = lastLeftBin
+            self.defaultLeft = defaultLeft
+            self.condition = condition
+            self.left = (left.0, left.1)
+            self.right = (right.0, right.1)
+            found = true
+        }
+    }
+
+    /// The grown tree and, for updating predictions, each leaf's rows: `positions[range]`.
+    struct Grown {
+        var tree: BoostedTree
+        var positions: [UInt32]
+        var leafRanges: [(leaf: Int, range: Range<Int>)]
+    }
+
+    var hasMonotone: Bool { monotone.contains { $0 != 0 } }
+
+    /// Grows a tree on interleaved gradient pairs (`gradients[2r]`, `gradients[2r+1]`).
+    func grow(gradients: [Float], random: inout RandomSource) -> Grown {
+        let rows = matrix.rows
+        var positions = (0..<rows).map { UInt32(truncatingIfNeeded: $0) }
+        var scratch = [UInt32](repeating: 0, count: rows)
+        var tree = BoostedTree()
+        var nodes: [GrowingNode] = []
+        var g = 0.0, h = 0.0
+        for row in 0..<rows {
+            g += Double(gradients[2 * row])
+            h += Double(gradients[2 * row + 1])
+        }
+        let features = cuts.featureCount
+        let treeFeatures = Self.sample(Array(0..<features), share: sampling.byTree, random: &random)
+        var levelFeatures: [Int: [Int]] = [:]
+        func allowed(_ node: GrowingNode, random: inout RandomSource) -> [Int] {
+            var base: [Int]
+            if let level = levelFeatures[node.depth] {
+                base = level
+            } else {
+                base = Self.sample(treeFeatures, share: sampling.byLevel, random: &random)
+                levelFeatures[node.depth] = base
+            }
+            base = Self.sample(base, share: sampling.byNode, random: &random)
+            guard !interactions.isEmpty, !node.pathFeatures.isEmpty else { return base }
+            var permitted = node.pathFeatures
+            for group in interactions where node.pathFeatures.isSubset(of: group) { permitted.formUnion(group) }
+            return base.filter { permitted.contains($0) }
+        }
+
+        let root = GrowingNode(begin: 0, end: rows, g: g, h: h, depth: 0)
+        nodes.append(root)
+        tree.addNode(parent: -1, value: Float(parameters.eta * weight(root, g, h)), hessian: Float(h))
+        var histograms: [Int: [Double]] = [0: histogram(positions, 0..<rows, gradients: gradients)]
+        var queue: [Candidate] = []
+        if let first = histograms[0].map({ evaluate(0, nodes[0], $0, allowed(nodes[0], random: &random)) }) { queue.append(first) }
+        var leaves = 1
+
+        func valid(_ c: Candidate) -> Bool {
+            guard c.found, c.lossChange > 1e-6, Double(c.lossChange) >= parameters.gamma else { return false }
+            if parameters.maxDepth > 0 && c.depth >= parameters.maxDepth { return false }
+            if parameters.maxLeaves > 0 && leaves >= parameters.maxLeaves { return false }
+            return true
+        }
+
+        while !queue.isEmpty {
+            // Depth-wise: every node of the shallowest level, by id; loss-guided: the best one.
+            var batch: [Candidate] = []
+            if parameters.lossGuided {
+                let best = queue.indices.max { a, b in
+                    queue[a].lossChange == queue[b].lossChange ? queue[a].node > queue[b].node : queue[a].lossChange < queue[b].lossChange
+                }!
+                let candidate = queue.remove(at: best)
+                if valid(candidate) {
+                    leaves += 1
+                    batch.append(candidate)
+                } else {
+                    continue
+                }
+            } else {
+                queue.sort { $0.node < $1.node }
+                let depth = queue[0].depth
+                while let first = queue.first, first.depth == depth {
+                    queue.removeFirst()
+                    if valid(first) {
+                        leaves += 1
+                        batch.append(first)
+                    }
+                }
+                if batch.isEmpty { continue }
+            }
+            var expand: [(parent: Int, left: Int, right: Int)] = []
+            for candidate in batch {
+                let id = candidate.node
+                let parentNode = nodes[id]
+                let leftWeight = weight(parentNode, candidate.left.g, candidate.left.h)
+                let rightWeight = weight(parentNode, candidate.right.g, candidate.right.h)
+                tree.feature[id] = Int32(candidate.feature)
+                tree.condition[id] = candidate.condition
+                tree.defaultLeft[id] = candidate.defaultLeft
+                tree.lossChange[id] = candidate.lossChange
+                tree.baseWeight[id] = Float(weight(parentNode, parentNode.g, parentNode.h))
+                let leftId = tree.addNode(parent: Int32(id), value: Float(parameters.eta * leftWeight), hessian: Float(candidate.left.h))
+                let rightId = tree.addNode(parent: Int32(id), value: Float(parameters.eta * rightWeight), hessian: Float(candidate.right.h))
+                tree.left[id] = Int32(leftId)
+                tree.right[id] = Int32(rightId)
+                let split = partition(&positions, &scratch, parentNode.begin..<parentNode.end, candidate)
+                var leftNode = GrowingNode(begin: parentNode.begin, end: split, g: candidate.left.g, h: candidate.left.h,
+                                           depth: parentNode.depth + 1, lower: parentNode.lower, upper: parentNode.upper,
+                                           pathFeatures: parentNode.pathFeatures.union([candidate.feature]))
+                var rightNode = leftNode
+                rightNode.begin = split
+                rightNode.end = parentNode.end
+                rightNode.g = candidate.right.g
+                rightNode.h = candidate.right.h
+                if hasMonotone {
+                    let middle = (leftWeight + rightWeight) / 2
+                    switch monotone[candidate.feature] {
+                    case 1: leftNode.upper = middle; rightNode.lower = middle
+                    case -1: leftNode.lower = middle; rightNode.upper = middle
+                    default: break
+                    }
+                }
+                nodes.append(leftNode)
+                nodes.append(rightNode)
+                expand.append((id, leftId, rightId))
+            }
+            // Children that may split further get histograms and candidates.
+            for (parentId, leftId, rightId) in expand {
+                defer { histograms[parentId] = nil }
+                let childDepth = nodes[leftId].depth
+                if parameters.maxDepth > 0 && childDepth >= parameters.maxDepth { continue }
+                if parameters.maxLeaves > 0 && leaves >= parameters.maxLeaves { continue }
+                guard let parentHistogram = histograms[parentId] else { continue }
+                let leftNode = nodes[leftId], rightNode = nodes[rightId]
+                let leftSmaller = leftNode.end - leftNode.begin <= rightNode.end - rightNode.begin
+                let small = leftSmaller ? leftNode : rightNode
+                let smallHistogram = histogram(positions, small.begin..<small.end, gradients: gradients)
+                var largeHistogram = parentHistogram
+                for index in largeHistogram.indices { largeHistogram[index] -= smallHistogram[index] }
+                histograms[leftId] = leftSmaller ? smallHistogram : largeHistogram
+                histograms[rightId] = leftSmaller ? largeHistogram : smallHistogram
+                for id in [leftId, rightId] {
+                    queue.append(evaluate(id, nodes[id], histograms[id]!, allowed(nodes[id], random: &random)))
+                }
+            }
+        }
+        var leafRanges: [(leaf: Int, range: Range<Int>)] = []
+        for id in 0..<tree.nodeCount where tree.isLeaf(id) { leafRanges.append((id, nodes[id].begin..<nodes[id].end)) }
+        return Grown(tree: tree, positions: positions, leafRanges: leafRanges)
+    }
+
+    /// `share` of `features` (at least one), in their order; all of them when `share` is 1.
+    static func sample(_ features: [Int], share: Double, random: inout RandomSource) -> [Int] {
+        guard share < 1, features.count > 1 else { return features }
+        let keep = max(1, Int((share * Double(features.count)).rounded()))
+        var pool = features
+        for index in 0..<keep {
+            let pick = index + random.uniformInt(below: pool.count - index)
+            pool.swapAt(index, pick)
+        }
+        return pool[0..<keep].sorted()
+    }
+
+    // MARK: Weights and gains
+
+    /// The node's leaf weight for sums (g, h), within its monotone bounds.
+    @inline(__always)
+    func weight(_ node: GrowingNode, _ g: Double, _ h: Double) -> Double {
+        let w = parameters.weight(g, h)
+        return hasMonotone ? min(max(w, node.lower), node.upper) : w
+    }
+
+    @inline(__always)
+    func gainGivenWeight(_ g: Double, _ h: Double, _ w: Double) -> Double {
+        guard h > 0 else { return 0 }
+        if parameters.maxDeltaStep == 0 && !hasMonotone {
+            let t = parameters.thresholdL1(g)
+            return t * t / (h + parameters.lambda)
+        }
+        return parameters.gain(g, h, weight: w)
+    }
+
+    @inline(__always)
+    func splitGain(_ node: GrowingNode, feature: Int, _ lg: Double, _ lh: Double, _ rg: Double, _ rh: Double) -> Double {
+        let minimum = parameters.minChildWeight
+        guard lh > 0, rh > 0, lh >= minimum, rh >= minimum else { return -.infinity }
+        let wl = weight(node, lg, lh), wr = weight(node, rg, rh)
+        let gain = gainGivenWeight(lg, lh, wl) + gainGivenWeight(rg, rh, wr)
+        guard hasMonotone else { return gain }
+        switch monotone[feature] {
+        case 1: return wl <= wr ? gain : -.infinity
+        case -1: return wl >= wr ? gain : -.infinity
+        default: return gain
+        }
+    }
+
+    /// The best split of a node over `features`, by every bin boundary, missing values
+    /// sent right, then (when the node has missing values for the feature) left.
+    func evaluate(_ id: Int, _ node: GrowingNode, _ histogram: [Double], _ features: [Int]) -> Candidate {
+        var best = Candidate(node: id, depth: node.depth)
+        let parentGain = gainGivenWeight(node.g, node.h, weight(node, node.g, node.h))
+        histogram.withUnsafeBufferPointer { hist in
+            for f in features {
+                let start = cuts.featureStarts[f], end = cuts.featureStarts[f + 1]
+                var lg = 0.0, lh = 0.0
+                for bin in start..<end {
+                    lg += hist[2 * bin]
+                    lh += hist[2 * bin + 1]
+                    let rg = node.g - lg, rh = node.h - lh
+                    let gain = Float(splitGain(node, feature: f, lg, lh, rg, rh) - parentGain)
+                    best.offer(gain, feature: f, lastLeftBin: bin, defaultLeft: false, condition: cuts.bounds[bin],
+                               left: (lg, lh), right: (rg, rh))
+                }
+                guard lg != node.g || lh != node.h else { continue }
+                var rg = 0.0, rh = 0.0
+                for bin in stride(from: end - 1, through: start, by: -1) {
+                    rg += hist[2 * bin]
+                    rh += hist[2 * bin + 1]
+                    let lgAll = node.g - rg, lhAll = node.h - rh
+                    let gain = Float(splitGain(node, feature: f, lgAll, lhAll, rg, rh) - parentGain)
+                    best.offer(gain, feature: f, lastLeftBin: bin - 1, defaultLeft: true,
+                               condition: bin == start ? -Float.greatestFiniteMagnitude : cuts.bounds[bin - 1],
+                               left: (lgAll, lhAll), right: (rg, rh))
+                }
+            }
+        }
+        return best
+    }
+
+    // MARK: Rows
+
+    /// Moves the node's rows that go left to the front of its range, keeping order;
+    /// returns where the right child's rows start.
+    func partition(_ positions: inout [UInt32], _ scratch: inout [UInt32], _ range: Range<Int>, _ split: Candidate) -> Int {
+        let start = cuts.featureStarts[split.feature], end = cuts.featureStarts[split.feature + 1]
+        var write = range.lowerBound
+        var spill = 0
+        positions.withUnsafeMutableBufferPointer { p in
+            scratch.withUnsafeMutableBufferPointer { s in
+                for index in range {
+                    let row = p[index]
+                    let goesLeft: Bool
+                    if let bin = matrix.bin(row: Int(row), feature: split.feature, start: start, end: end) {
+                        goesLeft = bin <= split.lastLeftBin
+                    } else {
+                        goesLeft = split.defaultLeft
+                    }
+                    if goesLeft {
+                        p[write] = row
+                        write += 1
+                    } else {
+                        s[spill] = row
+                        spill += 1
+                    }
+                }
+                for index in 0..<spill { p[write + index] = s[index] }
+            }
+        }
+        return write
+    }
+
+    /// The gradient histogram of `positions[range]`: per global bin, sums of gradient and
+    /// hessian (interleaved), built over row blocks in parallel when the node is large.
+    func histogram(_ positions: [UInt32], _ range: Range<Int>, gradients: [Float]) -> [Double] {
+        let size = 2 * cuts.totalBins
+        let parts = range.count >= 16_384 ? max(1, threads) : 1
+        if parts == 1 { return Self.accumulate(matrix, positions, range, gradients, size: size) }
+        let slots = WorkerSlots<[Double]>(count: parts)
+        let matrix = self.matrix
+        Parallel.forRanges(range.count, parts: parts) { part, local in
+            slots[part] = Self.accumulate(matrix, positions, (range.lowerBound + local.lowerBound)..<(range.lowerBound + local.upperBound),
+                                          gradients, size: size)
+        }
+        var total = slots[0] ?? [Double](repeating: 0, count: size)
+        for part in 1..<parts {
+            guard let partial = slots[part] else { continue }
+            for index in 0..<size { total[index] += partial[index] }
+        }
+        return total
+    }
+
+    static func accumulate(_ matrix: QuantizedMatrix<Bin>, _ positions: [UInt32], _ range: Range<Int>, _ gradients: [Float], size: Int) -> [Double] {
+        var hist = [Double](repeating: 0, count: size)
+        let width = matrix.featureCount
+        hist.withUnsafeMutableBufferPointer { out in
+            matrix.bins.withUnsafeBufferPointer { bins in
+                matrix.rowStarts.withUnsafeBufferPointer { starts in
+                    gradients.withUnsafeBufferPointer { gh in
+                        positions.withUnsafeBufferPointer { p in
+                            for index in range {
+                                let row = Int(p[index])
+                                let g = Double(gh[2 &* row]), h = Double(gh[2 &* row &+ 1])
+                                if g == 0 && h == 0 { continue }
+                                let first = matrix.complete ? row &* width : starts[row]
+                                let last = matrix.complete ? first &+ width : starts[row &+ 1]
+                                var entry = first
+                                while entry < last {
+                                    let bin = 2 &* Int(bins[entry])
+                                    out[bin] += g
+                                    out[bin &+ 1] += h
+                                    entry &+= 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return hist
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+
+/// Each feature's histogram bins as xgboost's `HistogramCuts`: the bins' upper bounds,
+/// all features in one array (`featureStarts[f]..<featureStarts[f+1]` are feature `f`'s,
+/// which are also its global bin indices). A value falls in the first bin whose bound is
+/// above it; the last bin takes everything above. Bounds come from the weighted ranks of
+/// each feature's values, chosen as xgboost's `QueryCutValues` chooses them (here from an
+/// exact summary of the values rather than a pruned sketch).
+struct QuantileCuts: Sendable {
+    var featureStarts: [Int]
+    var bounds: [Float]
+
+    var featureCount: Int { featureStarts.count - 1 }
+    var totalBins: Int { bounds.count }
+
+    /// The global bin of `value` for `feature`.
+    @inline(__always)
+    func bin(feature: Int, value: Float) -> Int {
+        let start = featureStarts[feature], end = featureStarts[feature + 1]
+        var low = start, high = end
+        while low < high {
+            let middle = (low + high) >> 1
+            if bounds[middle] <= value { low = middle + 1 } else { high = middle }
+        }
+        return low == end ? end - 1 : low
+    }
+
+    /// Cuts for `data`'s features with at most `maxBin` bins each.
+    static func build(_ data: BoostingData, maxBin: Int, threads: Int) -> QuantileCuts {
+        let features = data.featureCount
+        // Columns of values (and weights) gathered from the rows.
+        var counts = [Int](repeating: 0, count: features + 1)
+        for column in data.columns { counts[Int(column) + 1] += 1 }
+        for f in 0..<features { counts[f + 1] += counts[f] }
+        var fill = counts
+        var columnValues = [Float](repeating: 0, count: data.columns.count)
+        var columnWeights = data.weights == nil ? [] : [Float](repeating: 0, count: data.columns.count)
+        for row in 0..<data.rows {
+            for entry in data.rowStarts[row]..<data.rowStarts[row + 1] {
+                let f = Int(data.columns[entry])
+                columnValues[fill[f]] = data.values[entry]
+                if let weights = data.weights { columnWeights[fill[f]] = weights[row] }
+                fill[f] += 1
+            }
+        }
+        let perFeature = WorkerSlots<[Float]>(count: features)
+        let starts = counts
+        let values = columnValues, weights = columnWeights
+        Parallel.forEach(features, threads: threads) { f in
+            perFeature[f] = Self.cutValues(values: values[starts[f]..<starts[f + 1]],
+                                           weights: weights.isEmpty ? nil : weights[starts[f]..<starts[f + 1]], maxBin: maxBin)
+        }
+        var featureStarts = [0]
+        var bounds: [Float] = []
+        for f in 0..<features {
+            bounds += perFeature[f] ?? [1e-5]
+            featureStarts.append(bounds.count)
+        }
+        return QuantileCuts(featureStarts: featureStarts, bounds: bounds)
+    }
+
+    /// One entry of an exact weighted summary: a distinct value, the weight strictly below
+    /// it (`rankMin`), up to and including it (`rankMax`), and its own weight.
+    struct SummaryEntry {
+        var value: Float
+        var rankMin: Double
+        var rankMax: Double
+        var weight: Double
+        var rankMinNext: Double { rankMin + weight }
+        var rankMaxPrevious: Double { rankMax - weight }
+    }
+
+    /// A feature's bin bounds from its values (any order).
+    static func cutValues(values: ArraySlice<Float>, weights: ArraySlice<Float>?, maxBin: Int) -> [Float] {
+        var summary: [SummaryEntry] = []
+        if let weights {
+            let pairs = zip(values, weights).sorted { $0.0 < $1.0 }
+            var rank = 0.0
+            for (value, weight) in pairs {
+                if let last = summary.last, last.value == value {
+                    summary[summary.count - 1].weight += Double(weight)
+                    summary[summary.count - 1].rankMax += Double(weight)
+                } else {
+                    summary.append(SummaryEntry(value: value, rankMin: rank, rankMax: rank + Double(weight), weight: Double(weight)))
+                }
+                rank += Double(weight)
+            }
+        } else {
+            let sorted = values.sorted()
+            var index = 0
+            while index < sorted.count {
+                var end = index + 1
+                while end < sorted.count && sorted[end] == sorted[index] { end += 1 }
+                summary.append(SummaryEntry(value: sorted[index], rankMin: Double(index), rankMax: Double(end), weight: Double(end - index)))
+                index = end
+            }
+        }
+        return query(summary, maxBin: min(summary.count, maxBin))
+    }
+
+    /// xgboost's `QueryCutValues` over a summary.
+    static func query(_ data: [SummaryEntry], maxBin: Int) -> [Float] {
+        let n = data.count
+        guard n > 0 else { return [1e-5] }
+        func advance(_ start: Int, past value: Float) -> Int {
+            var cursor = start
+            while cursor < n && data[cursor].value <= value { cursor += 1 }
+            return cursor
+        }
+        var cuts: [Float] = []
+        var last = data[0].value
+        var next = advance(1, past: last)
+        if n <= maxBin {
+            while next < n {
+                let cut = data[next].value
+                cuts.append(cut)
+                last = cut
+                next = advance(next + 1, past: last)
+            }
+        } else {
+            let total = data[n - 1].rankMax
+            var cursor = 0
+            for i in 1..<maxBin {
+                let rank2 = 2 * (Double(i) * total / Double(maxBin))
+                while cursor < n - 2 && rank2 >= data[cursor + 1].rankMin + data[cursor + 1].rankMax { cursor += 1 }
+                var cut = rank2 < data[cursor].rankMinNext + data[cursor + 1].rankMaxPrevious ? data[cursor].value : data[cursor + 1].value
+                if cut <= last {
+                    next = advance(next, past: last)
+                    if next == n { break }
+                    cut = data[next].value
+                } else if next < n && data[next].value <= cut {
+                    next = advance(next + 1, past: cut)
+                }
+                cuts.append(cut)
+                last = cut
+            }
+        }
+        let top = data[n - 1].value
+        cuts.append(top + (abs(top) + 1e-5))
+        return cuts
+    }
+}
+
+/// Runs work over indices on several threads (Dispatch's worker threads, never Swift's
+/// cooperative pool).
+enum Parallel {
+    /// Calls `body` for every index of `0..<count`, spread over `threads` workers.
+    static func forEach(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+        let workers = max(1, min(threads, count))
+        if workers == 1 {
+            for index in 0..<count { body(index) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: count, by: workers) { body(index) }
+        }
+    }
+
+    /// Splits `0..<count` into `parts` contiguous ranges and runs `body(part, range)` on each.
+    static func forRanges(_ count: Int, parts: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
+        let parts = max(1, min(parts, count))
+        if parts == 1 {
+            body(0, 0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            body(part, (count * part / parts)..<(count * (part + 1) / parts))
+        }
+    }
+}
+
+/// One result slot per parallel worker or task: each slot is written by one worker only,
+/// and read after the workers have joined.
+final class WorkerSlots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Value?>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: nil, count: max(count, 1))
+    }
+
+    deinit {
+        storage.deinitialize(count: max(count, 1))
+        storage.deallocate()
+    }
+
+    subscript(index: Int) -> Value? {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+}
