@@ -30,8 +30,14 @@ public struct BoostingObjective: Sendable, Equatable {
     public let scalePositiveWeight: Double
     public let tweedieVariancePower: Double
     public let huberSlope: Double
+    /// count:poisson's hessian is exp(margin + this), as in xgboost up to 3.2 (and
+    /// SageMaker's containers); xgboost's tree `max_delta_step` takes the same value.
+    public let poissonDeltaStep: Double
+    public static let poissonDefaultDeltaStep = Double(Float(0.7))
 
-    public init(kind: Kind, classes: Int = 1, scalePositiveWeight: Double = 1, tweedieVariancePower: Double = 1.5, huberSlope: Double = 1) {
+    public init(kind: Kind, classes: Int = 1, scalePositiveWeight: Double = 1, tweedieVariancePower: Double = 1.5, huberSlope: Double = 1,
+                poissonDeltaStep: Double = poissonDefaultDeltaStep) {
+        self.poissonDeltaStep = poissonDeltaStep
         self.kind = kind
         self.classes = kind.isMulticlass ? max(classes, 2) : 1
         self.scalePositiveWeight = scalePositiveWeight
@@ -145,8 +151,7 @@ public struct BoostingObjective: Sendable, Equatable {
             let y = label * 2 - 1
             return margin * y < 1 ? (-y * w, w) : (0, .leastNormalMagnitude)
         case .poisson:
-            let mu = expf(margin)
-            return ((mu - label) * w, 0.5 * (mu + label) * w)
+            return ((expf(margin) - label) * w, expf(margin + Float(poissonDeltaStep)) * w)
         case .gamma:
             let mu = expf(margin)
             return ((1 - label / mu) * w, label / mu * w)
@@ -243,9 +248,10 @@ public struct BoostingObjective: Sendable, Equatable {
         case .softmax, .softprob:
             var shares = [Double](repeating: 0, count: classes)
             for (row, label) in labels.enumerated() { shares[Int(label)] += Double(weights?[row] ?? 1) }
-            let logs = shares.map { log(max($0 / max(totalWeight, 1e-300), 1e-6)) }
-            let centre = logs.reduce(0, +) / Double(classes)
-            return logs.map { Double(Float($0 - centre)) }
+            // In Float, as xgboost computes it: log(share + 1e-6), centred on the mean.
+            let logs = shares.map { logf(Float($0) / Float(max(totalWeight, 1e-30)) + 1e-6) }
+            let centre = logs.reduce(Float(0)) { $0 + $1 / Float(classes) }
+            return logs.map { Double($0 - centre) }
         case .pseudoHuber, .hinge:
             return [newtonStep(labels, weights)]
         }

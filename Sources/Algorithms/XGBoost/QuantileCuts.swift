@@ -98,46 +98,46 @@ struct QuantileCuts: Sendable {
         return query(summary, maxBin: min(summary.count, maxBin))
     }
 
-    /// xgboost's `QueryCutValues` over a summary.
-    static func query(_ data: [SummaryEntry], maxBin: Int) -> [Float] {
-        let n = data.count
-        guard n > 0 else { return [1e-5] }
-        func advance(_ start: Int, past value: Float) -> Int {
-            var cursor = start
-            while cursor < n && data[cursor].value <= value { cursor += 1 }
-            return cursor
-        }
+    /// xgboost 3.2's cut points from a summary: pruned to `maxBin + 1` entries
+    /// (`SetPrune`), then every entry after the minimum up to `maxBin` that increases,
+    /// and a last bound above the largest value.
+    static func query(_ summary: [SummaryEntry], maxBin: Int) -> [Float] {
+        guard !summary.isEmpty else { return [1e-5 + (1e-5 + 1e-5)] }
+        let pruned = prune(summary, to: maxBin + 1)
         var cuts: [Float] = []
-        var last = data[0].value
-        var next = advance(1, past: last)
-        if n <= maxBin {
-            while next < n {
-                let cut = data[next].value
-                cuts.append(cut)
-                last = cut
-                next = advance(next + 1, past: last)
-            }
-        } else {
-            let total = data[n - 1].rankMax
-            var cursor = 0
-            for i in 1..<maxBin {
-                let rank2 = 2 * (Double(i) * total / Double(maxBin))
-                while cursor < n - 2 && rank2 >= data[cursor + 1].rankMin + data[cursor + 1].rankMax { cursor += 1 }
-                var cut = rank2 < data[cursor].rankMinNext + data[cursor + 1].rankMaxPrevious ? data[cursor].value : data[cursor + 1].value
-                if cut <= last {
-                    next = advance(next, past: last)
-                    if next == n { break }
-                    cut = data[next].value
-                } else if next < n && data[next].value <= cut {
-                    next = advance(next + 1, past: cut)
-                }
-                cuts.append(cut)
-                last = cut
-            }
+        for index in 1..<max(1, min(pruned.count, maxBin)) {
+            let cut = pruned[index].value
+            if index == 1 || cut > cuts[cuts.count - 1] { cuts.append(cut) }
         }
-        let top = data[n - 1].value
+        let top = pruned[pruned.count - 1].value
         cuts.append(top + (abs(top) + 1e-5))
         return cuts
+    }
+
+    /// xgboost's `WQSummary::SetPrune`: at most `size` entries at evenly spaced ranks.
+    static func prune(_ source: [SummaryEntry], to size: Int) -> [SummaryEntry] {
+        guard source.count > size else { return source }
+        let begin = source[0].rankMax
+        let range = source[source.count - 1].rankMin - source[0].rankMax
+        let n = size - 1
+        var out = [source[0]]
+        var i = 1, last = 0
+        for k in 1..<n {
+            let dx2 = 2 * ((Double(k) * range) / Double(n) + begin)
+            while i < source.count - 1 && dx2 >= source[i + 1].rankMax + source[i + 1].rankMin { i += 1 }
+            if i == source.count - 1 { break }
+            if dx2 < source[i].rankMinNext + source[i + 1].rankMaxPrevious {
+                if i != last {
+                    out.append(source[i])
+                    last = i
+                }
+            } else if i + 1 != last {
+                out.append(source[i + 1])
+                last = i + 1
+            }
+        }
+        if last != source.count - 1 { out.append(source[source.count - 1]) }
+        return out
     }
 }
 

@@ -27,8 +27,8 @@ public struct XGBoostHyperparameters: HyperparameterSet {
         help: "Deepest a tree grows (0: no limit, with grow_policy=lossguide).")
     static let minChildWeight = HyperparameterKey<Double>.real("min_child_weight", 0...1e300, default: 1,
         help: "Least hessian sum a child must hold.")
-    static let maxDeltaStep = HyperparameterKey<Double>.real("max_delta_step", 0...1e300, default: 0,
-        help: "Caps each leaf's step before eta (0: no cap).")
+    static let maxDeltaStep = HyperparameterKey<Double?>.realOrAuto("max_delta_step", 0...1e300,
+        help: "Caps each leaf's step before eta (0: no cap; auto: 0.7 for count:poisson, as xgboost, else 0).")
     static let subsample = HyperparameterKey<Double>.real("subsample", 1e-9...1, default: 1, help: "Share of rows each tree sees.")
     static let colsampleByTree = HyperparameterKey<Double>.real("colsample_bytree", 1e-9...1, default: 1,
         help: "Share of features each tree may split on.")
@@ -106,8 +106,10 @@ public struct XGBoostHyperparameters: HyperparameterSet {
         if !kind.isMulticlass, let classes {
             throw HyperparameterError(name: "num_class", value: String(classes), message: "only multi:softmax and multi:softprob take classes")
         }
+        let deltaStep = try values[Self.maxDeltaStep] ?? (kind == .poisson ? BoostingObjective.poissonDefaultDeltaStep : 0)
         objective = BoostingObjective(kind: kind, classes: classes ?? 1, scalePositiveWeight: try values[Self.scalePosWeight],
-                                      tweedieVariancePower: try values[Self.tweedieVariancePower], huberSlope: try values[Self.huberSlope])
+                                      tweedieVariancePower: try values[Self.tweedieVariancePower], huberSlope: try values[Self.huberSlope],
+                                      poissonDeltaStep: kind == .poisson ? deltaStep : BoostingObjective.poissonDefaultDeltaStep)
         let policy = try values[Self.growPolicy]
         let depth = try values[Self.maxDepth]
         let leaves = try values[Self.maxLeaves]
@@ -116,7 +118,7 @@ public struct XGBoostHyperparameters: HyperparameterSet {
                                       message: "no depth limit needs grow_policy=lossguide and max_leaves above 0")
         }
         tree = TreeParameters(eta: try values[Self.eta], gamma: try values[Self.gamma], maxDepth: depth,
-                              minChildWeight: try values[Self.minChildWeight], maxDeltaStep: try values[Self.maxDeltaStep],
+                              minChildWeight: try values[Self.minChildWeight], maxDeltaStep: deltaStep,
                               lambda: try values[Self.lambda], alpha: try values[Self.alpha], lossGuided: policy == .lossguide,
                               maxLeaves: leaves)
         subsample = try values[Self.subsample]
@@ -207,30 +209,21 @@ public struct TreeParameters: Sendable, Equatable {
         return 0
     }
 
-    /// The optimal leaf weight for gradient sum `g` and hessian sum `h` (before eta).
+    /// The optimal leaf weight for gradient sum `g` and hessian sum `h` (before eta); 0
+    /// below `min_child_weight`, as xgboost 3.2's `CalcWeight`.
     @inline(__always)
     func weight(_ g: Double, _ h: Double) -> Double {
-        guard h > 0 else { return 0 }
+        guard h >= minChildWeight, h > 0 else { return 0 }
         var w = -thresholdL1(g) / (h + lambda)
         if maxDeltaStep != 0 && abs(w) > maxDeltaStep { w = w < 0 ? -maxDeltaStep : maxDeltaStep }
         return w
     }
 
-    /// The loss reduction of a leaf of weight `w` (xgboost's `CalcGainGivenWeight`).
+    /// The loss reduction of a leaf of weight `w` (xgboost 3.2's `CalcGainGivenWeight`,
+    /// which leaves the L1 term out).
     @inline(__always)
     func gain(_ g: Double, _ h: Double, weight w: Double) -> Double {
-        -(2 * g * w + (h + lambda) * w * w + 2 * alpha * abs(w))
-    }
-
-    /// The loss reduction of the optimal leaf (xgboost's `CalcGain`).
-    @inline(__always)
-    func gain(_ g: Double, _ h: Double) -> Double {
-        guard h > 0 else { return 0 }
-        if maxDeltaStep == 0 {
-            let t = alpha == 0 ? g : thresholdL1(g)
-            return t * t / (h + lambda)
-        }
-        return gain(g, h, weight: weight(g, h))
+        -(2 * g * w + (h + lambda) * w * w)
     }
 }
 

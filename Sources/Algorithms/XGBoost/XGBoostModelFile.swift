@@ -1,3 +1,4 @@
+import Foundation
 import WeirAlgorithm
 import WeirCore
 
@@ -90,7 +91,7 @@ enum XGBoostModelFile {
         case .tweedie:
             out.raw("{\"name\":\"\(name)\",\"tweedie_regression_param\":{\"tweedie_variance_power\":\"\(Float(objective.tweedieVariancePower))\"}}")
         case .poisson:
-            out.raw("{\"name\":\"\(name)\",\"poisson_regression_param\":{\"max_delta_step\":\"0.699999988\"}}")
+            out.raw("{\"name\":\"\(name)\",\"poisson_regression_param\":{\"max_delta_step\":\"\(fixed(objective.poissonDeltaStep))\"}}")
         case .pseudoHuber:
             out.raw("{\"name\":\"\(name)\",\"pseudo_huber_param\":{\"huber_slope\":\"\(Float(objective.huberSlope))\"}}")
         case .absoluteError, .hinge:
@@ -124,6 +125,11 @@ enum XGBoostModelFile {
         while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
         let mantissa = digits.count > 1 ? "\(digits.first!).\(digits.dropFirst())" : digits
         return (value < 0 ? "-" : "") + mantissa + "E\(exponent)"
+    }
+
+    /// A parameter as xgboost's configuration prints it: nine significant digits.
+    static func fixed(_ value: Double) -> String {
+        String(format: "%.9g", Double(Float(value)))
     }
 
     static func hex(_ value: UInt32) -> String {
@@ -264,7 +270,8 @@ struct ModelReader {
             kind: kind, classes: classes,
             scalePositiveWeight: parameter(objectiveObject["reg_loss_param"]?.objectValue, "scale_pos_weight") ?? 1,
             tweedieVariancePower: parameter(objectiveObject["tweedie_regression_param"]?.objectValue, "tweedie_variance_power") ?? 1.5,
-            huberSlope: parameter(objectiveObject["pseudo_huber_param"]?.objectValue, "huber_slope") ?? 1)
+            huberSlope: parameter(objectiveObject["pseudo_huber_param"]?.objectValue, "huber_slope") ?? 1,
+            poissonDeltaStep: parameter(objectiveObject["poisson_regression_param"]?.objectValue, "max_delta_step") ?? BoostingObjective.poissonDefaultDeltaStep)
         let baseText = try text(parameters["base_score"], "learner.learner_model_param.base_score")
         let baseScore = baseText.stripping("[] ").split(separator: ",").compactMap { Double($0.stripping(" ")) }
         guard !baseScore.isEmpty, baseScore.allSatisfy(\.isFinite), baseScore.count == 1 || baseScore.count == objective.outputs else {
