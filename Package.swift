@@ -130,6 +130,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "WeirSupervisedTests", dependencies: ["WeirLinearLearner", "WeirFactorizationMachines", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                     swiftSettings: strict),
+        .testTarget(name: "WeirXGBoostTests", dependencies: ["WeirXGBoost", "WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
+                    exclude: ["Fixtures/make_reference.py"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "WeirIPInsightsTests", dependencies: ["WeirIPInsights", "WeirAlgorithm", "WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirRCFTests", dependencies: ["WeirRCF", "WeirMath", "WeirCore", "WeirTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeirRegistryTests", dependencies: ["WeirRegistry", "WeirCatalog", "WeirRCF", "WeirCore", "WeirTestSupport"],

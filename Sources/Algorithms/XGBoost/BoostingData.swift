@@ -5,6 +5,8 @@ import WeirFormats
 /// Labelled records for boosting, held as compressed sparse rows of Float values where a
 /// missing value (an empty CSV field, NaN, or an index a libsvm or RecordIO record does
 /// not carry) is simply absent, as in xgboost's DMatrix. Each record may carry a weight.
+/// libsvm indices are the features themselves, as xgboost and SageMaker's container read
+/// them (a 1-based file leaves feature 0 empty).
 struct BoostingData: Sendable {
     var rowStarts: [Int] = [0]
     var columns: [UInt32] = []
@@ -28,7 +30,9 @@ struct BoostingData: Sendable {
         var weights: [Float] = []
         for file in try channel.sources(epoch: 0) {
             let format = try channel.format(of: channel.config.inputMode == .pipe && channel.config.contentType == nil ? channel.path : file)
-            let source = try DataRowSource(path: file, format: format, options: channel.readOptions)
+            var options = channel.readOptions
+            options.libsvmZeroBased = true
+            let source = try DataRowSource(path: file, format: format, options: options)
             var record: Int64 = 0
             while let row = try source.next() {
                 record += 1

@@ -50,7 +50,8 @@ public struct BoostingObjective: Sendable, Equatable {
 
     public var defaultMetric: EvaluationMetric {
         switch kind {
-        case .squaredError, .pseudoHuber: return kind == .pseudoHuber ? .init(.mphe) : .init(.rmse)
+        case .squaredError: return .init(.rmse)
+        case .pseudoHuber: return .init(.mphe, parameter: huberSlope)
         case .absoluteError: return .init(.mae)
         case .regLogistic: return .init(.rmse)
         case .binaryLogistic, .logitRaw: return .init(.logloss)
@@ -58,8 +59,7 @@ public struct BoostingObjective: Sendable, Equatable {
         case .poisson: return .init(.poissonNegativeLogLikelihood)
         case .gamma: return .init(.gammaNegativeLogLikelihood)
         case .tweedie: return .init(.tweedieNegativeLogLikelihood, parameter: tweedieVariancePower)
-        case .softmax: return .init(.merror)
-        case .softprob: return .init(.mlogloss)
+        case .softmax, .softprob: return .init(.mlogloss)
         }
     }
 

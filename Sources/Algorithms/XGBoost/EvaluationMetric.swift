@@ -13,7 +13,7 @@ public struct EvaluationMetric: Sendable, Equatable {
     }
 
     public let kind: Kind
-    /// `error@t`'s threshold or `tweedie-nloglik@rho`'s power.
+    /// `error@t`'s threshold, `tweedie-nloglik@rho`'s power or `mphe`'s slope.
     public let parameter: Double?
 
     public init(_ kind: Kind, parameter: Double? = nil) {
@@ -84,7 +84,9 @@ public struct EvaluationMetric: Sendable, Equatable {
         case .rmsle: return weightedMean { p, y in let d = log1p(p) - log1p(y); return d * d }.squareRoot()
         case .mae: return weightedMean { p, y in abs(p - y) }
         case .mape: return weightedMean { p, y in abs((y - p) / y) }
-        case .mphe: return weightedMean { p, y in let z = p - y; return (1 + z * z).squareRoot() - 1 }
+        case .mphe:
+            let slope = parameter ?? 1
+            return weightedMean { p, y in let z = (y - p) / slope; return slope * slope * ((1 + z * z).squareRoot() - 1) }
         case .logloss:
             return weightedMean { p, y in
                 let q = min(max(p, eps), 1 - eps)

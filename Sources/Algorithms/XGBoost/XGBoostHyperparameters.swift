@@ -136,7 +136,10 @@ public struct XGBoostHyperparameters: HyperparameterSet {
         earlyStoppingRounds = try values[Self.earlyStopping]
         csvWeights = try values[Self.csvWeights] == 1
         let metrics = try values[Self.evalMetric]
-        self.metrics = metrics.isEmpty ? [objective.defaultMetric] : metrics
+        // mphe takes the objective's slope, as xgboost's does.
+        let slope = objective.huberSlope
+        self.metrics = metrics.isEmpty ? [objective.defaultMetric]
+            : metrics.map { $0.kind == .mphe ? EvaluationMetric(.mphe, parameter: slope) : $0 }
         for metric in self.metrics {
             if let problem = metric.problem(with: objective) {
                 throw HyperparameterError(name: "eval_metric", value: metric.name, message: problem)

@@ -10,6 +10,8 @@ public struct XGBoostPredictor: BatchPredictor {
     public static let algorithm = XGBoostAlgorithm.info.name
     public static let responseArrayKey = "predictions"
     public static var preferredBatchSize: Int { 256 }
+    /// libsvm indices are features as xgboost (and SageMaker's container) reads them.
+    public static var libsvmZeroBased: Bool { true }
     let model: XGBoostModel
 
     public init(model: XGBoostModel) {

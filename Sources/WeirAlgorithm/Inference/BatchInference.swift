@@ -218,6 +218,7 @@ public enum BatchInference {
             options.csv = CSVDataReader.Options.fromContentType(contentType).map { parsed in
                 contentType.contains("label_size") ? parsed : CSVDataReader.Options(labelSize: 0, hasHeader: parsed.hasHeader)
             } ?? CSVDataReader.Options(labelSize: 0)
+            options.libsvmZeroBased = type(of: predictor).libsvmZeroBased
             let source = try DataRowSource(path: input, format: format, options: options)
             while let row = try source.next() {
                 try handle(row, source.position)

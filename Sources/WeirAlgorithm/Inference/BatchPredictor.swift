@@ -18,6 +18,9 @@ public protocol BatchPredictor {
     /// Numeric records `weir predict` answers at once through `predict(batch:verbose:)`
     /// (1: record by record, each response written as it is made).
     static var preferredBatchSize: Int { get }
+    /// Whether a libsvm request's indices are the features themselves (xgboost's
+    /// reading) rather than 1-based.
+    static var libsvmZeroBased: Bool { get }
     /// The responses for several numeric records, for predictors that answer a batch faster
     /// than its records one by one (k-NN's matrix products). A bad record throws
     /// `BatchRecordError` with its place in the batch.
@@ -70,6 +73,8 @@ extension BatchPredictor {
     }
 
     public static var preferredBatchSize: Int { 1 }
+
+    public static var libsvmZeroBased: Bool { false }
 
     public func predict(batch rows: [DataRow], verbose: Bool) throws -> [JSONObject] {
         try rows.enumerated().map { index, row in

@@ -8,6 +8,8 @@ public final class DataRowSource {
         public var csv = CSVDataReader.Options()
         /// libsvm: the feature dimension (otherwise the largest index seen so far).
         public var dimension: Int?
+        /// libsvm: indices are the features themselves (xgboost's reading), not one above.
+        public var libsvmZeroBased = false
         /// JSON lines: attribute names of an augmented manifest.
         public var featuresAttribute = "features"
         public var labelAttribute = "label"
@@ -37,7 +39,7 @@ public final class DataRowSource {
         self.format = format
         switch format {
         case .csv: reader = .csv(try ParallelCSVReader(path: path, options: options.csv))
-        case .libsvm: reader = .libsvm(try LibSVMReader(path: path, dimension: options.dimension))
+        case .libsvm: reader = .libsvm(try LibSVMReader(path: path, dimension: options.dimension, zeroBased: options.libsvmZeroBased))
         case .recordIO: reader = .recordIO(try RecordIOReader(path: path))
         case .jsonLines where options.recordIOWrapped:
             reader = .wrappedJSON(try RecordIOReader(path: path),

@@ -1,6 +1,7 @@
-/// Reads libsvm/svmlight text: `label [qid:N] index:value ...` with 1-based, strictly
-/// increasing indices; a label may be a comma-separated list (multi-label). Rows become
-/// sparse vectors of `dimension` (when given) or of the largest index seen so far.
+/// Reads libsvm/svmlight text: `label [qid:N] index:value ...` with strictly increasing
+/// indices, 1-based (index 1 is feature 0) or, with `zeroBased`, taken as the feature
+/// itself as xgboost reads them; a label may be a comma-separated list (multi-label). Rows
+/// become sparse vectors of `dimension` (when given) or of the largest feature seen so far.
 public final class LibSVMReader {
     let input: ByteInput
     /// The feature dimension rows are given; indices beyond it are an error.
@@ -9,15 +10,18 @@ public final class LibSVMReader {
     public private(set) var queryID: Int?
     public private(set) var line: Int64 = 0
     public private(set) var largestIndex = 0
+    /// Whether an index is the feature itself (xgboost's reading) rather than one above it.
+    public let zeroBased: Bool
 
-    public init(_ input: ByteInput, dimension: Int? = nil) {
+    public init(_ input: ByteInput, dimension: Int? = nil, zeroBased: Bool = false) {
         input.skipByteOrderMark()
         self.input = input
         self.dimension = dimension
+        self.zeroBased = zeroBased
     }
 
-    public convenience init(path: String, dimension: Int? = nil) throws(FormatError) {
-        self.init(try ByteInput(path: path), dimension: dimension)
+    public convenience init(path: String, dimension: Int? = nil, zeroBased: Bool = false) throws(FormatError) {
+        self.init(try ByteInput(path: path), dimension: dimension, zeroBased: zeroBased)
     }
 
     public func next() throws(FormatError) -> DataRow? {
@@ -79,23 +83,25 @@ public final class LibSVMReader {
             guard let index = Int(String(decoding: key, as: UTF8.self)) else {
                 throw FormatError(input: input.name, .line(line), "expected a feature index, found '\(String(decoding: key, as: UTF8.self))'")
             }
-            guard index >= 1 else {
-                throw FormatError(input: input.name, .line(line), field: "index \(index)", "libsvm indices start at 1")
+            let base = zeroBased ? 0 : 1
+            guard index >= base else {
+                throw FormatError(input: input.name, .line(line), field: "index \(index)", "libsvm indices start at \(base)")
             }
-            if let last = indices.last, index - 1 <= last {
-                throw FormatError(input: input.name, .line(line), field: "index \(index)", "indices must increase (previous was \(last + 1))")
+            let feature = index - base
+            if let last = indices.last, feature <= last {
+                throw FormatError(input: input.name, .line(line), field: "index \(index)", "indices must increase (previous was \(last + base))")
             }
-            guard index <= FeatureShape.maximumDimension else {
+            guard feature < FeatureShape.maximumDimension else {
                 throw FormatError(input: input.name, .line(line), field: "index \(index)", "beyond the largest feature dimension Weir reads (\(FeatureShape.maximumDimension))")
             }
-            if let dimension, index > dimension {
+            if let dimension, feature >= dimension {
                 throw FormatError(input: input.name, .line(line), field: "index \(index)", "beyond the feature dimension \(dimension)")
             }
             guard !valueText.isEmpty, let value = NumberText.parseDouble(valueText) else {
                 throw FormatError(input: input.name, .line(line), field: "index \(index)",
                                   "expected a number, found '\(String(decoding: valueText, as: UTF8.self))'")
             }
-            indices.append(index - 1)
+            indices.append(feature)
             values.append(value)
         }
         largestIndex = max(largestIndex, indices.last.map { $0 + 1 } ?? 0)
