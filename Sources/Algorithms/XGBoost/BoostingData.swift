@@ -96,6 +96,14 @@ struct BoostingData: Sendable {
     /// Records whose every feature is present, in order (dense data without missing values).
     var isComplete: Bool { columns.count == rows * featureCount }
 
+    /// Per feature: whether some record lacks it.
+    var featuresWithMissingValues: [Bool] {
+        if isComplete { return Array(repeating: false, count: featureCount) }
+        var counts = [Int](repeating: 0, count: featureCount)
+        for column in columns { counts[Int(column)] += 1 }
+        return counts.map { $0 < rows }
+    }
+
     /// The value of `feature` in `row`, or nil when missing.
     func value(row: Int, feature: Int) -> Float? {
         let start = rowStarts[row], end = rowStarts[row + 1]

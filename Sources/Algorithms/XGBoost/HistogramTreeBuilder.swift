@@ -15,6 +15,8 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
     let interactions: [Set<Int>]
     let sampling: ColumnSampling
     let threads: Int
+    /// Per feature: whether any record lacks it (only then are missing values tried left).
+    let featureHasMissing: [Bool]
 
     /// A node being grown: its rows (`positions[begin..<end]`), gradient sums and limits.
     struct GrowingNode {
@@ -42,12 +44,10 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
         var right = (g: 0.0, h: 0.0)
         var found = false
 
-        /// xgboost's `SplitEntry::NeedReplace`: a larger gain wins; ties go to the lower feature.
-        mutating func offer(_ gain: Float, feature f: Int, lastLeftBin: Int, defaultLeft: Bool, condition: Float,
-                            left: (Double, Double), right: (Double, Double)) {
-            guard !gain.isInfinite else { return }
-            let replace = feature <= f ? gain > lossChange : !(lossChange > gain)
-            guard replace else { return }
+        /// Records a better split (the caller compared: xgboost's `NeedReplace` keeps the
+        /// first of equal gains when features come in increasing order).
+        mutating func take(_ gain: Float, feature f: Int, lastLeftBin: Int, defaultLeft: Bool, condition: Float,
+                           left: (Double, Double), right: (Double, Double)) {
             lossChange = gain
             feature = f
             self.lastLeftBin = lastLeftBin
@@ -246,32 +246,51 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
     }
 
     /// The best split of a node over `features`, by every bin boundary, missing values
-    /// sent right, then (when the node has missing values for the feature) left.
+    /// sent right, then (for features with missing values) left. Ties go to the first
+    /// split found, as in xgboost (features are tried in increasing order).
     func evaluate(_ id: Int, _ node: GrowingNode, _ histogram: [Double], _ features: [Int]) -> Candidate {
         var best = Candidate(node: id, depth: node.depth)
         let parentGain = gainGivenWeight(node.g, node.h, weight(node, node.g, node.h))
+        let plain = !hasMonotone && parameters.maxDeltaStep == 0
+        let lambda = parameters.lambda, minimum = parameters.minChildWeight
+        let alphaZero = parameters.alpha == 0
+        @inline(__always) func score(_ g: Double, _ h: Double) -> Double {
+            let t = alphaZero ? g : parameters.thresholdL1(g)
+            return t * t / (h + lambda)
+        }
+        @inline(__always) func gain(_ f: Int, _ lg: Double, _ lh: Double, _ rg: Double, _ rh: Double) -> Float {
+            guard plain else { return Float(splitGain(node, feature: f, lg, lh, rg, rh) - parentGain) }
+            guard lh > 0, rh > 0, lh >= minimum, rh >= minimum else { return -.infinity }
+            return Float(score(lg, lh) + score(rg, rh) - parentGain)
+        }
         histogram.withUnsafeBufferPointer { hist in
-            for f in features {
-                let start = cuts.featureStarts[f], end = cuts.featureStarts[f + 1]
-                var lg = 0.0, lh = 0.0
-                for bin in start..<end {
-                    lg += hist[2 * bin]
-                    lh += hist[2 * bin + 1]
-                    let rg = node.g - lg, rh = node.h - lh
-                    let gain = Float(splitGain(node, feature: f, lg, lh, rg, rh) - parentGain)
-                    best.offer(gain, feature: f, lastLeftBin: bin, defaultLeft: false, condition: cuts.bounds[bin],
-                               left: (lg, lh), right: (rg, rh))
-                }
-                guard lg != node.g || lh != node.h else { continue }
-                var rg = 0.0, rh = 0.0
-                for bin in stride(from: end - 1, through: start, by: -1) {
-                    rg += hist[2 * bin]
-                    rh += hist[2 * bin + 1]
-                    let lgAll = node.g - rg, lhAll = node.h - rh
-                    let gain = Float(splitGain(node, feature: f, lgAll, lhAll, rg, rh) - parentGain)
-                    best.offer(gain, feature: f, lastLeftBin: bin - 1, defaultLeft: true,
-                               condition: bin == start ? -Float.greatestFiniteMagnitude : cuts.bounds[bin - 1],
-                               left: (lgAll, lhAll), right: (rg, rh))
+            cuts.bounds.withUnsafeBufferPointer { bounds in
+                for f in features {
+                    let start = cuts.featureStarts[f], end = cuts.featureStarts[f + 1]
+                    var lg = 0.0, lh = 0.0
+                    for bin in start..<end {
+                        lg += hist[2 &* bin]
+                        lh += hist[2 &* bin &+ 1]
+                        let rg = node.g - lg, rh = node.h - lh
+                        let value = gain(f, lg, lh, rg, rh)
+                        if value > best.lossChange && !value.isInfinite {
+                            best.take(value, feature: f, lastLeftBin: bin, defaultLeft: false, condition: bounds[bin],
+                                      left: (lg, lh), right: (rg, rh))
+                        }
+                    }
+                    guard featureHasMissing[f] else { continue }
+                    var rg = 0.0, rh = 0.0
+                    for bin in stride(from: end - 1, through: start, by: -1) {
+                        rg += hist[2 &* bin]
+                        rh += hist[2 &* bin &+ 1]
+                        let lgAll = node.g - rg, lhAll = node.h - rh
+                        let value = gain(f, lgAll, lhAll, rg, rh)
+                        if value > best.lossChange && !value.isInfinite {
+                            best.take(value, feature: f, lastLeftBin: bin - 1, defaultLeft: true,
+                                      condition: bin == start ? -Float.greatestFiniteMagnitude : bounds[bin - 1],
+                                      left: (lgAll, lhAll), right: (rg, rh))
+                        }
+                    }
                 }
             }
         }
@@ -284,24 +303,30 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
     /// returns where the right child's rows start.
     func partition(_ positions: inout [UInt32], _ scratch: inout [UInt32], _ range: Range<Int>, _ split: Candidate) -> Int {
         let start = cuts.featureStarts[split.feature], end = cuts.featureStarts[split.feature + 1]
+        let last = split.lastLeftBin, feature = split.feature
         var write = range.lowerBound
         var spill = 0
         positions.withUnsafeMutableBufferPointer { p in
             scratch.withUnsafeMutableBufferPointer { s in
-                for index in range {
-                    let row = p[index]
-                    let goesLeft: Bool
-                    if let bin = matrix.bin(row: Int(row), feature: split.feature, start: start, end: end) {
-                        goesLeft = bin <= split.lastLeftBin
-                    } else {
-                        goesLeft = split.defaultLeft
-                    }
-                    if goesLeft {
-                        p[write] = row
-                        write += 1
-                    } else {
-                        s[spill] = row
-                        spill += 1
+                matrix.columns.withUnsafeBufferPointer { columns in
+                    let column = feature &* matrix.rows
+                    for index in range {
+                        let row = p[index]
+                        let goesLeft: Bool
+                        if matrix.complete {
+                            goesLeft = Int(columns[column &+ Int(row)]) <= last
+                        } else if let bin = matrix.bin(row: Int(row), feature: feature, start: start, end: end) {
+                            goesLeft = bin <= last
+                        } else {
+                            goesLeft = split.defaultLeft
+                        }
+                        if goesLeft {
+                            p[write] = row
+                            write &+= 1
+                        } else {
+                            s[spill] = row
+                            spill &+= 1
+                        }
                     }
                 }
                 for index in 0..<spill { p[write + index] = s[index] }
@@ -333,23 +358,39 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
     static func accumulate(_ matrix: QuantizedMatrix<Bin>, _ positions: [UInt32], _ range: Range<Int>, _ gradients: [Float], size: Int) -> [Double] {
         var hist = [Double](repeating: 0, count: size)
         let width = matrix.featureCount
-        hist.withUnsafeMutableBufferPointer { out in
-            matrix.bins.withUnsafeBufferPointer { bins in
+        hist.withUnsafeMutableBufferPointer { outBuffer in
+            matrix.bins.withUnsafeBufferPointer { binBuffer in
                 matrix.rowStarts.withUnsafeBufferPointer { starts in
                     gradients.withUnsafeBufferPointer { gh in
                         positions.withUnsafeBufferPointer { p in
-                            for index in range {
-                                let row = Int(p[index])
-                                let g = Double(gh[2 &* row]), h = Double(gh[2 &* row &+ 1])
-                                if g == 0 && h == 0 { continue }
-                                let first = matrix.complete ? row &* width : starts[row]
-                                let last = matrix.complete ? first &+ width : starts[row &+ 1]
-                                var entry = first
-                                while entry < last {
-                                    let bin = 2 &* Int(bins[entry])
-                                    out[bin] += g
-                                    out[bin &+ 1] += h
-                                    entry &+= 1
+                            guard let base = outBuffer.baseAddress, let bins = binBuffer.baseAddress else { return }
+                            // Gradient and hessian sums side by side: one 16-byte add per entry.
+                            let out = UnsafeMutableRawPointer(base).assumingMemoryBound(to: SIMD2<Double>.self)
+                            if matrix.complete {
+                                for index in range {
+                                    let row = Int(p[index])
+                                    let pair = SIMD2<Double>(Double(gh[2 &* row]), Double(gh[2 &* row &+ 1]))
+                                    if pair == .zero { continue }
+                                    let rowBins = bins + row &* width
+                                    var f = 0
+                                    while f &+ 1 < width {
+                                        out[Int(rowBins[f])] += pair
+                                        out[Int(rowBins[f &+ 1])] += pair
+                                        f &+= 2
+                                    }
+                                    if f < width { out[Int(rowBins[f])] += pair }
+                                }
+                            } else {
+                                for index in range {
+                                    let row = Int(p[index])
+                                    let pair = SIMD2<Double>(Double(gh[2 &* row]), Double(gh[2 &* row &+ 1]))
+                                    if pair == .zero { continue }
+                                    var entry = starts[row]
+                                    let last = starts[row &+ 1]
+                                    while entry < last {
+                                        out[Int(bins[entry])] += pair
+                                        entry &+= 1
+                                    }
                                 }
                             }
                         }

@@ -16,11 +16,23 @@ struct QuantileCuts: Sendable {
     /// The global bin of `value` for `feature`.
     @inline(__always)
     func bin(feature: Int, value: Float) -> Int {
-        let start = featureStarts[feature], end = featureStarts[feature + 1]
-        var low = start, high = end
-        while low < high {
-            let middle = (low + high) >> 1
-            if bounds[middle] <= value { low = middle + 1 } else { high = middle }
+        bounds.withUnsafeBufferPointer { bounds in
+            Self.bin(bounds, start: featureStarts[feature], end: featureStarts[feature + 1], value: value)
+        }
+    }
+
+    /// The first bin of `start..<end` whose bound is above `value` (the last one if none).
+    @inline(__always)
+    static func bin(_ bounds: UnsafeBufferPointer<Float>, start: Int, end: Int, value: Float) -> Int {
+        var low = start, count = end - start
+        while count > 0 {
+            let half = count >> 1
+            if bounds[low &+ half] <= value {
+                low = low &+ half &+ 1
+                count = count &- half &- 1
+            } else {
+                count = half
+            }
         }
         return low == end ? end - 1 : low
     }
@@ -86,7 +98,7 @@ struct QuantileCuts: Sendable {
                 rank += Double(weight)
             }
         } else {
-            let sorted = values.sorted()
+            let sorted = FloatRadixSort.sorted(values)
             var index = 0
             while index < sorted.count {
                 var end = index + 1
@@ -189,5 +201,15 @@ final class WorkerSlots<Value>: @unchecked Sendable {
     subscript(index: Int) -> Value? {
         get { storage[index] }
         set { storage[index] = newValue }
+    }
+}
+
+/// A buffer parallel workers write at disjoint positions (each position by one worker),
+/// read after they have joined.
+struct SharedBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) {
+        self.buffer = buffer
     }
 }

@@ -1,31 +1,56 @@
 /// The training records as global bin indices (xgboost's gradient index): one entry per
 /// present value, rows in order, each row's entries by feature. A complete matrix (no
-/// missing values) finds a row's bin for a feature by position; others search the row.
+/// missing values) also keeps the bins column by column, as xgboost's column matrix, so
+/// that partitioning a node reads one feature's bins in row order; others search the row.
 struct QuantizedMatrix<Bin: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
     let rowStarts: [Int]
     let bins: [Bin]
     let featureCount: Int
     let complete: Bool
+    /// Complete matrices: feature `f`'s bins for every row at `f * rows`; else empty.
+    let columns: [Bin]
 
     init(_ data: BoostingData, cuts: QuantileCuts, threads: Int) {
         rowStarts = data.rowStarts
         featureCount = data.featureCount
         complete = data.isComplete
-        let slots = WorkerSlots<[Bin]>(count: max(1, threads))
+        let total = data.columns.count
+        var bins = [Bin](repeating: 0, count: total)
         let parts = max(1, min(threads, data.rows / 4_096 + 1))
-        Parallel.forRanges(data.rows, parts: parts) { part, rows in
-            guard !rows.isEmpty else { return }
-            var out: [Bin] = []
-            out.reserveCapacity(data.rowStarts[rows.upperBound] - data.rowStarts[rows.lowerBound])
-            for entry in data.rowStarts[rows.lowerBound]..<data.rowStarts[rows.upperBound] {
-                out.append(Bin(truncatingIfNeeded: cuts.bin(feature: Int(data.columns[entry]), value: data.values[entry])))
+        bins.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedBuffer(buffer)
+            Parallel.forRanges(data.rows, parts: parts) { _, rows in
+                guard !rows.isEmpty else { return }
+                cuts.bounds.withUnsafeBufferPointer { bounds in
+                    cuts.featureStarts.withUnsafeBufferPointer { starts in
+                        data.columns.withUnsafeBufferPointer { columns in
+                            data.values.withUnsafeBufferPointer { values in
+                                for entry in data.rowStarts[rows.lowerBound]..<data.rowStarts[rows.upperBound] {
+                                    let feature = Int(columns[entry])
+                                    let bin = QuantileCuts.bin(bounds, start: starts[feature], end: starts[feature &+ 1], value: values[entry])
+                                    out.buffer[entry] = Bin(truncatingIfNeeded: bin)
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            slots[part] = out
         }
-        var bins: [Bin] = []
-        bins.reserveCapacity(data.columns.count)
-        for part in 0..<parts { bins += slots[part] ?? [] }
         self.bins = bins
+        if complete {
+            let rows = data.rows, width = data.featureCount
+            var columns = [Bin](repeating: 0, count: total)
+            bins.withUnsafeBufferPointer { source in
+                columns.withUnsafeMutableBufferPointer { target in
+                    for row in 0..<rows {
+                        for f in 0..<width { target[f &* rows &+ row] = source[row &* width &+ f] }
+                    }
+                }
+            }
+            self.columns = columns
+        } else {
+            columns = []
+        }
     }
 
     var rows: Int { rowStarts.count - 1 }

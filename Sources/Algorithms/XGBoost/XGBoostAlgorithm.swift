@@ -77,7 +77,8 @@ public enum XGBoostAlgorithm: Servable {
         var random = RandomSource(seed: hp.seed)
         let builder = HistogramTreeBuilder(matrix: matrix, cuts: cuts, parameters: hp.tree,
                                            monotone: hp.monotoneConstraints + Array(repeating: 0, count: max(0, train.featureCount - hp.monotoneConstraints.count)),
-                                           interactions: hp.interactionConstraints.map(Set.init), sampling: hp.columnSampling, threads: threads)
+                                           interactions: hp.interactionConstraints.map(Set.init), sampling: hp.columnSampling, threads: threads,
+                                           featureHasMissing: train.featuresWithMissingValues)
         var best: (score: Double, round: Int)?
         var lastScores: [(String, Double)] = []
         for round in 0..<hp.rounds {
