@@ -72,7 +72,6 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
     func grow(gradients: [Float], random: inout RandomSource) -> Grown {
         let rows = matrix.rows
         var positions = (0..<rows).map { UInt32(truncatingIfNeeded: $0) }
-        var scratch = [UInt32](repeating: 0, count: rows)
         var tree = BoostedTree()
         var nodes: [GrowingNode] = []
         var g = 0.0, h = 0.0
@@ -101,7 +100,7 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
         let root = GrowingNode(begin: 0, end: rows, g: g, h: h, depth: 0)
         nodes.append(root)
         tree.addNode(parent: -1, value: Float(parameters.eta * weight(root, g, h)), hessian: Float(h))
-        var histograms: [Int: [Double]] = [0: histogram(positions, 0..<rows, gradients: gradients)]
+        var histograms: [Int: [Double]] = [0: buildHistograms(positions, [0..<rows], gradients: gradients)[0]]
         var queue: [Candidate] = []
         if let first = histograms[0].map({ evaluate(0, nodes[0], $0, allowed(nodes[0], random: &random)) }) { queue.append(first) }
         var leaves = 1
@@ -154,13 +153,10 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
                 let rightId = tree.addNode(parent: Int32(id), value: Float(parameters.eta * rightWeight), hessian: Float(candidate.right.h))
                 tree.left[id] = Int32(leftId)
                 tree.right[id] = Int32(rightId)
-                let split = partition(&positions, &scratch, parentNode.begin..<parentNode.end, candidate)
-                var leftNode = GrowingNode(begin: parentNode.begin, end: split, g: candidate.left.g, h: candidate.left.h,
+                var leftNode = GrowingNode(begin: parentNode.begin, end: parentNode.end, g: candidate.left.g, h: candidate.left.h,
                                            depth: parentNode.depth + 1, lower: parentNode.lower, upper: parentNode.upper,
                                            pathFeatures: parentNode.pathFeatures.union([candidate.feature]))
                 var rightNode = leftNode
-                rightNode.begin = split
-                rightNode.end = parentNode.end
                 rightNode.g = candidate.right.g
                 rightNode.h = candidate.right.h
                 if hasMonotone {
@@ -175,24 +171,45 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
                 nodes.append(rightNode)
                 expand.append((id, leftId, rightId))
             }
-            // Children that may split further get histograms and candidates.
-            for (parentId, leftId, rightId) in expand {
-                defer { histograms[parentId] = nil }
-                let childDepth = nodes[leftId].depth
-                if parameters.maxDepth > 0 && childDepth >= parameters.maxDepth { continue }
-                if parameters.maxLeaves > 0 && leaves >= parameters.maxLeaves { continue }
-                guard let parentHistogram = histograms[parentId] else { continue }
-                let leftNode = nodes[leftId], rightNode = nodes[rightId]
-                let leftSmaller = leftNode.end - leftNode.begin <= rightNode.end - rightNode.begin
-                let small = leftSmaller ? leftNode : rightNode
-                let smallHistogram = histogram(positions, small.begin..<small.end, gradients: gradients)
-                var largeHistogram = parentHistogram
-                for index in largeHistogram.indices { largeHistogram[index] -= smallHistogram[index] }
-                histograms[leftId] = leftSmaller ? smallHistogram : largeHistogram
-                histograms[rightId] = leftSmaller ? largeHistogram : smallHistogram
-                for id in [leftId, rightId] {
-                    queue.append(evaluate(id, nodes[id], histograms[id]!, allowed(nodes[id], random: &random)))
-                }
+            // The split nodes' rows, partitioned side by side (their ranges are disjoint).
+            let splits = partition(&positions, batch.map { ($0, nodes[$0.node].begin..<nodes[$0.node].end) })
+            for ((_, leftId, rightId), split) in zip(expand, splits) {
+                nodes[leftId].end = split
+                nodes[rightId].begin = split
+            }
+            // Children that may split further get histograms (the smaller built, its
+            // sibling by subtraction) and candidates, node by node in parallel.
+            let growing = expand.filter { pair in
+                let depth = nodes[pair.left].depth
+                return !(parameters.maxDepth > 0 && depth >= parameters.maxDepth) && !(parameters.maxLeaves > 0 && leaves >= parameters.maxLeaves)
+                    && histograms[pair.parent] != nil
+            }
+            let smaller = growing.map { pair in
+                nodes[pair.left].end - nodes[pair.left].begin <= nodes[pair.right].end - nodes[pair.right].begin ? pair.left : pair.right
+            }
+            let built = buildHistograms(positions, smaller.map { nodes[$0].begin..<nodes[$0].end }, gradients: gradients)
+            let features = growing.map { pair in (allowed(nodes[pair.left], random: &random), allowed(nodes[pair.right], random: &random)) }
+            let results = WorkerSlots<(left: [Double], right: [Double], candidates: (Candidate, Candidate))>(count: growing.count)
+            let parents = growing.map { histograms[$0.parent] ?? [] }
+            let snapshot = nodes
+            Parallel.forEach(growing.count, threads: threads) { index in
+                let pair = growing[index]
+                let small = built[index]
+                var large = parents[index]
+                for bin in large.indices { large[bin] -= small[bin] }
+                let leftHistogram = smaller[index] == pair.left ? small : large
+                let rightHistogram = smaller[index] == pair.left ? large : small
+                let candidates = (evaluate(pair.left, snapshot[pair.left], leftHistogram, features[index].0),
+                                  evaluate(pair.right, snapshot[pair.right], rightHistogram, features[index].1))
+                results[index] = (leftHistogram, rightHistogram, candidates)
+            }
+            for pair in expand { histograms[pair.parent] = nil }
+            for (index, pair) in growing.enumerated() {
+                guard let result = results[index] else { continue }
+                histograms[pair.left] = result.left
+                histograms[pair.right] = result.right
+                queue.append(result.candidates.0)
+                queue.append(result.candidates.1)
             }
         }
         var leafRanges: [(leaf: Int, range: Range<Int>)] = []
@@ -299,60 +316,82 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
 
     // MARK: Rows
 
-    /// Moves the node's rows that go left to the front of its range, keeping order;
-    /// returns where the right child's rows start.
-    func partition(_ positions: inout [UInt32], _ scratch: inout [UInt32], _ range: Range<Int>, _ split: Candidate) -> Int {
+    /// Moves each split node's rows that go left to the front of its range, keeping
+    /// order (nodes in parallel: their ranges are disjoint); returns where each right
+    /// child's rows start.
+    func partition(_ positions: inout [UInt32], _ splits: [(Candidate, Range<Int>)]) -> [Int] {
+        let results = WorkerSlots<Int>(count: splits.count)
+        positions.withUnsafeMutableBufferPointer { buffer in
+            let shared = SharedBuffer(buffer)
+            Parallel.forEach(splits.count, threads: threads) { index in
+                let (split, range) = splits[index]
+                results[index] = partition(shared.buffer, range, split)
+            }
+        }
+        return (0..<splits.count).map { results[$0] ?? splits[$0].1.upperBound }
+    }
+
+    func partition(_ p: UnsafeMutableBufferPointer<UInt32>, _ range: Range<Int>, _ split: Candidate) -> Int {
         let start = cuts.featureStarts[split.feature], end = cuts.featureStarts[split.feature + 1]
         let last = split.lastLeftBin, feature = split.feature
         var write = range.lowerBound
-        var spill = 0
-        positions.withUnsafeMutableBufferPointer { p in
-            scratch.withUnsafeMutableBufferPointer { s in
-                matrix.columns.withUnsafeBufferPointer { columns in
-                    let column = feature &* matrix.rows
-                    for index in range {
-                        let row = p[index]
-                        let goesLeft: Bool
-                        if matrix.complete {
-                            goesLeft = Int(columns[column &+ Int(row)]) <= last
-                        } else if let bin = matrix.bin(row: Int(row), feature: feature, start: start, end: end) {
-                            goesLeft = bin <= last
-                        } else {
-                            goesLeft = split.defaultLeft
-                        }
-                        if goesLeft {
-                            p[write] = row
-                            write &+= 1
-                        } else {
-                            s[spill] = row
-                            spill &+= 1
-                        }
-                    }
+        var spill: [UInt32] = []
+        spill.reserveCapacity(range.count)
+        matrix.columns.withUnsafeBufferPointer { columns in
+            let column = feature &* matrix.rows
+            for index in range {
+                let row = p[index]
+                let goesLeft: Bool
+                if matrix.complete {
+                    goesLeft = Int(columns[column &+ Int(row)]) <= last
+                } else if let bin = matrix.bin(row: Int(row), feature: feature, start: start, end: end) {
+                    goesLeft = bin <= last
+                } else {
+                    goesLeft = split.defaultLeft
                 }
-                for index in 0..<spill { p[write + index] = s[index] }
+                if goesLeft {
+                    p[write] = row
+                    write &+= 1
+                } else {
+                    spill.append(row)
+                }
             }
         }
+        for (offset, row) in spill.enumerated() { p[write + offset] = row }
         return write
     }
 
-    /// The gradient histogram of `positions[range]`: per global bin, sums of gradient and
-    /// hessian (interleaved), built over row blocks in parallel when the node is large.
-    func histogram(_ positions: [UInt32], _ range: Range<Int>, gradients: [Float]) -> [Double] {
+    /// The gradient histograms of several nodes' rows (`positions[range]`): per global
+    /// bin, sums of gradient and hessian (interleaved). Large nodes are cut into row
+    /// blocks; blocks of all nodes run in parallel and are summed in a fixed order, so
+    /// the same thread count gives the same sums.
+    func buildHistograms(_ positions: [UInt32], _ ranges: [Range<Int>], gradients: [Float]) -> [[Double]] {
         let size = 2 * cuts.totalBins
-        let parts = range.count >= 16_384 ? max(1, threads) : 1
-        if parts == 1 { return Self.accumulate(matrix, positions, range, gradients, size: size) }
-        let slots = WorkerSlots<[Double]>(count: parts)
+        let block = 8_192
+        var tasks: [(node: Int, range: Range<Int>)] = []
+        for (node, range) in ranges.enumerated() {
+            let parts = threads > 1 ? max(1, min(threads * 2, range.count / block)) : 1
+            for part in 0..<parts {
+                let lower = range.lowerBound + range.count * part / parts, upper = range.lowerBound + range.count * (part + 1) / parts
+                tasks.append((node, lower..<upper))
+            }
+        }
+        let slots = WorkerSlots<[Double]>(count: tasks.count)
         let matrix = self.matrix
-        Parallel.forRanges(range.count, parts: parts) { part, local in
-            slots[part] = Self.accumulate(matrix, positions, (range.lowerBound + local.lowerBound)..<(range.lowerBound + local.upperBound),
-                                          gradients, size: size)
+        let work = tasks
+        Parallel.forEach(work.count, threads: threads) { index in
+            slots[index] = Self.accumulate(matrix, positions, work[index].range, gradients, size: size)
         }
-        var total = slots[0] ?? [Double](repeating: 0, count: size)
-        for part in 1..<parts {
-            guard let partial = slots[part] else { continue }
-            for index in 0..<size { total[index] += partial[index] }
+        var totals = [[Double]](repeating: [], count: ranges.count)
+        for (index, task) in tasks.enumerated() {
+            guard let partial = slots[index] else { continue }
+            if totals[task.node].isEmpty {
+                totals[task.node] = partial
+            } else {
+                for bin in 0..<size { totals[task.node][bin] += partial[bin] }
+            }
         }
-        return total
+        return totals.map { $0.isEmpty ? [Double](repeating: 0, count: size) : $0 }
     }
 
     static func accumulate(_ matrix: QuantizedMatrix<Bin>, _ positions: [UInt32], _ range: Range<Int>, _ gradients: [Float], size: Int) -> [Double] {
