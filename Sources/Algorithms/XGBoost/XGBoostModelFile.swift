@@ -273,7 +273,8 @@ struct ModelReader {
             huberSlope: parameter(objectiveObject["pseudo_huber_param"]?.objectValue, "huber_slope") ?? 1,
             poissonDeltaStep: parameter(objectiveObject["poisson_regression_param"]?.objectValue, "max_delta_step") ?? BoostingObjective.poissonDefaultDeltaStep)
         let baseText = try text(parameters["base_score"], "learner.learner_model_param.base_score")
-        let baseScore = baseText.stripping("[] ").split(separator: ",").compactMap { Double($0.stripping(" ")) }
+        // Stored as Float (xgboost's type); kept as that Float's exact value.
+        let baseScore = baseText.stripping("[] ").split(separator: ",").compactMap { Float($0.stripping(" ")) }.map(Double.init)
         guard !baseScore.isEmpty, baseScore.allSatisfy(\.isFinite), baseScore.count == 1 || baseScore.count == objective.outputs else {
             throw fail("learner.learner_model_param.base_score", "'\(baseText)' is not one number or one per class")
         }
