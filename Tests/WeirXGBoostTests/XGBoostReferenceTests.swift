@@ -57,9 +57,13 @@ import WeirFormats
         return rows
     }
 
-    static func expectedPredictions(_ item: Case) throws -> [[Double]] {
-        let text = try String(contentsOfFile: folder + "/\(item.name).predictions.csv", encoding: .utf8)
+    static func expectedPredictions(_ item: Case, _ kind: String = "predictions") throws -> [[Double]] {
+        let text = try String(contentsOfFile: folder + "/\(item.name).\(kind).csv", encoding: .utf8)
         return text.split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0) } }
+    }
+
+    static func referenceModel(_ item: Case) throws -> XGBoostModel {
+        try XGBoostModel(snapshot: Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/\(item.name).model.json"))), name: item.name)
     }
 
     static func train(_ item: Case, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> XGBoostModel {
@@ -113,6 +117,38 @@ import WeirFormats
         let expected = try Self.expectedPredictions(item)
         for (row, want) in zip(try Self.records(item), expected) {
             for (a, b) in zip(model.predict(row), want) { #expect(abs(a - b) <= 1e-5 * max(1, abs(b))) }
+        }
+    }
+
+    /// TreeSHAP contributions equal xgboost's `pred_contribs` (to 1e-5) and sum to the margin.
+    @Test(arguments: cases) func contributionsMatchXGBoosts(item: Case) throws {
+        let model = try Self.referenceModel(item)
+        let shap = TreeSHAP(model: model)
+        let expected = try Self.expectedPredictions(item, "contributions")
+        for (index, (row, want)) in zip(try Self.records(item), expected).enumerated() {
+            let got = shap.contributions(row)
+            #expect(got.count == want.count)
+            let worst = zip(got, want).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+            #expect(worst <= 1e-5, "\(item.name) record \(index): largest relative difference \(worst)")
+            let columns = model.featureCount + 1
+            let margins = model.margins(row)
+            for output in 0..<model.outputs {
+                let sum = got[(output * columns)..<((output + 1) * columns)].reduce(0, +)
+                #expect(abs(sum - Double(margins[output])) <= 1e-4 * max(1, abs(sum)))
+            }
+        }
+    }
+
+    @Test(arguments: cases.filter { ["squarederror", "softprob", "lossguide"].contains($0.name) })
+    func interactionsMatchXGBoosts(item: Case) throws {
+        let shap = TreeSHAP(model: try Self.referenceModel(item))
+        let expected = try Self.expectedPredictions(item, "interactions")
+        #expect(expected.count == 20)
+        for (index, (row, want)) in zip(try Self.records(item), expected).enumerated() {
+            let got = shap.interactions(row)
+            #expect(got.count == want.count)
+            let worst = zip(got, want).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+            #expect(worst <= 1e-5, "\(item.name) record \(index): largest relative difference \(worst)")
         }
     }
 

@@ -13,9 +13,11 @@ public struct XGBoostPredictor: BatchPredictor {
     /// libsvm indices are features as xgboost (and SageMaker's container) reads them.
     public static var libsvmZeroBased: Bool { true }
     let model: XGBoostModel
+    let shap: TreeSHAP
 
     public init(model: XGBoostModel) {
         self.model = model
+        shap = TreeSHAP(model: model)
     }
 
     /// The record as the model reads it: `featureCount` values, NaN where missing.
@@ -48,10 +50,31 @@ public struct XGBoostPredictor: BatchPredictor {
     }
 
     public func predict(_ row: DataRow) throws -> JSONObject {
-        let prediction = model.predict(try values(row.features))
-        if model.objective.kind == .softprob {
-            return JSONObject([("score", .array(prediction.map(JSONValue.number)))])
+        try predict(row, verbose: false)
+    }
+
+    /// Verbose responses (`Accept: application/json; verbose=True`) add what xgboost's
+    /// `predict` gives with `output_margin`, `pred_leaf` and `pred_contribs`: the margin,
+    /// the leaf each tree reaches, and the exact TreeSHAP contributions (one per feature,
+    /// then the bias; per class for multi-class models), which sum to the margin.
+    public func predict(_ row: DataRow, verbose: Bool) throws -> JSONObject {
+        let record = try values(row.features)
+        let margins = model.margins(record)
+        let prediction = model.objective.transform(margins[...])
+        var response = JSONObject([("score", model.objective.kind == .softprob ? .array(prediction.map(JSONValue.number)) : .number(prediction[0]))])
+        guard verbose else { return response }
+        let multi = model.outputs > 1
+        response.set("margin", multi ? .array(margins.map { .number(Double($0)) }) : .number(Double(margins[0])))
+        response.set("leaves", .array(model.leaves(record).map { .number(Double($0)) }))
+        let contributions = shap.contributions(record)
+        let columns = model.featureCount + 1
+        if multi {
+            response.set("contributions", .array((0..<model.outputs).map { output in
+                .array(contributions[(output * columns)..<((output + 1) * columns)].map(JSONValue.number))
+            }))
+        } else {
+            response.set("contributions", .array(contributions.map(JSONValue.number)))
         }
-        return JSONObject([("score", .number(prediction[0]))])
+        return response
     }
 }

@@ -2,7 +2,8 @@
 
 Each case is a small data set (CSV, label first, empty fields for missing values; or
 libsvm, where absent indices are missing), the hyperparameters, and what xgboost made of
-it: its JSON model, its predictions on the training records and its per-round metrics.
+it: its JSON model, its predictions, SHAP contributions (and for a few, interaction values) on
+the training records, and its per-round metrics.
 Regenerate with the xgboost the benchmarks name (3.2.0):
 
     pip install xgboost-cpu==3.2.0 && python3 make_reference.py
@@ -15,6 +16,8 @@ import xgboost as xgb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROUNDS = 8
+# Cases whose SHAP interaction values (first 20 records) are kept too.
+INTERACTIONS = ("squarederror", "softprob", "lossguide")
 
 
 def write_csv(path, X, y, w=None):
@@ -87,6 +90,12 @@ def main():
         booster.save_model(os.path.join(HERE, f"{name}.model.json"))
         predictions = booster.predict(d).reshape(n, -1)
         np.savetxt(os.path.join(HERE, f"{name}.predictions.csv"), predictions, delimiter=",", fmt="%.9g")
+        contributions = booster.predict(d, pred_contribs=True).reshape(n, -1)
+        np.savetxt(os.path.join(HERE, f"{name}.contributions.csv"), contributions, delimiter=",", fmt="%.9g")
+        if name in INTERACTIONS:
+            first = d.slice(list(range(20)))
+            interactions = booster.predict(first, pred_interactions=True).reshape(20, -1)
+            np.savetxt(os.path.join(HERE, f"{name}.interactions.csv"), interactions, delimiter=",", fmt="%.9g")
         hyperparameters = {k: str(v) for k, v in params.items()}
         hyperparameters.update(num_round=str(ROUNDS), max_depth=str(booster_params["max_depth"]), nthread="1")
         index[name] = {"hyperparameters": hyperparameters,
