@@ -12,10 +12,15 @@ import WeirFormats
     static let servable = AlgorithmCatalog.weir.entries.filter { $0.predictorInput != nil }.map(\.name)
 
     /// The fixture's requests encoded in `contentType`; nil when the form cannot carry them.
-    static func body(_ requests: AlgorithmFixture.Requests, contentType: String, into path: String) throws -> Int? {
+    static func body(_ requests: AlgorithmFixture.Requests, contentType: String, into path: String, zeroBasedLibSVM: Bool = false) throws -> Int? {
         switch requests {
         case .numeric(let rows):
             switch contentType {
+            case "text/libsvm" where zeroBasedLibSVM:
+                let lines = rows.map { row in
+                    (["0"] + row.enumerated().map { "\($0.offset):\(NumberText.format($0.element))" }).joined(separator: " ")
+                }
+                try write(Array((lines.joined(separator: "\n") + "\n").utf8), path)
             case "application/json":
                 let instances = rows.map { JSONValue.object(JSONObject([("features", .array($0.map(JSONValue.number)))])) }
                 try write(JSONWriter.bytes(of: .object(JSONObject([("instances", .array(instances))]))), path)
@@ -87,7 +92,7 @@ import WeirFormats
         let arrayKey = type(of: predictor).responseArrayKey
         for contentType in input.contentTypes {
             let request = directory + "/request-\(contentType.replacingOccurrences(of: "/", with: "_"))"
-            let count = try #require(try Self.body(entry.fixture.requests, contentType: contentType, into: request), "\(name) ships no requests")
+            let count = try #require(try Self.body(entry.fixture.requests, contentType: contentType, into: request, zeroBasedLibSVM: entry.predictorReadsZeroBasedLibSVM), "\(name) ships no requests")
             for acceptText in input.acceptTypes {
                 let accept = try #require(BatchInference.ResponseType(accept: acceptText))
                 let out = directory + "/response", again = directory + "/response-again"

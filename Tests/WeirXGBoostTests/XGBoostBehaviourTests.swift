@@ -215,8 +215,10 @@ import WeirMath
         let model = try Self.train(FixtureFiles.csvLines(Self.regression(100, seed: 1)), ["num_round": "3", "nthread": "1"]).model
         var bytes = model.snapshot()
         #expect(try XGBoostModel(snapshot: bytes, name: "m") == model)
-        // xgboost's UBJSON and legacy binary files, and text that is not a model.
+        // Damaged UBJSON and legacy binary files, and text that is not a model.
         #expect { try XGBoostModel(snapshot: [0x7B, 0x55, 0x07] + Array("learner".utf8), name: "m.ubj") } throws: { "\($0)".contains("m.ubj") }
+        #expect { try XGBoostModel(snapshot: [0x7B, 0x55, 0x07] + Array("learner".utf8) + [0x5B, 0x23, 0x4C] + Array(repeating: 0x7F, count: 8), name: "big") }
+            throws: { "\($0)".contains("big") }
         #expect { try XGBoostModel(snapshot: Array("binf".utf8) + [0, 0, 0, 0], name: "old") } throws: { "\($0)".contains("JSON") }
         #expect { try XGBoostModel(snapshot: Array(#"{"learner":{}}"#.utf8), name: "m") } throws: { "\($0)".contains("learner_model_param") }
         // A split on a feature beyond num_feature, or a cycle, is refused.

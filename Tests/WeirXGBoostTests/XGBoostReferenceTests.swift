@@ -120,6 +120,16 @@ import WeirFormats
         }
     }
 
+    /// xgboost's UBJSON files (its default format) read as the same model as its JSON.
+    @Test func ubjsonModelsReadAsTheirJSON() throws {
+        for name in ["logistic", "softprob"] {
+            let ubjson = try XGBoostModel(snapshot: Array(try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/\(name).model.ubj"))), name: name)
+            let json = try XGBoostModel(snapshot: Array(try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/\(name).model.json"))), name: name)
+            #expect(ubjson == json)
+            #expect(ubjson.trees.count == 8 * json.outputs)
+        }
+    }
+
     /// TreeSHAP contributions equal xgboost's `pred_contribs` (to 1e-5) and sum to the margin.
     @Test(arguments: cases) func contributionsMatchXGBoosts(item: Case) throws {
         let model = try Self.referenceModel(item)

@@ -3,7 +3,8 @@ import WeirAlgorithm
 import WeirCore
 
 /// xgboost's JSON model format (`Booster.save_model("model.json")`), written as xgboost
-/// 3.2 writes it and read from any xgboost 1.0+ JSON model. Weir's files carry a CRC-32
+/// 3.2 writes it and read from any xgboost 1.0+ JSON model or 1.6+ UBJSON model (the
+/// default of `save_model` without `.json`). Weir's files carry a CRC-32
 /// in the learner's attributes (`weir_crc32`, computed with the value zeroed), which
 /// xgboost keeps as an ordinary attribute; files without it (written by xgboost) are
 /// checked by structure alone.
@@ -165,11 +166,17 @@ enum XGBoostModelFile {
     // MARK: Reading
 
     static func decode(_ bytes: [UInt8], name: String) throws -> XGBoostModel {
-        guard bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{") else {
-            if bytes.first == UInt8(ascii: "{") || bytes.first == UInt8(ascii: "[") {
-                throw ModelSnapshotError(name: name, "not an xgboost JSON model")
+        if UBJSONReader.looksLikeUBJSON(bytes) {
+            var reader = UBJSONReader(bytes)
+            let document: JSONValue
+            do { document = try reader.document() } catch {
+                throw ModelSnapshotError(name: name, "invalid UBJSON at byte \(error.offset): \(error.reason)")
             }
-            throw ModelSnapshotError(name: name, "not an xgboost JSON model (xgboost's binary and UBJSON files: save with save_model(\"model.json\"))")
+            var model = ModelReader(name: name)
+            return try model.model(document)
+        }
+        guard bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{") else {
+            throw ModelSnapshotError(name: name, "not an xgboost model in JSON or UBJSON (xgboost's deprecated binary format: load it in xgboost and save_model(\"model.json\"))")
         }
         let weirWritten = contains(bytes, "\"\(checksumKey)\"") || contains(bytes, "\"\(writerKey)\"")
         if weirWritten && checksumRange(bytes) == nil {

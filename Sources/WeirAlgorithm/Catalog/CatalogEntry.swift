@@ -9,6 +9,9 @@ public struct CatalogEntry: Sendable {
     public let fixture: AlgorithmFixture
     /// The kind of request its predictor takes; nil when it is not servable.
     public let predictorInput: PredictorInput?
+    /// Whether its predictor reads libsvm indices as the features themselves (xgboost's
+    /// reading) rather than 1-based.
+    public let predictorReadsZeroBasedLibSVM: Bool
     /// Its online operator; nil when it does not run in a stream.
     public let streamable: StreamableEntry?
     /// The hyperparameter counting epochs when training resumes from checkpoints; nil when it does not.
@@ -34,9 +37,11 @@ public struct CatalogEntry: Sendable {
         decodeSnapshot = { bytes, name in try A.Model(snapshot: bytes, name: name) }
         if let servable = type as? any Servable.Type {
             predictorInput = Self.input(of: servable)
+            predictorReadsZeroBasedLibSVM = Self.zeroBased(servable)
             makePredictor = Self.predictorMaker(servable)
         } else {
             predictorInput = nil
+            predictorReadsZeroBasedLibSVM = false
             makePredictor = nil
         }
         epochsHyperparameter = (type as? any ResumableTraining.Type).map { Self.epochs(of: $0) }
@@ -54,6 +59,8 @@ public struct CatalogEntry: Sendable {
     private static func epochs<R: ResumableTraining>(of _: R.Type) -> String { R.epochsHyperparameter }
 
     private static func input<S: Servable>(of _: S.Type) -> PredictorInput { S.Predictor.input }
+
+    private static func zeroBased<S: Servable>(_: S.Type) -> Bool { S.Predictor.libsvmZeroBased }
 
     private static func predictorMaker<S: Servable>(_: S.Type) -> @Sendable ([UInt8], String) throws -> any BatchPredictor {
         { bytes, name in try S.predictor(for: S.Model(snapshot: bytes, name: name)) }

@@ -88,6 +88,8 @@ def main():
         log = {}
         booster = xgb.train(booster_params, d, ROUNDS, evals=[(d, "train")], evals_result=log, verbose_eval=False)
         booster.save_model(os.path.join(HERE, f"{name}.model.json"))
+        if name in ("logistic", "softprob"):
+            booster.save_model(os.path.join(HERE, f"{name}.model.ubj"))  # xgboost's default binary form
         predictions = booster.predict(d).reshape(n, -1)
         np.savetxt(os.path.join(HERE, f"{name}.predictions.csv"), predictions, delimiter=",", fmt="%.9g")
         contributions = booster.predict(d, pred_contribs=True).reshape(n, -1)
