@@ -24,17 +24,27 @@ public struct AlgorithmCatalog: Sendable, Equatable {
         return found
     }
 
-    /// The predictor of a model folder written by `weir train`, found by its `model.json`.
-    public func predictor(modelDirectory: String) throws -> any BatchPredictor {
+    /// The algorithm of a model folder: the one its `model.json` names, or, in a folder
+    /// without one (a SageMaker model extracted from `model.tar.gz`), the one algorithm
+    /// whose model file it holds (`xgboost-model`).
+    public func entry(ofModelDirectory modelDirectory: String) throws -> CatalogEntry {
         let path = modelDirectory + "/model.json"
+        if !FileManager.default.fileExists(atPath: path) {
+            let holding = entries.filter { FileManager.default.fileExists(atPath: modelDirectory + "/" + $0.info.modelFile) }
+            if holding.count == 1 { return holding[0] }
+        }
         guard let metadata = try TrainingJobSpec.jsonObject(path, required: true),
               case .string(let algorithm)? = metadata["algorithm"] else {
             throw FormatError(input: path, .none, field: "algorithm", "missing: not a model folder written by weir train")
         }
-        let entry: CatalogEntry
-        do { entry = try self.entry(named: algorithm) } catch {
+        do { return try self.entry(named: algorithm) } catch {
             throw FormatError(input: path, .none, field: "algorithm", "'\(algorithm)' is not in this build's catalogue (\(names.joined(separator: ", ")))")
         }
+    }
+
+    /// The predictor of a model folder (see `entry(ofModelDirectory:)`).
+    public func predictor(modelDirectory: String) throws -> any BatchPredictor {
+        let entry = try entry(ofModelDirectory: modelDirectory)
         let file = modelDirectory + "/" + entry.info.modelFile
         guard let data = FileManager.default.contents(atPath: file) else {
             throw FormatError(input: file, .none, "missing: the model folder has no \(entry.info.modelFile)")

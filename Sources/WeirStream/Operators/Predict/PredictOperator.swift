@@ -64,11 +64,7 @@ public final class PredictOperator: StreamOperator {
         }
         let algorithm: String
         if isDirectory.boolValue {
-            let metadata = path + "/model.json"
-            guard case .string(let name)? = try TrainingJobSpec.jsonObject(metadata, required: true)?["algorithm"] else {
-                throw FormatError(input: metadata, .none, field: "algorithm", "missing: not a model folder written by weir train")
-            }
-            algorithm = spec.algorithm ?? name
+            algorithm = try spec.algorithm ?? catalog.entry(ofModelDirectory: path).name
         } else {
             guard let named = spec.algorithm else {
                 throw RecordError(.process, field: "algorithm", "a model file needs 'algorithm' (a model folder names it in model.json)")
