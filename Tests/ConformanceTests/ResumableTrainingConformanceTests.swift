@@ -19,7 +19,7 @@ import WeirCore
     }
 
     @Test func theCatalogueDeclaresWhichAlgorithmsResume() {
-        #expect(Self.resumable.contains("deepar") && Self.resumable.contains("ipinsights"), "\(Self.resumable)")
+        #expect(Self.resumable.contains("deepar") && Self.resumable.contains("ipinsights") && Self.resumable.contains("xgboost"), "\(Self.resumable)")
     }
 
     @Test(arguments: resumable) func resumedTrainingEqualsUninterruptedTraining(name: String) throws {
@@ -45,8 +45,8 @@ import WeirCore
         #expect(throws: (any Error).self) { try Self.run(entry, half, data: data, checkpoints: checkpoints, model: folder + "/fewer") }
         // Other hyperparameters: refused, naming the one that changed.
         var other = full
-        let changed = try #require(entry.hyperparameters.first { $0.name == "mini_batch_size" || $0.name == "learning_rate" })
-        other[changed.name] = changed.name == "learning_rate" ? "0.0123" : "37"
+        let changed = try #require(entry.hyperparameters.first { ["mini_batch_size", "learning_rate", "eta"].contains($0.name) })
+        other[changed.name] = changed.name == "mini_batch_size" ? "37" : "0.0123"
         do {
             _ = try Self.run(entry, other, data: data, checkpoints: checkpoints, model: folder + "/other")
             Issue.record("\(name): a checkpoint of other hyperparameters was used")

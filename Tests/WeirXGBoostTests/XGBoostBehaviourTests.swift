@@ -97,6 +97,25 @@ import WeirMath
         #expect(try Self.train(csv, hp).model.trees != a.trees)
     }
 
+    @Test func aModelChannelBoostsOnFromItsTrees() throws {
+        let rows = FixtureFiles.csvLines(Self.regression(500, seed: 3))
+        let hp = ["num_round": "4", "max_depth": "3", "nthread": "1", "objective": "reg:squarederror"]
+        let first = try Self.train(rows, hp).model
+        let whole = try Self.train(rows, hp.merging(["num_round": "8"]) { $1 }).model
+        let folder = try Self.scratch("model-channel")
+        let modelFile = folder + "/xgboost-model"
+        try Data(first.snapshot()).write(to: URL(fileURLWithPath: modelFile))
+        let data = try FixtureFiles.write(rows, to: folder, name: "train.csv")
+        let context = TrainingContext(channels: ["train": FixtureFiles.channel("train", path: data, contentType: "text/csv"),
+                                                 "model": FixtureFiles.channel("model", path: modelFile)],
+                                      metrics: MetricsReporter(output: { _ in }))
+        let continued = try XGBoostAlgorithm.train(try XGBoostHyperparameters.validated(hp), context: context).model
+        #expect(continued.trees == whole.trees)
+        var softmax = hp
+        softmax["objective"] = "reg:pseudohubererror"
+        #expect { try XGBoostAlgorithm.train(try XGBoostHyperparameters.validated(softmax), context: context) } throws: { "\($0)".contains("xgboost-model") }
+    }
+
     @Test func earlyStoppingKeepsTheBestRound() throws {
         let lines = LockedLines()
         let train = FixtureFiles.csvLines(Self.regression(300, seed: 1))

@@ -15,7 +15,7 @@ public enum XGBoostAlgorithm: Servable {
     public static let info = AlgorithmInfo(
         name: "xgboost", aliases: ["xgb"],
         summary: "Gradient-boosted trees (xgboost's hist method, objectives, metrics and JSON model file).",
-        optionalChannels: ["validation"],
+        optionalChannels: ["validation", "model"],
         trainingContentTypes: ["text/csv", "text/libsvm", "application/x-recordio-protobuf", "application/jsonlines"],
         modelFile: "xgboost-model", preferredBLASThreads: 1)
 
@@ -24,7 +24,7 @@ public enum XGBoostAlgorithm: Servable {
     }
 
     public static func train(_ hp: XGBoostHyperparameters, context: TrainingContext) throws -> TrainedModel<XGBoostModel> {
-        let start = ContinuousClock.now
+        let began = ContinuousClock.now
         let train = try BoostingData.read(try context.channel("train"), objective: hp.objective, csvWeights: hp.csvWeights)
         guard train.rows > 0 else { throw TrainingJobError(message: "the train channel holds no records") }
         guard train.featureCount > 0 else { throw TrainingJobError(message: "the train channel's records have no features") }
@@ -41,17 +41,18 @@ public enum XGBoostAlgorithm: Servable {
         if let bad = hp.interactionConstraints.joined().first(where: { $0 >= train.featureCount }) {
             throw TrainingJobError(message: "interaction_constraints names feature \(bad); the data has \(train.featureCount) (0...\(train.featureCount - 1))")
         }
+        let start = try context.channels["model"].map { try startingModel($0, hp: hp, features: train.featureCount) }
         let threads = hp.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let cuts = QuantileCuts.build(train, maxBin: hp.maxBin, threads: threads)
         context.log("read \(train.rows) records x \(train.featureCount) features (\(train.isComplete ? "no" : "with") missing values); \(cuts.totalBins) histogram bins; \(threads) thread\(threads == 1 ? "" : "s")")
         let model: XGBoostModel
         var metadata: [(String, JSONValue)]
         if cuts.totalBins < Int(UInt16.max) {
-            (model, metadata) = try boost(QuantizedMatrix<UInt16>(train, cuts: cuts, threads: threads), cuts, train, validation, hp, threads, context)
+            (model, metadata) = try boost(QuantizedMatrix<UInt16>(train, cuts: cuts, threads: threads), cuts, train, validation, hp, threads, start, context)
         } else {
-            (model, metadata) = try boost(QuantizedMatrix<UInt32>(train, cuts: cuts, threads: threads), cuts, train, validation, hp, threads, context)
+            (model, metadata) = try boost(QuantizedMatrix<UInt32>(train, cuts: cuts, threads: threads), cuts, train, validation, hp, threads, start, context)
         }
-        let elapsed = (ContinuousClock.now - start).seconds
+        let elapsed = (ContinuousClock.now - began).seconds
         context.log("trained \(model.trees.count) trees in \(NumberText.format((elapsed * 100).rounded() / 100)) s")
         metadata += [("objective", .string(hp.objective.kind.rawValue)), ("num_feature", .number(Double(train.featureCount))),
                      ("records", .number(Double(train.rows)))]
@@ -62,26 +63,37 @@ public enum XGBoostAlgorithm: Servable {
 
     /// The boosting rounds over one bin width.
     static func boost<Bin>(_ matrix: QuantizedMatrix<Bin>, _ cuts: QuantileCuts, _ train: BoostingData, _ validation: BoostingData?,
-                           _ hp: HP, _ threads: Int, _ context: TrainingContext) throws -> (XGBoostModel, [(String, JSONValue)]) {
+                           _ hp: HP, _ threads: Int, _ start: XGBoostModel?, _ context: TrainingContext) throws -> (XGBoostModel, [(String, JSONValue)]) {
         let objective = hp.objective
         let outputs = objective.outputs
-        let base = hp.baseScore.map { [$0] } ?? objective.estimateBaseScore(labels: train.labels, weights: train.weights)
-        var model = XGBoostModel(objective: objective, featureCount: train.featureCount,
-                                 baseScore: base.map { Double(Float($0)) }, trees: [], treeOutputs: [], attributes: [], featureNames: [])
-        let starting = model.baseMargins
-        var margins = [Float](repeating: 0, count: train.rows * outputs)
-        for row in 0..<train.rows { for k in 0..<outputs { margins[row * outputs + k] = starting[k] } }
-        var validationMargins = [Float](repeating: 0, count: (validation?.rows ?? 0) * outputs)
-        for row in 0..<(validation?.rows ?? 0) { for k in 0..<outputs { validationMargins[row * outputs + k] = starting[k] } }
-        var gradients = [[Float]](repeating: [Float](repeating: 0, count: 2 * train.rows), count: outputs)
+        var model: XGBoostModel
         var random = RandomSource(seed: hp.seed)
+        var best: (score: Double, round: Int)?
+        var stopped = false
+        var firstRound = 0
+        if let resumed = try context.resume(Self.self, hyperparameters: hp) {
+            guard resumed.completedEpochs <= hp.rounds else {
+                throw TrainingJobError(message: "the checkpoint is after round \(resumed.completedEpochs), past num_round=\(hp.rounds); raise num_round or use another checkpoint directory")
+            }
+            (model, random, best, stopped) = (resumed.state.model, resumed.state.random, resumed.state.best, resumed.state.stopped)
+            firstRound = resumed.completedEpochs
+        } else if let start {
+            model = start
+            context.log("boosting on from the model channel's \(start.trees.count) trees")
+        } else {
+            let base = hp.baseScore.map { [$0] } ?? objective.estimateBaseScore(labels: train.labels, weights: train.weights)
+            model = XGBoostModel(objective: objective, featureCount: train.featureCount,
+                                 baseScore: base.map { Double(Float($0)) }, trees: [], treeOutputs: [], attributes: [], featureNames: [])
+        }
+        var margins = startingMargins(model, train)
+        var validationMargins = validation.map { startingMargins(model, $0) } ?? []
+        var gradients = [[Float]](repeating: [Float](repeating: 0, count: 2 * train.rows), count: outputs)
         let builder = HistogramTreeBuilder(matrix: matrix, cuts: cuts, parameters: hp.tree,
                                            monotone: hp.monotoneConstraints + Array(repeating: 0, count: max(0, train.featureCount - hp.monotoneConstraints.count)),
                                            interactions: hp.interactionConstraints.map(Set.init), sampling: hp.columnSampling, threads: threads,
                                            featureHasMissing: train.featuresWithMissingValues)
-        var best: (score: Double, round: Int)?
         var lastScores: [(String, Double)] = []
-        for round in 0..<hp.rounds {
+        for round in firstRound..<max(firstRound, hp.rounds) where !stopped {
             objective.gradients(margins: margins, labels: train.labels, weights: train.weights, into: &gradients)
             if hp.subsample < 1 {
                 for row in 0..<train.rows where random.uniform() >= hp.subsample {
@@ -119,21 +131,25 @@ public enum XGBoostAlgorithm: Servable {
             }
             context.metrics.line(line)
             lastScores = scores
-            guard let patience = hp.earlyStoppingRounds, validation != nil, let metric = hp.metrics.last,
-                  let score = scores.last?.1, score.isFinite else { continue }
-            if let current = best {
-                let better = metric.higherIsBetter ? score > current.score : score < current.score
-                if better { best = (score, round) } else if round - current.round >= patience {
-                    context.log("stopping: validation-\(metric.name) has not improved for \(patience) rounds; keeping the best, round \(current.round)")
-                    break
+            if let patience = hp.earlyStoppingRounds, validation != nil, let metric = hp.metrics.last, let score = scores.last?.1, score.isFinite {
+                if let current = best {
+                    let better = metric.higherIsBetter ? score > current.score : score < current.score
+                    if better {
+                        best = (score, round)
+                    } else if round - current.round >= patience {
+                        context.log("stopping: validation-\(metric.name) has not improved for \(patience) rounds; keeping the best, round \(current.round)")
+                        stopped = true
+                    }
+                } else {
+                    best = (score, round)
                 }
-            } else {
-                best = (score, round)
             }
+            try context.checkpoint(Self.self, completedEpochs: round + 1,
+                                   state: TrainingState(model: model, random: random, best: best, stopped: stopped))
         }
         var metadata: [(String, JSONValue)] = lastScores.map { ($0.0, .number($0.1)) }
         if let best {
-            let keep = (best.round + 1) * outputs
+            let keep = (start?.trees.count ?? 0) + (best.round + 1) * outputs
             model.trees.removeSubrange(keep...)
             model.treeOutputs.removeSubrange(keep...)
             model.attributes = [("best_iteration", String(best.round)), ("best_score", String(best.score))]
@@ -141,6 +157,40 @@ public enum XGBoostAlgorithm: Servable {
         }
         metadata.append(("num_round", .number(Double(model.trees.count / outputs))))
         return (model, metadata)
+    }
+
+    /// The model a `model` channel holds (SageMaker's incremental training: xgboost's JSON
+    /// or UBJSON, as `xgboost-model` or any one file), checked against the hyperparameters.
+    static func startingModel(_ channel: TrainingChannel, hp: HP, features: Int) throws -> XGBoostModel {
+        let files = try channel.sources(epoch: 0)
+        guard files.count == 1, let file = files.first, let bytes = FileManager.default.contents(atPath: file) else {
+            throw TrainingJobError(message: "the model channel must hold one xgboost model file; found \(files.count) files")
+        }
+        let model = try XGBoostModel(snapshot: Array(bytes), name: file)
+        guard model.objective.kind == hp.objective.kind, model.outputs == hp.objective.outputs else {
+            throw TrainingJobError(message: "\(file): the model is \(model.objective.kind.rawValue) with \(model.outputs) outputs; these hyperparameters train \(hp.objective.kind.rawValue) with \(hp.objective.outputs)")
+        }
+        guard model.featureCount <= features else {
+            throw TrainingJobError(message: "\(file): the model splits on \(model.featureCount) features; the train channel's records have \(features)")
+        }
+        var widened = model
+        widened.featureCount = features
+        return widened
+    }
+
+    /// Each record's margins under `model`: the intercept, then every tree in order (the
+    /// order training adds them, so resumed training sums the same Floats).
+    static func startingMargins(_ model: XGBoostModel, _ data: BoostingData) -> [Float] {
+        let outputs = model.outputs
+        let base = model.baseMargins
+        var margins = [Float](repeating: 0, count: data.rows * outputs)
+        for row in 0..<data.rows { for k in 0..<outputs { margins[row * outputs + k] = base[k] } }
+        for (tree, output) in zip(model.trees, model.treeOutputs) {
+            for row in 0..<data.rows {
+                margins[row * outputs + output] += tree.condition[tree.leaf { data.value(row: row, feature: $0) ?? .nan }]
+            }
+        }
+        return margins
     }
 
     /// reg:absoluteerror's leaf values: each leaf's weighted median residual (label minus
