@@ -107,6 +107,8 @@ let package = Package(
                           swiftSettings: strict),
         .executableTarget(name: "weir-ipinsights-bench", dependencies: ["WeirIPInsights", "WeirMath"],
                           path: "benchmarks/weir-ipinsights-bench", swiftSettings: strict),
+        .executableTarget(name: "weir-xgboost-bench", dependencies: ["WeirXGBoost"], path: "benchmarks/weir-xgboost-bench",
+                          swiftSettings: strict),
         .executableTarget(name: "weir-reload-bench", dependencies: ["WeirStream", "WeirCatalog", "WeirRegistry", "WeirRCF", "WeirMath", "WeirCore"],
                           path: "benchmarks/weir-reload-bench", swiftSettings: strict),
         .target(name: "WeirTestSupport", dependencies: ["WeirKafka", "WeirCore"], path: "Tests/WeirTestSupport",

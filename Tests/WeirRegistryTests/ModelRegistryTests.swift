@@ -86,7 +86,7 @@ struct ModelRegistryTests {
             String(describing: error).contains("non-finite")
         }
         var other = Self.envelope()
-        other.algorithm = "xgboost"
+        other.algorithm = "no-such-algorithm"
         #expect { try SnapshotValidator(catalog: .weir).validate(other) } throws: { error in String(describing: error).contains("unknown algorithm") }
     }
 

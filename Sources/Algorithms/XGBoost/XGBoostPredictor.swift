@@ -13,10 +13,12 @@ public struct XGBoostPredictor: BatchPredictor {
     /// libsvm indices are features as xgboost (and SageMaker's container) reads them.
     public static var libsvmZeroBased: Bool { true }
     let model: XGBoostModel
+    let compiled: CompiledEnsemble
     let shap: TreeSHAP
 
     public init(model: XGBoostModel) {
         self.model = model
+        compiled = CompiledEnsemble(model)
         shap = TreeSHAP(model: model)
     }
 
@@ -59,7 +61,7 @@ public struct XGBoostPredictor: BatchPredictor {
     /// then the bias; per class for multi-class models), which sum to the margin.
     public func predict(_ row: DataRow, verbose: Bool) throws -> JSONObject {
         let record = try values(row.features)
-        let margins = model.margins(record)
+        let margins = compiled.margins(record)
         let prediction = model.objective.transform(margins[...])
         var response = JSONObject([("score", model.objective.kind == .softprob ? .array(prediction.map(JSONValue.number)) : .number(prediction[0]))])
         guard verbose else { return response }
