@@ -91,6 +91,14 @@ import WeirFormats
             for (a, b) in zip(got, want) { largest = max(largest, abs(a - b) / max(1, abs(b))) }
         }
         #expect(largest <= 1e-6, "\(item.name): largest relative difference \(largest)")
+        // The packed ensemble (serving's path) gives the tree walk's margins, in batch and alone.
+        let compiled = CompiledEnsemble(model)
+        let batch = model.margins(batch: rows.flatMap { $0 }, count: rows.count, threads: 2)
+        for (index, row) in rows.enumerated() {
+            let walked = model.margins(row)
+            #expect(compiled.margins(row) == walked)
+            #expect(Array(batch[(index * model.outputs)..<((index + 1) * model.outputs)]) == walked)
+        }
     }
 
     /// Trained by Weir on the same records with the same hyperparameters, the trees split on
