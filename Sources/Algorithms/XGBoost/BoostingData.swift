@@ -9,8 +9,12 @@ import WeirFormats
 /// them (a 1-based file leaves feature 0 empty).
 struct BoostingData: Sendable {
     var rowStarts: [Int] = [0]
-    var columns: [UInt32] = []
+    /// Each value's feature; empty while every record is dense and complete (then value
+    /// `e` is feature `e % featureCount`), which saves four bytes per value.
+    private(set) var columns: [UInt32] = []
     var values: [Float] = []
+    /// Whether every record so far is dense with no missing value.
+    private(set) var dense = true
     var labels: [Float] = []
     var weights: [Float]?
     /// Features: the widest record (dense records all have it).
@@ -67,15 +71,22 @@ struct BoostingData: Sendable {
                     guard width <= maximumFeatures else { throw fail("features", "has \(width) values; at most \(maximumFeatures)") }
                     denseWidth = width
                     data.featureCount = max(data.featureCount, width)
-                    for (column, value) in dense.enumerated().dropFirst(skipFirst ? 1 : 0) where !value.isNaN {
-                        guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
-                            throw fail("features[\(column - (skipFirst ? 1 : 0))]", "is \(value); expected a finite number or missing (empty, NaN)")
+                    let offset = skipFirst ? 1 : 0
+                    for (column, value) in dense.enumerated().dropFirst(offset) where !(abs(value) <= Double(Float.greatestFiniteMagnitude)) && !value.isNaN {
+                        throw fail("features[\(column - offset)]", "is \(value); expected a finite number or missing (empty, NaN)")
+                    }
+                    if data.dense && !dense.dropFirst(offset).contains(where: \.isNaN) {
+                        data.values.append(contentsOf: dense.dropFirst(offset).lazy.map(Float.init))
+                    } else {
+                        data.becomeSparse()
+                        for (column, value) in dense.enumerated().dropFirst(offset) where !value.isNaN {
+                            data.columns.append(UInt32(column - offset))
+                            data.values.append(Float(value))
                         }
-                        data.columns.append(UInt32(column - (skipFirst ? 1 : 0)))
-                        data.values.append(Float(value))
                     }
                 case .sparse(let indices, let sparse, let dimension):
                     guard dimension <= maximumFeatures else { throw fail("features", "has \(dimension) values; at most \(maximumFeatures)") }
+                    data.becomeSparse()
                     data.featureCount = max(data.featureCount, dimension)
                     for (index, value) in zip(indices, sparse) where !value.isNaN {
                         guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
@@ -85,7 +96,7 @@ struct BoostingData: Sendable {
                         data.values.append(Float(value))
                     }
                 }
-                data.rowStarts.append(data.columns.count)
+                data.rowStarts.append(data.values.count)
                 data.labels.append(label)
             }
         }
@@ -93,8 +104,21 @@ struct BoostingData: Sendable {
         return data
     }
 
+    /// Leaves the dense form: every value read so far gets its feature.
+    mutating func becomeSparse() {
+        guard dense else { return }
+        dense = false
+        columns.reserveCapacity(values.count)
+        let width = max(featureCount, 1)
+        for entry in 0..<values.count { columns.append(UInt32(entry % width)) }
+    }
+
     /// Records whose every feature is present, in order (dense data without missing values).
-    var isComplete: Bool { columns.count == rows * featureCount }
+    var isComplete: Bool { dense || columns.count == rows * featureCount }
+
+    /// The feature of value `entry`.
+    @inline(__always)
+    func column(_ entry: Int) -> Int { dense ? entry % featureCount : Int(columns[entry]) }
 
     /// Per feature: whether some record lacks it.
     var featuresWithMissingValues: [Bool] {
@@ -119,8 +143,8 @@ struct BoostingData: Sendable {
     /// The record's values with NaN for missing ones, `width` wide.
     func denseRow(_ row: Int, width: Int) -> [Float] {
         var out = [Float](repeating: .nan, count: width)
-        for entry in rowStarts[row]..<rowStarts[row + 1] where Int(columns[entry]) < width {
-            out[Int(columns[entry])] = values[entry]
+        for entry in rowStarts[row]..<rowStarts[row + 1] where column(entry) < width {
+            out[column(entry)] = values[entry]
         }
         return out
     }

@@ -108,6 +108,8 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
         func valid(_ c: Candidate) -> Bool {
             guard c.found, c.lossChange > 1e-6, Double(c.lossChange) >= parameters.gamma else { return false }
             if parameters.maxDepth > 0 && c.depth >= parameters.maxDepth { return false }
+            // Unlimited depth (lossguide) still stops where model files stop being read.
+            if c.depth >= ModelReader.maximumDepth { return false }
             if parameters.maxLeaves > 0 && leaves >= parameters.maxLeaves { return false }
             return true
         }
@@ -116,9 +118,9 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
             // Depth-wise: every node of the shallowest level, by id; loss-guided: the best one.
             var batch: [Candidate] = []
             if parameters.lossGuided {
-                let best = queue.indices.max { a, b in
+                guard let best = queue.indices.max(by: { a, b in
                     queue[a].lossChange == queue[b].lossChange ? queue[a].node > queue[b].node : queue[a].lossChange < queue[b].lossChange
-                }!
+                }) else { break }
                 let candidate = queue.remove(at: best)
                 if valid(candidate) {
                     leaves += 1

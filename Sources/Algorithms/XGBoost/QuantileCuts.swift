@@ -41,14 +41,18 @@ struct QuantileCuts: Sendable {
         let features = data.featureCount
         // Columns of values (and weights) gathered from the rows.
         var counts = [Int](repeating: 0, count: features + 1)
-        for column in data.columns { counts[Int(column) + 1] += 1 }
+        if data.dense {
+            for f in 0..<features { counts[f + 1] = data.rows }
+        } else {
+            for entry in 0..<data.values.count { counts[data.column(entry) + 1] += 1 }
+        }
         for f in 0..<features { counts[f + 1] += counts[f] }
         var fill = counts
-        var columnValues = [Float](repeating: 0, count: data.columns.count)
-        var columnWeights = data.weights == nil ? [] : [Float](repeating: 0, count: data.columns.count)
+        var columnValues = [Float](repeating: 0, count: data.values.count)
+        var columnWeights = data.weights == nil ? [] : [Float](repeating: 0, count: data.values.count)
         for row in 0..<data.rows {
             for entry in data.rowStarts[row]..<data.rowStarts[row + 1] {
-                let f = Int(data.columns[entry])
+                let f = data.dense ? entry - data.rowStarts[row] : data.column(entry)
                 columnValues[fill[f]] = data.values[entry]
                 if let weights = data.weights { columnWeights[fill[f]] = weights[row] }
                 fill[f] += 1

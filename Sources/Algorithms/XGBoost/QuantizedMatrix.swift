@@ -14,7 +14,7 @@ struct QuantizedMatrix<Bin: FixedWidthInteger & UnsignedInteger & Sendable>: Sen
         rowStarts = data.rowStarts
         featureCount = data.featureCount
         complete = data.isComplete
-        let total = data.columns.count
+        let total = data.values.count
         var bins = [Bin](repeating: 0, count: total)
         let parts = max(1, min(threads, data.rows / 4_096 + 1))
         bins.withUnsafeMutableBufferPointer { buffer in
@@ -23,10 +23,11 @@ struct QuantizedMatrix<Bin: FixedWidthInteger & UnsignedInteger & Sendable>: Sen
                 guard !rows.isEmpty else { return }
                 cuts.bounds.withUnsafeBufferPointer { bounds in
                     cuts.featureStarts.withUnsafeBufferPointer { starts in
-                        data.columns.withUnsafeBufferPointer { columns in
-                            data.values.withUnsafeBufferPointer { values in
-                                for entry in data.rowStarts[rows.lowerBound]..<data.rowStarts[rows.upperBound] {
-                                    let feature = Int(columns[entry])
+                        data.values.withUnsafeBufferPointer { values in
+                            for row in rows {
+                                let first = data.rowStarts[row]
+                                for entry in first..<data.rowStarts[row &+ 1] {
+                                    let feature = data.dense ? entry &- first : data.column(entry)
                                     let bin = QuantileCuts.bin(bounds, start: starts[feature], end: starts[feature &+ 1], value: values[entry])
                                     out.buffer[entry] = Bin(truncatingIfNeeded: bin)
                                 }

@@ -124,7 +124,7 @@ enum XGBoostModelFile {
             exponent += trimmed.count - 1
         }
         while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-        let mantissa = digits.count > 1 ? "\(digits.first!).\(digits.dropFirst())" : digits
+        let mantissa = digits.count > 1 ? "\(digits.prefix(1)).\(digits.dropFirst())" : digits
         return (value < 0 ? "-" : "") + mantissa + "E\(exponent)"
     }
 
@@ -202,6 +202,8 @@ enum XGBoostModelFile {
 /// Reads the parts of an xgboost JSON document, naming the field at fault.
 struct ModelReader {
     let name: String
+    /// The deepest tree a model may hold.
+    static let maximumDepth = 4_096
 
     func fail(_ path: String, _ message: String) -> ModelSnapshotError {
         ModelSnapshotError(name: name, "\(path): \(message)")
@@ -329,11 +331,15 @@ struct ModelReader {
         tree.baseWeight = try floats(object["base_weights"], "\(path).base_weights", count: count)
         tree.lossChange = (try? floats(object["loss_changes"], "\(path).loss_changes", count: count)) ?? Array(repeating: 0, count: count)
         tree.sumHessian = (try? floats(object["sum_hessian"], "\(path).sum_hessian", count: count)) ?? Array(repeating: 0, count: count)
-        // A tree: from the root every node is reached at most once, children both or neither.
+        // A tree: from the root every node is reached at most once, children both or neither,
+        // no deeper than `maximumDepth` (serving and TreeSHAP recurse by depth).
         var seen = [Bool](repeating: false, count: count)
-        var stack = [0]
+        var stack = [(node: 0, depth: 0)]
         seen[0] = true
-        while let node = stack.popLast() {
+        while let (node, depth) = stack.popLast() {
+            guard depth <= Self.maximumDepth else {
+                throw fail("\(path)", "deeper than \(Self.maximumDepth) levels")
+            }
             let l = Int(tree.left[node]), r = Int(tree.right[node])
             if l < 0 && r < 0 { continue }
             guard l >= 0, r >= 0, !seen[l], !seen[r], l != r else {
@@ -344,7 +350,7 @@ struct ModelReader {
             }
             seen[l] = true
             seen[r] = true
-            stack += [l, r]
+            stack += [(l, depth + 1), (r, depth + 1)]
         }
         return tree
     }
