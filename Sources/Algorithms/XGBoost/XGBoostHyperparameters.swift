@@ -19,7 +19,7 @@ public struct XGBoostHyperparameters: HyperparameterSet {
 
     static let numRound = HyperparameterKey<Int>.integer("num_round", 1...1_000_000, help: "Boosting rounds (trees per class).")
     static let objectiveKey = HyperparameterKey<BoostingObjective.Kind>.choice("objective", default: .squaredError,
-        help: "The loss: reg:squarederror, binary:logistic, multi:softprob, count:poisson, rank:pairwise, ...")
+        help: "The loss: reg:squarederror, binary:logistic, multi:softprob, count:poisson, reg:tweedie, ...")
     static let eta = HyperparameterKey<Double>.real("eta", 0...1, default: 0.3, help: "Shrinks each tree's leaf values.")
     static let gamma = HyperparameterKey<Double>.real("gamma", 0...1e300, default: 0,
         help: "Least loss reduction a split must make (min_split_loss).")
