@@ -202,8 +202,9 @@ enum XGBoostModelFile {
 /// Reads the parts of an xgboost JSON document, naming the field at fault.
 struct ModelReader {
     let name: String
-    /// The deepest tree a model may hold.
-    static let maximumDepth = 4_096
+    /// The deepest tree a model may hold: TreeSHAP and node means recurse by depth, and a
+    /// stream worker thread's stack must hold that recursion.
+    static let maximumDepth = 512
 
     func fail(_ path: String, _ message: String) -> ModelSnapshotError {
         ModelSnapshotError(name: name, "\(path): \(message)")
