@@ -79,7 +79,8 @@ import WeirMath
         print(",".join(repr(float(v)) for v in p))
     """
 
-    static let objectives: [(String, Int)] = [("reg:squarederror", 0), ("binary:logistic", 2), ("multi:softprob", 3), ("count:poisson", 0)]
+    static let objectives: [(String, Int)] = [("reg:squarederror", 0), ("binary:logistic", 2), ("multi:softprob", 3), ("count:poisson", 0),
+                                                ("rank:ndcg", 5)]
 
     static func labels(_ rows: [[Double]], objective: String) -> [[Double]] {
         objective == "count:poisson" ? rows.map { [Double(Int(exp($0[0]) * 2))] + $0.dropFirst() } : rows

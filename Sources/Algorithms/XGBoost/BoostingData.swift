@@ -19,6 +19,11 @@ struct BoostingData: Sendable {
     var weights: [Float]?
     /// Features: the widest record (dense records all have it).
     var featureCount = 0
+    /// Query groups (libsvm `qid`: a group per run of records with the same id), as
+    /// boundaries `0, ..., rows`; nil when the records carry none.
+    var groupStarts: [Int]?
+    /// One weight per query group, from the records' weights (equal within a group).
+    var groupWeights: [Float]?
 
     var rows: Int { labels.count }
 
@@ -28,10 +33,13 @@ struct BoostingData: Sendable {
     /// Reads every record of a channel, checking labels against the objective, weights
     /// (`csv_weights`: the CSV column after the label) and values (NaN is missing; an
     /// infinity is refused, naming its file, record and field).
-    static func read(_ channel: TrainingChannel, objective: BoostingObjective, csvWeights: Bool) throws -> BoostingData {
+    static func read(_ channel: TrainingChannel, objective: BoostingObjective, metrics: [EvaluationMetric] = [],
+                     csvWeights: Bool) throws -> BoostingData {
         var data = BoostingData()
         var denseWidth: Int?
         var weights: [Float] = []
+        var groupStarts: [Int] = []
+        var lastQuery: Int?
         for file in try channel.sources(epoch: 0) {
             let format = try channel.format(of: channel.config.inputMode == .pipe && channel.config.contentType == nil ? channel.path : file)
             var options = channel.readOptions
@@ -51,6 +59,13 @@ struct BoostingData: Sendable {
                 }
                 let label = Float(rawLabel)
                 if let problem = objective.labelProblem(label) { throw fail("label", problem) }
+                for metric in metrics { if let problem = metric.labelProblem(label) { throw fail("label", problem) } }
+                let query = source.queryID
+                if (query == nil) != (lastQuery == nil) && data.rows > 0 {
+                    throw fail("qid", query == nil ? "is missing; earlier records carry query ids" : "is \(query ?? 0); earlier records carry no query id")
+                }
+                if let query, query != lastQuery || data.rows == 0 { groupStarts.append(data.rows) }
+                lastQuery = query
                 var skipFirst = false
                 if csvWeights && format == .csv {
                     guard case .dense(let dense) = row.features, let weight = dense.first else {
@@ -101,7 +116,25 @@ struct BoostingData: Sendable {
             }
         }
         if csvWeights && !weights.isEmpty { data.weights = weights }
+        if !groupStarts.isEmpty { data.groupStarts = groupStarts + [data.rows] }
+        if objective.kind.isRanking || metrics.contains(where: \.kind.isRanking), let weights = data.weights {
+            data.groupWeights = try groupWeights(weights, starts: data.groupStarts ?? [0, data.rows], channel: channel.config.name)
+        }
         return data
+    }
+
+    /// Ranking weighs query groups, not records: each group's records must share one weight.
+    static func groupWeights(_ weights: [Float], starts: [Int], channel: String) throws -> [Float] {
+        var result: [Float] = []
+        for group in 0..<(starts.count - 1) where starts[group] < starts[group + 1] {
+            let range = starts[group]..<starts[group + 1]
+            let first = weights[range.lowerBound]
+            if let other = weights[range].first(where: { $0 != first }) {
+                throw TrainingJobError(message: "\(channel): query group \(group) (records \(range.lowerBound + 1)...\(range.upperBound)) has weights \(first) and \(other); ranking weighs whole groups, so a group's records need one weight")
+            }
+            result.append(first)
+        }
+        return result
     }
 
     /// Leaves the dense form: every value read so far gets its feature.

@@ -17,8 +17,13 @@ public struct BoostingObjective: Sendable, Equatable {
         case tweedie = "reg:tweedie"
         case softmax = "multi:softmax"
         case softprob = "multi:softprob"
+        case pairwise = "rank:pairwise"
+        case ndcg = "rank:ndcg"
+        case map = "rank:map"
 
         public var isMulticlass: Bool { self == .softmax || self == .softprob }
+        /// Learning to rank: gradients from pairs within query groups (LambdaMART).
+        public var isRanking: Bool { self == .pairwise || self == .ndcg || self == .map }
         var isLogistic: Bool { self == .regLogistic || self == .binaryLogistic || self == .logitRaw }
         /// Whether labels must be 0 or 1 (hinge) or within [0, 1] (logistic).
         var labelsInUnitInterval: Bool { isLogistic || self == .hinge }
@@ -34,10 +39,13 @@ public struct BoostingObjective: Sendable, Equatable {
     /// SageMaker's containers); xgboost's tree `max_delta_step` takes the same value.
     public let poissonDeltaStep: Double
     public static let poissonDefaultDeltaStep = Double(Float(0.7))
+    /// rank:*'s pair construction and normalisation.
+    public let ranking: LambdaRankParameters
 
     public init(kind: Kind, classes: Int = 1, scalePositiveWeight: Double = 1, tweedieVariancePower: Double = 1.5, huberSlope: Double = 1,
-                poissonDeltaStep: Double = poissonDefaultDeltaStep) {
+                poissonDeltaStep: Double = poissonDefaultDeltaStep, ranking: LambdaRankParameters = LambdaRankParameters()) {
         self.poissonDeltaStep = poissonDeltaStep
+        self.ranking = ranking
         self.kind = kind
         self.classes = kind.isMulticlass ? max(classes, 2) : 1
         self.scalePositiveWeight = scalePositiveWeight
@@ -60,6 +68,12 @@ public struct BoostingObjective: Sendable, Equatable {
         case .gamma: return .init(.gammaNegativeLogLikelihood)
         case .tweedie: return .init(.tweedieNegativeLogLikelihood, parameter: tweedieVariancePower)
         case .softmax, .softprob: return .init(.mlogloss)
+        case .pairwise, .ndcg, .map:
+            // Named ndcg@32 / map@32 after the objective's truncation; the whole list for mean pairs.
+            var metric = EvaluationMetric(kind == .map ? .map : .ndcg, parameter: ranking.topK.map(Double.init))
+            metric.wholeList = ranking.topK == nil
+            metric.exponentialGain = ranking.exponentialGain
+            return metric
         }
     }
 
@@ -75,6 +89,10 @@ public struct BoostingObjective: Sendable, Equatable {
         case .softmax, .softprob:
             return label >= 0 && label < Float(classes) && label == label.rounded() ? nil
                 : "is \(label); expected a class 0...\(classes - 1) (num_class is \(classes))"
+        case .ndcg where ranking.exponentialGain:
+            return EvaluationMetric.relevanceProblem(label)
+        case .map:
+            return EvaluationMetric.binaryRelevanceProblem(label, name: kind.rawValue)
         default:
             return nil
         }
@@ -159,7 +177,8 @@ public struct BoostingObjective: Sendable, Equatable {
             let rho = Float(tweedieVariancePower)
             let a = expf((1 - rho) * margin), b = expf((2 - rho) * margin)
             return ((-label * a + b) * w, (-label * (1 - rho) * a + (2 - rho) * b) * w)
-        case .softmax, .softprob:
+        case .softmax, .softprob, .pairwise, .ndcg, .map:
+            // Per class and per query group: `gradients(margins:...)` and LambdaRankGradients.
             return (0, 0)
         }
     }
@@ -232,7 +251,7 @@ public struct BoostingObjective: Sendable, Equatable {
     /// The intercept in prediction space, as stored in a model's `base_score`: the
     /// weighted label mean for GLM-like objectives, the weighted median for absolute
     /// error, centred log class shares for multi:*, else one Newton step from margin 0.
-    func estimateBaseScore(labels: [Float], weights: [Float]?) -> [Double] {
+    func estimateBaseScore(labels: [Float], weights: [Float]?, groups: QueryGroups) -> [Double] {
         let totalWeight = weights.map { $0.reduce(0.0) { $0 + Double($1) } } ?? Double(labels.count)
         func mean() -> Double {
             var sum = 0.0
@@ -254,19 +273,30 @@ public struct BoostingObjective: Sendable, Equatable {
             return logs.map { Double($0 - centre) }
         case .pseudoHuber, .hinge:
             return [newtonStep(labels, weights)]
+        case .pairwise, .ndcg, .map:
+            return [Double(Self.newtonStep(gradients: LambdaRankGradients(kind: kind, parameters: ranking, labels: labels, groups: groups)
+                .computed(margins: [Float](repeating: 0, count: labels.count), iteration: 0, threads: 1)))]
         }
     }
 
     /// xgboost's `FitIntercept`: -ΣG/ΣH at margin 0, through the prediction transform.
     private func newtonStep(_ labels: [Float], _ weights: [Float]?) -> Double {
-        var g = 0.0, h = 0.0
+        var gradients = [Float](repeating: 0, count: 2 * labels.count)
         for (row, label) in labels.enumerated() {
-            let (gi, hi) = gradient(margin: 0, label: label, weight: weights?[row] ?? 1)
-            g += Double(gi)
-            h += Double(hi)
+            (gradients[2 * row], gradients[2 * row + 1]) = gradient(margin: 0, label: label, weight: weights?[row] ?? 1)
         }
-        let step = h > 0 ? Float(-g / h) : 0
-        return transform([step][...])[0]
+        return transform([Self.newtonStep(gradients: gradients)][...])[0]
+    }
+
+    /// -ΣG / max(ΣH, 1e-6) over interleaved gradient pairs, summed in Double (xgboost's
+    /// `FitStump` on one thread).
+    static func newtonStep(gradients: [Float]) -> Float {
+        var g = 0.0, h = 0.0
+        for row in 0..<(gradients.count / 2) {
+            g += Double(gradients[2 * row])
+            h += Double(gradients[2 * row + 1])
+        }
+        return Float(-g / max(h, 1e-6))
     }
 
     /// The margin an intercept in prediction space starts from (xgboost's `ProbToMargin`).

@@ -10,36 +10,89 @@ public struct EvaluationMetric: Sendable, Equatable {
         case gammaNegativeLogLikelihood = "gamma-nloglik"
         case gammaDeviance = "gamma-deviance"
         case tweedieNegativeLogLikelihood = "tweedie-nloglik"
+        case ndcg, map
+        case precision = "pre"
+
+        /// Measured per query group on the model's ranking.
+        var isRanking: Bool { self == .ndcg || self == .map || self == .precision }
     }
 
     public let kind: Kind
-    /// `error@t`'s threshold, `tweedie-nloglik@rho`'s power or `mphe`'s slope.
+    /// `error@t`'s threshold, `tweedie-nloglik@rho`'s power, `mphe`'s slope, or a ranking
+    /// metric's top k (`ndcg@10`).
     public let parameter: Double?
+    /// Ranking metrics: a group without relevant documents scores 0 (`ndcg-`), not 1.
+    public var minus = false
+    /// Ranking metrics without `@k`: the whole list (the default metric of mean-pair
+    /// objectives) rather than xgboost's default top 32.
+    public var wholeList = false
+    /// NDCG's gain: 2^rel - 1 (xgboost's `ndcg_exp_gain`, the default) or rel.
+    public var exponentialGain = true
 
     public init(_ kind: Kind, parameter: Double? = nil) {
         self.kind = kind
         self.parameter = parameter
     }
 
-    /// Parses `rmse`, `error@0.7`, `tweedie-nloglik@1.5`; nil for anything else.
+    /// Parses `rmse`, `error@0.7`, `tweedie-nloglik@1.5`, `ndcg@10`, `map-`; nil for anything else.
     public init?(name: String) {
-        let parts = name.split(separator: "@", maxSplits: 1).map(String.init)
-        guard let kind = Kind(rawValue: parts[0].lowercased()) else { return nil }
+        var text = name.lowercased()
+        var minus = false
+        if text.hasSuffix("-"), let kind = Kind(rawValue: String(text.prefix { $0 != "@" && $0 != "-" })), kind.isRanking {
+            minus = true
+            text.removeLast()
+        }
+        let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+        guard let kind = Kind(rawValue: parts[0]) else { return nil }
         var parameter: Double?
         if parts.count == 2 {
-            guard kind == .error || kind == .tweedieNegativeLogLikelihood, let value = Double(parts[1]), value.isFinite else { return nil }
-            parameter = value
+            guard let value = Double(parts[1]), value.isFinite else { return nil }
+            switch kind {
+            case .error, .tweedieNegativeLogLikelihood: parameter = value
+            case .ndcg, .map, .precision:
+                guard value >= 1, value <= Double(LambdaRankParameters.notSet), value == value.rounded() else { return nil }
+                parameter = value
+            default: return nil
+            }
         }
         self.init(kind, parameter: parameter)
+        self.minus = minus
     }
 
-    /// The name as xgboost prints it (`error@0.7`, `tweedie-nloglik@1.5`).
+    /// The name as xgboost prints it (`error@0.7`, `tweedie-nloglik@1.5`, `ndcg@10-`).
     public var name: String {
         switch kind {
         case .tweedieNegativeLogLikelihood: return "\(kind.rawValue)@\(Self.short(parameter ?? 1.5))"
         case .error: return parameter.map { "error@\(Self.short($0))" } ?? "error"
+        case .ndcg, .map, .precision: return kind.rawValue + (parameter.map { "@\(Self.short($0))" } ?? "") + (minus ? "-" : "")
         default: return kind.rawValue
         }
+    }
+
+    /// The top k a ranking metric looks at: `@k`, else xgboost's default 32; nil for the whole list.
+    var topK: Int? {
+        if let parameter { return Int(parameter) }
+        return wholeList ? nil : 32
+    }
+
+    /// Why `label` cannot be measured by this metric; nil when it can.
+    func labelProblem(_ label: Float) -> String? {
+        switch kind {
+        case .ndcg where exponentialGain: return Self.relevanceProblem(label)
+        case .map, .precision: return Self.binaryRelevanceProblem(label, name: name)
+        default: return nil
+        }
+    }
+
+    /// NDCG's exponential gain takes relevance degrees 0...31.
+    static func relevanceProblem(_ label: Float) -> String? {
+        label >= 0 && label <= 31 && label == label.rounded() ? nil
+            : "is \(label); NDCG with exponential gain takes relevance degrees 0...31 (set ndcg_exp_gain=false for other gains)"
+    }
+
+    /// MAP and precision take relevant (1) or not (0).
+    static func binaryRelevanceProblem(_ label: Float, name: String) -> String? {
+        label == 0 || label == 1 ? nil : "is \(label); \(name) takes binary relevance labels (0 or 1)"
     }
 
     private static func short(_ value: Double) -> String {
@@ -47,7 +100,7 @@ public struct EvaluationMetric: Sendable, Equatable {
     }
 
     /// Whether larger values are better (for early stopping).
-    public var higherIsBetter: Bool { kind == .auc || kind == .aucpr }
+    public var higherIsBetter: Bool { kind == .auc || kind == .aucpr || kind.isRanking }
 
     /// Why this metric cannot measure `objective`'s predictions; nil when it can.
     func problem(with objective: BoostingObjective) -> String? {
@@ -57,17 +110,19 @@ public struct EvaluationMetric: Sendable, Equatable {
             return multiclass ? nil : "\(name) measures multi:softmax and multi:softprob models"
         case .auc:
             return nil
-        case .logloss, .error, .aucpr:
+        case .logloss, .error, .aucpr, .ndcg, .map, .precision:
             return multiclass ? "\(name) measures one output per record; use merror, mlogloss or auc" : nil
         default:
             return multiclass ? "\(name) measures one output per record; use merror or mlogloss" : nil
         }
     }
 
-    /// The metric over predictions (`outputs` per record, row-major), labels and weights.
-    func evaluate(predictions: [Double], outputs: Int, labels: [Float], weights: [Float]?) -> Double {
+    /// The metric over predictions (`outputs` per record, row-major), labels, weights and
+    /// query groups (ranking metrics weigh groups, the others records).
+    func evaluate(predictions: [Double], outputs: Int, labels: [Float], weights: [Float]?, groups: QueryGroups) -> Double {
         let n = labels.count
         guard n > 0 else { return .nan }
+        if kind.isRanking { return ranking(predictions, labels: labels, groups: groups) }
         func weight(_ row: Int) -> Double { Double(weights?[row] ?? 1) }
         func weightedMean(_ loss: (Double, Double) -> Double) -> Double {
             var sum = 0.0, total = 0.0
@@ -141,7 +196,55 @@ public struct EvaluationMetric: Sendable, Equatable {
             return shares > 0 ? area / shares : .nan
         case .aucpr:
             return Self.binaryArea(predictions, labels: labels.map(Double.init), weights: weights, precisionRecall: true)
+        case .ndcg, .map, .precision:
+            return .nan
         }
+    }
+
+    /// NDCG, MAP or precision at k, averaged over query groups by their weights, as
+    /// xgboost 3.2 computes them (ties in score keep record order).
+    func ranking(_ predictions: [Double], labels: [Float], groups: QueryGroups) -> Double {
+        let k = topK ?? Int.max
+        var total = 0.0, totalWeight = 0.0
+        for group in 0..<groups.count {
+            let range = groups.range(group)
+            let weight = Double(groups.weights?[group] ?? 1)
+            totalWeight += weight
+            guard !range.isEmpty else { continue }
+            let scores = range.map { Float(predictions[$0]) }
+            let order = scores.withUnsafeBufferPointer { LambdaRankGradients.rankByScore($0) }
+            let ranked = order.map { labels[range.lowerBound + $0] }
+            let n = min(k, ranked.count)
+            var score = 0.0
+            switch kind {
+            case .ndcg:
+                let inverseIDCG = LambdaRankGradients.inverseIdealDCG(labels[range], topK: k, exponentialGain: exponentialGain)
+                if inverseIDCG <= 0 {
+                    score = minus ? 0 : 1  // unweighted, as xgboost counts such a group
+                } else {
+                    for position in 0..<n {
+                        score += LambdaRankGradients.discount(position) * LambdaRankGradients.gain(ranked[position], exponential: exponentialGain) * inverseIDCG
+                    }
+                    score *= weight
+                }
+            case .map:
+                var hits = 0.0
+                for position in 0..<n {
+                    let relevance = Double(ranked[position])
+                    hits += relevance
+                    score += hits / Double(position + 1) * relevance
+                }
+                for position in n..<ranked.count { hits += Double(ranked[position]) }
+                score = hits > 0 ? score / min(hits, Double(k)) : (minus ? 0 : 1)
+                score *= weight
+            default:
+                var hits = 0.0
+                for position in 0..<n { hits += Double(ranked[position]) * weight }
+                score = hits / Double(n)
+            }
+            total += score
+        }
+        return totalWeight > 0 ? min(1, total / totalWeight) : total
     }
 
     /// ROC AUC (trapezoids between distinct scores) or xgboost's interpolated PR AUC;

@@ -25,11 +25,11 @@ public enum XGBoostAlgorithm: Servable {
 
     public static func train(_ hp: XGBoostHyperparameters, context: TrainingContext) throws -> TrainedModel<XGBoostModel> {
         let began = ContinuousClock.now
-        let train = try BoostingData.read(try context.channel("train"), objective: hp.objective, csvWeights: hp.csvWeights)
+        let train = try BoostingData.read(try context.channel("train"), objective: hp.objective, metrics: hp.metrics, csvWeights: hp.csvWeights)
         guard train.rows > 0 else { throw TrainingJobError(message: "the train channel holds no records") }
         guard train.featureCount > 0 else { throw TrainingJobError(message: "the train channel's records have no features") }
         let validation = try context.channels["validation"].map {
-            try BoostingData.read($0, objective: hp.objective, csvWeights: hp.csvWeights)
+            try BoostingData.read($0, objective: hp.objective, metrics: hp.metrics, csvWeights: hp.csvWeights)
         }
         if let validation, validation.rows == 0 { throw TrainingJobError(message: "the validation channel holds no records") }
         if let validation, validation.featureCount > train.featureCount {
@@ -44,7 +44,8 @@ public enum XGBoostAlgorithm: Servable {
         let start = try context.channels["model"].map { try startingModel($0, hp: hp, features: train.featureCount) }
         let threads = hp.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let cuts = QuantileCuts.build(train, maxBin: hp.maxBin, threads: threads)
-        context.log("read \(train.rows) records x \(train.featureCount) features (\(train.isComplete ? "no" : "with") missing values); \(cuts.totalBins) histogram bins; \(threads) thread\(threads == 1 ? "" : "s")")
+        let groups = train.groupStarts.map { "; \($0.count - 1) query groups" } ?? ""
+        context.log("read \(train.rows) records x \(train.featureCount) features (\(train.isComplete ? "no" : "with") missing values)\(groups); \(cuts.totalBins) histogram bins; \(threads) thread\(threads == 1 ? "" : "s")")
         let model: XGBoostModel
         var metadata: [(String, JSONValue)]
         if cuts.totalBins < Int(UInt16.max) {
@@ -81,7 +82,7 @@ public enum XGBoostAlgorithm: Servable {
             model = start
             context.log("boosting on from the model channel's \(start.trees.count) trees")
         } else {
-            let base = hp.baseScore.map { [$0] } ?? objective.estimateBaseScore(labels: train.labels, weights: train.weights)
+            let base = hp.baseScore.map { [$0] } ?? objective.estimateBaseScore(labels: train.labels, weights: train.weights, groups: QueryGroups.of(train))
             model = XGBoostModel(objective: objective, featureCount: train.featureCount,
                                  baseScore: base.map { Double(Float($0)) }, trees: [], treeOutputs: [], attributes: [], featureNames: [])
         }
@@ -92,9 +93,17 @@ public enum XGBoostAlgorithm: Servable {
                                            monotone: hp.monotoneConstraints + Array(repeating: 0, count: max(0, train.featureCount - hp.monotoneConstraints.count)),
                                            interactions: hp.interactionConstraints.map(Set.init), sampling: hp.columnSampling, threads: threads,
                                            featureHasMissing: train.featuresWithMissingValues)
+        let ranking = objective.kind.isRanking
+            ? LambdaRankGradients(kind: objective.kind, parameters: objective.ranking, labels: train.labels, groups: QueryGroups.of(train)) : nil
+        let evaluated = [("train", train, QueryGroups.of(train))] + (validation.map { [("validation", $0, QueryGroups.of($0))] } ?? [])
         var lastScores: [(String, Double)] = []
         for round in firstRound..<max(firstRound, hp.rounds) where !stopped {
-            objective.gradients(margins: margins, labels: train.labels, weights: train.weights, into: &gradients)
+            if let ranking {
+                // xgboost's iteration: the rounds the model holds (a model channel's count on).
+                ranking.compute(margins: margins, iteration: model.trees.count / outputs, threads: threads, into: &gradients[0])
+            } else {
+                objective.gradients(margins: margins, labels: train.labels, weights: train.weights, into: &gradients)
+            }
             if hp.subsample < 1 {
                 for row in 0..<train.rows where random.uniform() >= hp.subsample {
                     for k in 0..<outputs { gradients[k][2 * row] = 0; gradients[k][2 * row + 1] = 0 }
@@ -121,10 +130,10 @@ public enum XGBoostAlgorithm: Servable {
             // The container's line: every metric on train, then on validation.
             var line = "[\(round)]"
             var scores: [(String, Double)] = []
-            for (name, data, dataMargins) in [("train", train, margins)] + (validation.map { [("validation", $0, validationMargins)] } ?? []) {
-                let predictions = evaluationPredictions(dataMargins, objective: objective)
+            for (name, data, groups) in evaluated {
+                let predictions = evaluationPredictions(name == "train" ? margins : validationMargins, objective: objective)
                 for metric in hp.metrics {
-                    let value = metric.evaluate(predictions: predictions, outputs: outputs, labels: data.labels, weights: data.weights)
+                    let value = metric.evaluate(predictions: predictions, outputs: outputs, labels: data.labels, weights: data.weights, groups: groups)
                     line += "\t\(name)-\(metric.name):\(String(format: "%.5f", value))"
                     scores.append(("\(name)-\(metric.name)", value))
                 }

@@ -70,6 +70,18 @@ public struct XGBoostHyperparameters: HyperparameterSet {
     static let huberSlope = HyperparameterKey<Double>.real("huber_slope", 1e-300...1e300, default: 1,
         help: "reg:pseudohubererror's delta.")
     static let verbosity = HyperparameterKey<Int>.integer("verbosity", 0...3, default: 1, help: "Accepted for compatibility.")
+    static let pairMethod = HyperparameterKey<LambdaRankParameters.PairMethod>.choice("lambdarank_pair_method", default: .topk,
+        help: "rank:*: topk (each of the top documents against all below it) or mean (random partners per document).")
+    static let pairsPerSample = HyperparameterKey<Int?>.integerOrAuto("lambdarank_num_pair_per_sample", 1...LambdaRankParameters.notSet - 1,
+        help: "rank:*: the truncation k for topk (auto: 32), or partners per document for mean (auto: 1).")
+    static let rankNormalization = HyperparameterKey<Bool>.boolean("lambdarank_normalization", default: true,
+        help: "rank:*: scale each query's gradients by its lambda sum (topk) or pair count (mean).")
+    static let rankScoreNormalization = HyperparameterKey<Bool>.boolean("lambdarank_score_normalization", default: true,
+        help: "rank:*: divide each pair's metric change by the pair's score difference.")
+    static let rankUnbiased = HyperparameterKey<Bool>.boolean("lambdarank_unbiased", default: false,
+        help: "rank:*: position-debiased LambdaMART for click data (not built: only false is accepted).")
+    static let ndcgExpGain = HyperparameterKey<Bool>.boolean("ndcg_exp_gain", default: true,
+        help: "NDCG gains 2^relevance - 1 (true) or the relevance itself.")
 
     public static let schema: [HyperparameterDefinition] = [
         numRound.definition, objectiveKey.definition, eta.definition, gamma.definition, maxDepth.definition,
@@ -78,7 +90,8 @@ public struct XGBoostHyperparameters: HyperparameterSet {
         scalePosWeight.definition, baseScore.definition, maxBin.definition, growPolicy.definition, maxLeaves.definition,
         monotone.definition, interaction.definition, numClass.definition, seed.definition, nthread.definition,
         earlyStopping.definition, csvWeights.definition, evalMetric.definition, treeMethod.definition, booster.definition,
-        tweedieVariancePower.definition, huberSlope.definition, verbosity.definition,
+        tweedieVariancePower.definition, huberSlope.definition, verbosity.definition, pairMethod.definition, pairsPerSample.definition,
+        rankNormalization.definition, rankScoreNormalization.definition, rankUnbiased.definition, ndcgExpGain.definition,
     ]
 
     public let rounds: Int
@@ -107,9 +120,20 @@ public struct XGBoostHyperparameters: HyperparameterSet {
             throw HyperparameterError(name: "num_class", value: String(classes), message: "only multi:softmax and multi:softprob take classes")
         }
         let deltaStep = try values[Self.maxDeltaStep] ?? (kind == .poisson ? BoostingObjective.poissonDefaultDeltaStep : 0)
+        var ranking = LambdaRankParameters()
+        ranking.pairMethod = try values[Self.pairMethod]
+        ranking.pairsPerSample = try values[Self.pairsPerSample]
+        ranking.normalization = try values[Self.rankNormalization]
+        ranking.scoreNormalization = try values[Self.rankScoreNormalization]
+        ranking.exponentialGain = try values[Self.ndcgExpGain]
+        if try values[Self.rankUnbiased] {
+            throw HyperparameterError(name: "lambdarank_unbiased", value: "true",
+                                      message: "position-debiased LambdaMART is not built in Weir yet; train with false")
+        }
         objective = BoostingObjective(kind: kind, classes: classes ?? 1, scalePositiveWeight: try values[Self.scalePosWeight],
                                       tweedieVariancePower: try values[Self.tweedieVariancePower], huberSlope: try values[Self.huberSlope],
-                                      poissonDeltaStep: kind == .poisson ? deltaStep : BoostingObjective.poissonDefaultDeltaStep)
+                                      poissonDeltaStep: kind == .poisson ? deltaStep : BoostingObjective.poissonDefaultDeltaStep,
+                                      ranking: ranking)
         let policy = try values[Self.growPolicy]
         let depth = try values[Self.maxDepth]
         let leaves = try values[Self.maxLeaves]
@@ -139,7 +163,11 @@ public struct XGBoostHyperparameters: HyperparameterSet {
         // mphe takes the objective's slope, as xgboost's does.
         let slope = objective.huberSlope
         self.metrics = metrics.isEmpty ? [objective.defaultMetric]
-            : metrics.map { $0.kind == .mphe ? EvaluationMetric(.mphe, parameter: slope) : $0 }
+            : metrics.map {
+                var metric = $0.kind == .mphe ? EvaluationMetric(.mphe, parameter: slope) : $0
+                metric.exponentialGain = ranking.exponentialGain  // as xgboost passes ndcg_exp_gain to its metrics
+                return metric
+            }
         for metric in self.metrics {
             if let problem = metric.problem(with: objective) {
                 throw HyperparameterError(name: "eval_metric", value: metric.name, message: problem)

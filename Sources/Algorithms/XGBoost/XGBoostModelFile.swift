@@ -97,6 +97,13 @@ enum XGBoostModelFile {
             out.raw("{\"name\":\"\(name)\",\"pseudo_huber_param\":{\"huber_slope\":\"\(Float(objective.huberSlope))\"}}")
         case .absoluteError, .hinge:
             out.raw("{\"name\":\"\(name)\"}")
+        case .pairwise, .ndcg, .map:
+            let r = objective.ranking
+            func flag(_ value: Bool) -> String { value ? "1" : "0" }
+            out.raw("{\"lambdarank_param\":{\"lambdarank_bias_norm\":\"1\",\"lambdarank_normalization\":\"\(flag(r.normalization))\",")
+            out.raw("\"lambdarank_num_pair_per_sample\":\"\(r.pairsPerSample ?? LambdaRankParameters.notSet)\",\"lambdarank_pair_method\":\"\(r.pairMethod.rawValue)\",")
+            out.raw("\"lambdarank_score_normalization\":\"\(flag(r.scoreNormalization))\",\"lambdarank_unbiased\":\"0\",")
+            out.raw("\"ndcg_exp_gain\":\"\(flag(r.exponentialGain))\"},\"name\":\"\(name)\"}")
         default:
             out.raw("{\"name\":\"\(name)\",\"reg_loss_param\":{\"scale_pos_weight\":\"\(Float(objective.scalePositiveWeight))\"}}")
         }
@@ -255,6 +262,21 @@ struct ModelReader {
         return string
     }
 
+    /// rank:*'s `lambdarank_param` (xgboost's defaults for what it lacks).
+    func rankingParameters(_ object: JSONObject?) -> LambdaRankParameters {
+        var ranking = LambdaRankParameters()
+        if let method = object?["lambdarank_pair_method"]?.stringValue, let value = LambdaRankParameters.PairMethod(rawValue: method) {
+            ranking.pairMethod = value
+        }
+        if let pairs = parameter(object, "lambdarank_num_pair_per_sample"), pairs >= 1, pairs < Double(LambdaRankParameters.notSet) {
+            ranking.pairsPerSample = Int(pairs)
+        }
+        ranking.normalization = parameter(object, "lambdarank_normalization").map { $0 != 0 } ?? true
+        ranking.scoreNormalization = parameter(object, "lambdarank_score_normalization").map { $0 != 0 } ?? true
+        ranking.exponentialGain = parameter(object, "ndcg_exp_gain").map { $0 != 0 } ?? true
+        return ranking
+    }
+
     func parameter(_ object: JSONObject?, _ key: String) -> Double? {
         guard let value = object?[key] else { return nil }
         switch value {
@@ -281,7 +303,8 @@ struct ModelReader {
             scalePositiveWeight: parameter(objectiveObject["reg_loss_param"]?.objectValue, "scale_pos_weight") ?? 1,
             tweedieVariancePower: parameter(objectiveObject["tweedie_regression_param"]?.objectValue, "tweedie_variance_power") ?? 1.5,
             huberSlope: parameter(objectiveObject["pseudo_huber_param"]?.objectValue, "huber_slope") ?? 1,
-            poissonDeltaStep: parameter(objectiveObject["poisson_regression_param"]?.objectValue, "max_delta_step") ?? BoostingObjective.poissonDefaultDeltaStep)
+            poissonDeltaStep: parameter(objectiveObject["poisson_regression_param"]?.objectValue, "max_delta_step") ?? BoostingObjective.poissonDefaultDeltaStep,
+            ranking: rankingParameters(objectiveObject["lambdarank_param"]?.objectValue))
         let baseText = try text(parameters["base_score"], "learner.learner_model_param.base_score")
         // Stored as Float (xgboost's type); kept as that Float's exact value.
         let baseScore = baseText.stripping("[] ").split(separator: ",").compactMap { Float($0.stripping(" ")) }.map(Double.init)

@@ -56,6 +56,12 @@ public final class DataRowSource {
         return nil
     }
 
+    /// The last libsvm row's `qid` (its query group, for learning to rank); nil otherwise.
+    public var queryID: Int? {
+        if case .libsvm(let libsvm) = reader { return libsvm.queryID }
+        return nil
+    }
+
     public func next() throws(FormatError) -> DataRow? {
         switch reader {
         case .csv(let csv):

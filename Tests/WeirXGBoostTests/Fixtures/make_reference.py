@@ -37,6 +37,14 @@ def write_libsvm(path, X, y):
             out.write(" ".join([repr(float(y[i]))] + entries) + "\n")
 
 
+def write_ranking_libsvm(path, X, y, qid):
+    """libsvm with query ids; indices are the features themselves (zero-based), as xgboost reads them."""
+    with open(path, "w") as out:
+        for i in range(len(y)):
+            entries = [f"{j}:{float(v)!r}" for j, v in enumerate(X[i]) if not np.isnan(v)]
+            out.write(" ".join([repr(float(y[i])), f"qid:{qid[i]}"] + entries) + "\n")
+
+
 def main():
     rng = np.random.default_rng(2026)
     n = 200
@@ -48,6 +56,10 @@ def main():
     weights = rng.uniform(0.2, 3, size=n)
     sparse = X.copy()
     sparse[:, 3:] = np.where(rng.random((n, 2)) < 0.7, np.nan, sparse[:, 3:])
+    sizes = [40, 25, 1, 18, 30, 12, 20, 34, 20]
+    qid = np.repeat(np.arange(len(sizes)) * 3 + 7, sizes)
+    relevance = np.digitize(z + np.random.default_rng(7).normal(size=n) * 0.4, [-0.5, 0.5, 1.5, 2.5]).astype(float)
+    relevance[(qid == qid[66]) | (qid == qid[150])] = relevance[66]  # the single record's group and one more: all equal
     cases = {
         "squarederror": ({"objective": "reg:squarederror", "eval_metric": "rmse,mae"}, z + rng.normal(size=n) * 0.3),
         "absoluteerror": ({"objective": "reg:absoluteerror"}, z + rng.standard_cauchy(size=n) * 0.3),
@@ -68,11 +80,23 @@ def main():
                          "interaction_constraints": "[[0,1],[2,3,4]]"}, z + rng.normal(size=n) * 0.3),
         "weighted": ({"objective": "binary:logistic", "csv_weights": 1, "scale_pos_weight": 1.7}, binary),
         "sparse": ({"objective": "binary:logistic", "eval_metric": "logloss"}, binary),
+        # Learning to rank on query groups (libsvm qid): one group larger than the top 32,
+        # a single-record group and a group whose records are all equally relevant.
+        "ndcg": ({"objective": "rank:ndcg", "eval_metric": "ndcg,ndcg@5,ndcg@100-"}, relevance),
+        "pairwise": ({"objective": "rank:pairwise", "lambdarank_pair_method": "mean", "lambdarank_num_pair_per_sample": 3,
+                      "eval_metric": "ndcg,ndcg@3"}, relevance),
+        "map": ({"objective": "rank:map", "eval_metric": "map,map@5-,pre@4,ndcg@10"}, (relevance >= 2).astype(float)),
+        "ndcglinear": ({"objective": "rank:ndcg", "ndcg_exp_gain": False, "lambdarank_num_pair_per_sample": 6,
+                        "lambdarank_normalization": False, "lambdarank_score_normalization": False},
+                       np.round(np.clip(z + 1.5, 0, None), 2)),
     }
     index = {}
     for name, (params, y) in cases.items():
         data = sparse if name == "sparse" else X
-        if name == "sparse":
+        ranking = params["objective"].startswith("rank:")
+        if ranking:
+            write_ranking_libsvm(os.path.join(HERE, f"{name}.libsvm"), data, y, qid)
+        elif name == "sparse":
             write_libsvm(os.path.join(HERE, f"{name}.libsvm"), data, y)
         else:
             write_csv(os.path.join(HERE, f"{name}.csv"), data, y, weights if name == "weighted" else None)
@@ -83,6 +107,8 @@ def main():
         if name == "sparse":
             # As SageMaker's container reads libsvm: the file's indices are the features.
             d = xgb.DMatrix(os.path.join(HERE, f"{name}.libsvm") + "?format=libsvm")
+        elif ranking:
+            d = xgb.DMatrix(data, label=y, qid=qid)
         else:
             d = xgb.DMatrix(data, label=y, weight=weights if name == "weighted" else None)
         log = {}
@@ -101,7 +127,7 @@ def main():
         hyperparameters = {k: str(v) for k, v in params.items()}
         hyperparameters.update(num_round=str(ROUNDS), max_depth=str(booster_params["max_depth"]), nthread="1")
         index[name] = {"hyperparameters": hyperparameters,
-                       "data": f"{name}.libsvm" if name == "sparse" else f"{name}.csv",
+                       "data": f"{name}.libsvm" if name == "sparse" or ranking else f"{name}.csv",
                        "metrics": {metric: values for metric, values in log["train"].items()}}
     with open(os.path.join(HERE, "cases.json"), "w") as out:
         json.dump({"xgboost": xgb.__version__, "rounds": ROUNDS, "cases": index}, out, indent=1, sort_keys=True)
