@@ -180,6 +180,8 @@ public struct EvaluationMetric: Sendable, Equatable {
                 total += weight(row)
             }
             return sum / total
+        case .auc where groups.declared && outputs == 1, .aucpr where groups.declared:
+            return rankingArea(predictions, labels: labels, groups: groups)
         case .auc:
             guard outputs > 1 else { return Self.binaryArea(predictions, labels: labels.map(Double.init), weights: weights, precisionRecall: false) }
             // One against the rest, weighted by each class's share, as xgboost's multi-class AUC.
@@ -199,6 +201,41 @@ public struct EvaluationMetric: Sendable, Equatable {
         case .ndcg, .map, .precision:
             return .nan
         }
+    }
+
+    /// AUC over query groups, as xgboost's learning-to-rank AUC: per group, ROC over every
+    /// pair of records ordered by label (pairs of equal labels count too), or PR AUC; the
+    /// mean over groups where it is defined (ROC needs 3 records).
+    func rankingArea(_ predictions: [Double], labels: [Float], groups: QueryGroups) -> Double {
+        var total = 0.0
+        var valid = 0
+        for group in 0..<groups.count {
+            let range = groups.range(group)
+            let weight = Double(groups.weights?[group] ?? 1)
+            var area = Double.nan
+            if kind == .auc {
+                guard range.count >= 3 else { continue }
+                let order = range.sorted { labels[$0] > labels[$1] || labels[$0] == labels[$1] && $0 < $1 }
+                let w = weight * weight
+                var sum = 0.0, count = 0.0
+                for i in 0..<order.count {
+                    for j in (i + 1)..<order.count {
+                        let difference = Float(predictions[order[i]]) - Float(predictions[order[j]])
+                        sum += (difference > 0 ? 1 : difference == 0 ? 0.5 : 0) * w
+                        count += w
+                    }
+                }
+                area = count != 0 ? sum / count : sum
+            } else {
+                area = Self.binaryArea(Array(predictions[range]), labels: range.map { Double(labels[$0]) },
+                                       weights: Array(repeating: Float(weight), count: range.count), precisionRecall: true)
+            }
+            if area.isFinite {
+                total += area
+                valid += 1
+            }
+        }
+        return total / Double(valid)
     }
 
     /// NDCG, MAP or precision at k, averaged over query groups by their weights, as

@@ -39,6 +39,8 @@ struct QueryGroups: Sendable, Equatable {
     let starts: [Int]
     /// Group weights; nil when every group weighs 1.
     let weights: [Float]?
+    /// Whether the data declared its groups (false: every record in one group).
+    var declared = true
 
     var count: Int { starts.count - 1 }
 
@@ -46,7 +48,7 @@ struct QueryGroups: Sendable, Equatable {
 
     /// The data's groups, or one group of every record when it has none (as xgboost).
     static func of(_ data: BoostingData) -> QueryGroups {
-        QueryGroups(starts: data.groupStarts ?? [0, data.rows], weights: data.groupWeights)
+        QueryGroups(starts: data.groupStarts ?? [0, data.rows], weights: data.groupWeights, declared: data.groupStarts != nil)
     }
 
     var largest: Int { (0..<count).reduce(0) { max($0, starts[$1 + 1] - starts[$1]) } }

@@ -82,10 +82,10 @@ def main():
         "sparse": ({"objective": "binary:logistic", "eval_metric": "logloss"}, binary),
         # Learning to rank on query groups (libsvm qid): one group larger than the top 32,
         # a single-record group and a group whose records are all equally relevant.
-        "ndcg": ({"objective": "rank:ndcg", "eval_metric": "ndcg,ndcg@5,ndcg@100-"}, relevance),
+        "ndcg": ({"objective": "rank:ndcg", "eval_metric": "ndcg,ndcg@5,ndcg@100-,auc"}, relevance),
         "pairwise": ({"objective": "rank:pairwise", "lambdarank_pair_method": "mean", "lambdarank_num_pair_per_sample": 3,
                       "eval_metric": "ndcg,ndcg@3"}, relevance),
-        "map": ({"objective": "rank:map", "eval_metric": "map,map@5-,pre@4,ndcg@10"}, (relevance >= 2).astype(float)),
+        "map": ({"objective": "rank:map", "eval_metric": "map,map@5-,pre@4,ndcg@10,auc,aucpr"}, (relevance >= 2).astype(float)),
         "ndcglinear": ({"objective": "rank:ndcg", "ndcg_exp_gain": False, "lambdarank_num_pair_per_sample": 6,
                         "lambdarank_normalization": False, "lambdarank_score_normalization": False},
                        np.round(np.clip(z + 1.5, 0, None), 2)),
