@@ -87,6 +87,34 @@ struct PredictOperatorTests {
         #expect(try Self.run(processor, #"{"x": 0.5, "y": 1.0}"#).count == 1)
     }
 
+    /// A model that takes missing values (XGBoost) answers an event whose field is absent
+    /// or null as it answers an empty CSV field: down each split's default branch.
+    @Test func absentOrNullFieldsAreMissingValuesForModelsThatTakeThem() throws {
+        let folder = try Self.folder()
+        let data = folder + "/train.csv"
+        let lines = (0..<400).map { index -> String in
+            let x = Double(index % 20) / 20, y = Double(index % 7) / 7
+            let label = x + 2 * y > 1.2 ? 1 : 0
+            return index % 5 == 0 ? "\(label),\(x)," : "\(label),\(x),\(y)"  // some y missing in training too
+        }
+        try lines.joined(separator: "\n").write(toFile: data, atomically: true, encoding: .utf8)
+        let model = folder + "/xgb"
+        let spec = TrainingJobSpec(hyperparameters: ["objective": "binary:logistic", "num_round": "10", "max_depth": "3"],
+                                   channels: ["train": TrainingChannel(config: ChannelConfig(name: "train", contentType: "text/csv"), path: data)],
+                                   modelDirectory: model)
+        try TrainingRunner.run("xgboost", catalog: .weir, spec: spec, metrics: MetricsReporter { _ in }, log: { _ in })
+        let predictor = try AlgorithmCatalog.weir.predictor(modelDirectory: model)
+        let expected = try predictor.predict(DataRow(features: .dense([0.5, .nan])))["score"]
+        let complete = try predictor.predict(DataRow(features: .dense([0.5, 0.9])))["score"]
+        #expect(expected != nil && expected != complete)
+
+        let processor = try Self.processor("  - predict: {model: \(model), features: [x, y]}")
+        #expect(try Self.run(processor, #"{"x": 0.5}"#).first?.fields["score"] == expected)
+        #expect(try Self.run(processor, #"{"x": 0.5, "y": null}"#).first?.fields["score"] == expected)
+        #expect(try Self.run(processor, #"{"x": 0.5, "y": 0.9}"#).first?.fields["score"] == complete)
+        #expect { try Self.run(processor, #"{"x": "high", "y": 0.9}"#) } throws: { ($0 as? RecordError)?.field == "x" }
+    }
+
     @Test func aNewModelFileIsServedBetweenRecordsAndADamagedOneIsRefused() throws {
         let folder = try Self.folder()
         let model = try Self.forest(Self.cluster, in: folder, name: "xy")

@@ -12,6 +12,7 @@ public struct XGBoostPredictor: BatchPredictor {
     public static var preferredBatchSize: Int { 256 }
     /// libsvm indices are features as xgboost (and SageMaker's container) reads them.
     public static var libsvmZeroBased: Bool { true }
+    public static var acceptsMissingValues: Bool { true }
     let model: XGBoostModel
     let compiled: CompiledEnsemble
     let shap: TreeSHAP

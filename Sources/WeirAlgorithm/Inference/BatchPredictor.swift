@@ -21,6 +21,9 @@ public protocol BatchPredictor {
     /// Whether a libsvm request's indices are the features themselves (xgboost's
     /// reading) rather than 1-based.
     static var libsvmZeroBased: Bool { get }
+    /// Whether a missing value (NaN) is a value the model takes (xgboost's trees send it
+    /// down each split's default branch) rather than an error.
+    static var acceptsMissingValues: Bool { get }
     /// The responses for several numeric records, for predictors that answer a batch faster
     /// than its records one by one (k-NN's matrix products). A bad record throws
     /// `BatchRecordError` with its place in the batch.
@@ -75,6 +78,7 @@ extension BatchPredictor {
     public static var preferredBatchSize: Int { 1 }
 
     public static var libsvmZeroBased: Bool { false }
+    public static var acceptsMissingValues: Bool { false }
 
     public func predict(batch rows: [DataRow], verbose: Bool) throws -> [JSONObject] {
         try rows.enumerated().map { index, row in

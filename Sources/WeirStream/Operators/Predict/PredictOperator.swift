@@ -12,7 +12,8 @@ import WeirRegistry
 /// projection). The model is loaded at open and swapped between two records when its file
 /// changes or the registry serves a new version; a model that fails its checks leaves
 /// the current one serving. An event the model cannot take (a missing or non-numeric
-/// field, the wrong arity) goes to the dead-letter sink naming the field.
+/// field, the wrong arity) goes to the dead-letter sink naming the field; for models that
+/// take missing values (XGBoost), an absent or null field is a missing value instead.
 public final class PredictOperator: StreamOperator {
     public let name = "predict"
     let spec: PredictOperatorSpec
@@ -86,7 +87,9 @@ public final class PredictOperator: StreamOperator {
         let response: JSONObject
         do {
             switch type(of: predictor).input {
-            case .numeric: response = try predictor.predict(DataRow(features: .dense(try numbers(event))))
+            case .numeric:
+                let missing = type(of: predictor).acceptsMissingValues
+                response = try predictor.predict(DataRow(features: .dense(try numbers(event, missingAllowed: missing))))
             case .text: response = try predictor.predict(text: try texts(event), verbose: false)
             case .instances: response = try predictor.predict(instance: instance(event), configuration: nil)
             }
@@ -108,8 +111,9 @@ public final class PredictOperator: StreamOperator {
         output.append(event)
     }
 
-    /// The request's numbers: each field a number, or an array of numbers (flattened).
-    func numbers(_ event: Event) throws(RecordError) -> [Double] {
+    /// The request's numbers: each field a number, or an array of numbers (flattened);
+    /// with `missingAllowed`, an absent or null field or item is NaN.
+    func numbers(_ event: Event, missingAllowed: Bool = false) throws(RecordError) -> [Double] {
         let fields = requestFields
         guard !fields.isEmpty else { throw RecordError(.process, field: "features", "predict needs 'features' or a schema naming the model's inputs") }
         var values: [Double] = []
@@ -118,11 +122,16 @@ public final class PredictOperator: StreamOperator {
             case .number(let number)?: values.append(number)
             case .array(let items)?:
                 for (index, item) in items.enumerated() {
+                    if missingAllowed, case .null = item {
+                        values.append(.nan)
+                        continue
+                    }
                     guard case .number(let number) = item else {
                         throw RecordError(.process, field: "\(field)[\(index)]", "expected a number, found \(item.kindName)")
                     }
                     values.append(number)
                 }
+            case .null? where missingAllowed, nil where missingAllowed: values.append(.nan)
             case let other?: throw RecordError(.process, field: field, "expected a number or an array of numbers, found \(other.kindName)")
             case nil: throw RecordError(.process, field: field, "missing")
             }
