@@ -145,9 +145,6 @@ import WeirMath
                                              context: context) } throws: { error in
             String(describing: error).contains("query group 0")
         }
-        #expect(throws: HyperparameterError.self) {
-            try XGBoostHyperparameters.validated(["objective": "rank:ndcg", "num_round": "1", "lambdarank_unbiased": "true"])
-        }
     }
 
     @Test func aRankingModelRoundTripsThroughItsFile() throws {
@@ -160,5 +157,42 @@ import WeirMath
         #expect(read == trained.model)
         #expect(read.objective.ranking.pairMethod == .mean && read.objective.ranking.pairsPerSample == 4)
         #expect(!read.objective.ranking.exponentialGain && !read.objective.ranking.scoreNormalization)
+    }
+
+    /// Unbiased LambdaMART on clicks whose logged positions are biased: the learnt bias
+    /// falls with the position, and a job resumed from its checkpoint keeps the full-precision
+    /// bias, so it writes the uninterrupted job's bytes.
+    @Test func unbiasedRankingLearnsThePositionBiasAndResumesExactly() throws {
+        // Documents listed in a logged order; a click needs relevance and an examined position.
+        var random = RandomSource(seed: 11)
+        var lines: [String] = []
+        for query in 0..<60 {
+            var documents = (0..<10).map { _ in (0..<3).map { _ in random.normal(mean: 0, standardDeviation: 1) } }
+            documents.sort { $0[0] > $1[0] }  // the logging ranker liked x0
+            for (position, x) in documents.enumerated() {
+                let relevant = x[0] + x[1] > 0
+                let examined = random.uniform() < 1 / Double(position + 1)
+                lines.append("\(relevant && examined ? 1 : 0) qid:\(query) " + x.enumerated().map { "\($0.offset):\(NumberText.format($0.element))" }.joined(separator: " "))
+            }
+        }
+        let folder = try XGBoostBehaviourTests.scratch("unbiased")
+        let data = try FixtureFiles.write(lines, to: folder, name: "clicks.libsvm")
+        func run(_ rounds: Int, checkpoints: String?, model: String) throws -> [UInt8] {
+            let values = ["objective": "rank:ndcg", "lambdarank_unbiased": "true", "num_round": "\(rounds)", "max_depth": "3", "nthread": "2"]
+            let parsed = try Hyperparameters(values, schema: XGBoostHyperparameters.schema)
+            let context = TrainingContext(
+                channels: ["train": TrainingChannel(config: ChannelConfig(name: "train", contentType: "text/libsvm"), path: data)],
+                metrics: MetricsReporter(output: { _ in }),
+                checkpoints: checkpoints.map { TrainingCheckpoints(directory: $0, algorithm: "xgboost", hyperparameters: parsed, epochsHyperparameter: "num_round") })
+            return try XGBoostAlgorithm.train(try XGBoostHyperparameters.validated(values), context: context).model.snapshot()
+        }
+        let whole = try run(8, checkpoints: nil, model: "whole")
+        let model = try XGBoostModel(snapshot: whole, name: "whole")
+        let bias = try #require(model.objective.positionBias)
+        #expect(bias.relevant.count == 32 && bias.relevant[0] == 1)  // topk tracks its k positions
+        #expect(bias.relevant[1] < 1 && bias.relevant[9] < bias.relevant[1], "\(bias.relevant)")
+
+        _ = try run(4, checkpoints: folder + "/checkpoints", model: "half")
+        #expect(try run(8, checkpoints: folder + "/checkpoints", model: "resumed") == whole)
     }
 }

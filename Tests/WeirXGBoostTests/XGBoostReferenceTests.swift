@@ -126,6 +126,14 @@ import WeirFormats
         for (row, want) in zip(try Self.records(item), expected) {
             for (a, b) in zip(model.predict(row), want) { #expect(abs(a - b) <= 1e-5 * max(1, abs(b))) }
         }
+        // Unbiased LambdaMART: the position bias learnt over the rounds is xgboost's.
+        #expect((model.objective.positionBias == nil) == (reference.objective.positionBias == nil))
+        if let mine = model.objective.positionBias, let theirs = reference.objective.positionBias {
+            #expect(mine.relevant.count == theirs.relevant.count && mine.irrelevant.count == theirs.irrelevant.count)
+            for (a, b) in zip(mine.relevant + mine.irrelevant, theirs.relevant + theirs.irrelevant) {
+                #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "\(item.name): position bias \(a) vs \(b)")
+            }
+        }
     }
 
     /// xgboost's UBJSON files (its default format) read as the same model as its JSON.

@@ -41,6 +41,8 @@ public struct BoostingObjective: Sendable, Equatable {
     public static let poissonDefaultDeltaStep = Double(Float(0.7))
     /// rank:*'s pair construction and normalisation.
     public let ranking: LambdaRankParameters
+    /// Unbiased LambdaMART's position bias as learnt so far (xgboost's `ti+`, `tj-`).
+    public var positionBias: PositionBias?
 
     public init(kind: Kind, classes: Int = 1, scalePositiveWeight: Double = 1, tweedieVariancePower: Double = 1.5, huberSlope: Double = 1,
                 poissonDeltaStep: Double = poissonDefaultDeltaStep, ranking: LambdaRankParameters = LambdaRankParameters()) {

@@ -19,8 +19,16 @@ public struct LambdaRankParameters: Sendable, Equatable {
     public var scoreNormalization = true
     /// NDCG gains 2^rel - 1 (true) or rel.
     public var exponentialGain = true
+    /// Unbiased LambdaMART (Hu et al. 2019): click data's position bias is learnt per
+    /// position and divided out of each pair's gradient.
+    public var unbiased = false
+    /// The Lp norm of the position-bias regularisation (`lambdarank_bias_norm`).
+    public var biasNorm = 1.0
 
     public init() {}
+
+    /// The exponent of the bias update (eq. 30/31): 1 / (1 + p).
+    var regularizer: Double { 1 / (1 + biasNorm) }
 
     /// Pairs per document, or the truncation k (xgboost's `NumPair`).
     var pairs: Int { pairsPerSample ?? (pairMethod == .mean ? 1 : 32) }
@@ -30,6 +38,30 @@ public struct LambdaRankParameters: Sendable, Equatable {
 
     /// xgboost's value for "not set", as its model files spell it.
     static let notSet = Int(UInt32.max)
+}
+
+/// Unbiased LambdaMART's learnt position bias: per tracked position, the ratio for a
+/// relevant document (t+) and for an irrelevant one (t-), relative to the first position.
+/// xgboost keeps them in the objective's configuration (`ti+`, `tj-`).
+public struct PositionBias: Sendable, Equatable {
+    public var relevant: [Double]
+    public var irrelevant: [Double]
+
+    public init(relevant: [Double], irrelevant: [Double]) {
+        self.relevant = relevant
+        self.irrelevant = irrelevant
+    }
+
+    /// No bias yet: every position 1.
+    init(positions: Int) {
+        relevant = Array(repeating: 1, count: positions)
+        irrelevant = relevant
+    }
+
+    /// As a model file holds it (Float).
+    var rounded: PositionBias {
+        PositionBias(relevant: relevant.map { Double(Float($0)) }, irrelevant: irrelevant.map { Double(Float($0)) })
+    }
 }
 
 /// A data set's query groups: record ranges that are ranked against each other (libsvm
@@ -69,6 +101,8 @@ struct LambdaRankGradients: Sendable {
     let inverseIdealDCG: [Double]
     /// Groups over the sum of group weights.
     let weightNorm: Double
+    /// Positions whose bias unbiased LambdaMART tracks: the top k, else up to 32.
+    let trackedPositions: Int
 
     init(kind: BoostingObjective.Kind, parameters: LambdaRankParameters, labels: [Float], groups: QueryGroups) {
         self.kind = kind
@@ -86,6 +120,7 @@ struct LambdaRankGradients: Sendable {
         }
         let totalWeight = groups.weights.map { $0.reduce(0.0) { $0 + Double($1) } } ?? Double(groups.count)
         weightNorm = Double(groups.count) / totalWeight
+        trackedPositions = parameters.topK ?? min(largest, 32)
     }
 
     /// NDCG's gain of relevance `label`.
@@ -113,26 +148,55 @@ struct LambdaRankGradients: Sendable {
         return order
     }
 
-    /// Fills `out` (gradient, hessian interleaved per record) for round `iteration`.
-    func compute(margins: [Float], iteration: Int, threads: Int, into out: inout [Float]) {
+    /// Fills `out` (gradient, hessian interleaved per record) for round `iteration`; for
+    /// unbiased LambdaMART, divides by `bias` (all ones when nil) and updates it from this
+    /// round's pairs, as xgboost does after each round's gradients.
+    func compute(margins: [Float], iteration: Int, threads: Int, bias: inout PositionBias?, into out: inout [Float]) {
+        if parameters.unbiased && bias == nil { bias = PositionBias(positions: trackedPositions) }
+        let current = parameters.unbiased ? bias : nil
+        var relevantLoss = [Double](repeating: 0, count: current == nil ? 0 : labels.count)
+        var irrelevantLoss = relevantLoss
         out.withUnsafeMutableBufferPointer { pointer in
-            let shared = SharedBuffer(pointer)
-            Parallel.forEach(groups.count, threads: threads) { group in
-                margins.withUnsafeBufferPointer { scores in
-                    self.computeGroup(group, scores: scores, iteration: iteration, out: shared.buffer)
+            relevantLoss.withUnsafeMutableBufferPointer { li in
+                irrelevantLoss.withUnsafeMutableBufferPointer { lj in
+                    let (shared, sharedLi, sharedLj) = (SharedBuffer(pointer), SharedBuffer(li), SharedBuffer(lj))
+                    Parallel.forEach(groups.count, threads: threads) { group in
+                        margins.withUnsafeBufferPointer { scores in
+                            self.computeGroup(group, scores: scores, iteration: iteration, bias: current,
+                                              loss: (sharedLi.buffer, sharedLj.buffer), out: shared.buffer)
+                        }
+                    }
                 }
             }
         }
+        guard var updated = current else { return }
+        // Sum each tracked position's losses over the groups, then t(i) = (L(i) / L(0))^(1/(1+p)).
+        var li = [Double](repeating: 0, count: trackedPositions), lj = li
+        for group in 0..<groups.count {
+            let range = groups.range(group)
+            for position in 0..<min(range.count, trackedPositions) {
+                li[position] += relevantLoss[range.lowerBound + position]
+                lj[position] += irrelevantLoss[range.lowerBound + position]
+            }
+        }
+        let exponent = parameters.regularizer
+        for position in 0..<trackedPositions {
+            if li[0] >= 1e-16 { updated.relevant[position] = pow(li[position] / li[0], exponent) }
+            if lj[0] >= 1e-16 { updated.irrelevant[position] = pow(lj[position] / lj[0], exponent) }
+        }
+        bias = updated
     }
 
-    /// The gradients of round `iteration` as a new array.
+    /// The gradients of round `iteration` as a new array (position bias all ones).
     func computed(margins: [Float], iteration: Int, threads: Int) -> [Float] {
         var out = [Float](repeating: 0, count: 2 * margins.count)
-        compute(margins: margins, iteration: iteration, threads: threads, into: &out)
+        var bias: PositionBias?
+        compute(margins: margins, iteration: iteration, threads: threads, bias: &bias, into: &out)
         return out
     }
 
-    private func computeGroup(_ group: Int, scores allScores: UnsafeBufferPointer<Float>, iteration: Int,
+    private func computeGroup(_ group: Int, scores allScores: UnsafeBufferPointer<Float>, iteration: Int, bias: PositionBias?,
+                              loss: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>),
                               out: UnsafeMutableBufferPointer<Float>) {
         let range = groups.range(group)
         let count = range.count
@@ -196,8 +260,23 @@ struct LambdaRankGradients: Sendable {
             let sigmoid = Double(Self.sigmoid(sHigh - sLow))
             var change = abs(metricChange(yHigh, yLow, high, low))
             if parameters.scoreNormalization && best != worst { change /= scoreGap + 0.01 }
-            let lambda = Float((sigmoid - 1) * change)
-            let hessian = Float(max(sigmoid * (1 - sigmoid), 1e-16) * change * 2)
+            var lambdaValue = (sigmoid - 1) * change
+            var hessianValue = max(sigmoid * (1 - sigmoid), 1e-16) * change * 2
+            if let bias {
+                // Positions are the documents' places in the group as given (their logged ranks).
+                let tracked = indexHigh < bias.relevant.count && indexLow < bias.relevant.count
+                if tracked && bias.irrelevant[indexLow] >= 1e-16 && bias.relevant[indexHigh] >= 1e-16 {
+                    lambdaValue /= bias.relevant[indexHigh] * bias.irrelevant[indexLow]
+                    hessianValue /= bias.relevant[indexHigh] * bias.irrelevant[indexLow]
+                }
+                if tracked {
+                    let cost = log(1 / (1 - sigmoid)) * change
+                    if bias.irrelevant[indexLow] >= 1e-16 { loss.0[start + indexHigh] += cost / bias.irrelevant[indexLow] }
+                    if bias.relevant[indexHigh] >= 1e-16 { loss.1[start + indexLow] += cost / bias.relevant[indexHigh] }
+                }
+            }
+            let lambda = Float(lambdaValue)
+            let hessian = Float(hessianValue)
             out[2 * (start + indexHigh)] += lambda
             out[2 * (start + indexHigh) + 1] += hessian
             out[2 * (start + indexLow)] += -lambda

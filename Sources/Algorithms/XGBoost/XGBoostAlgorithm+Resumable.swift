@@ -4,7 +4,8 @@ import WeirMath
 
 /// XGBoost resumes by boosting round, as xgboost's checkpoints do: the state after a round
 /// is the model so far (its trees in xgboost's format), the random state (row and column
-/// sampling) and the early-stopping record. Margins are recomputed from the trees, summed
+/// sampling), the early-stopping record and unbiased LambdaMART's position bias in full
+/// precision. Margins are recomputed from the trees, summed
 /// in the order training summed them, so a resumed job grows the same trees.
 extension XGBoostAlgorithm: ResumableTraining {
     public struct TrainingState: Sendable {
@@ -13,6 +14,8 @@ extension XGBoostAlgorithm: ResumableTraining {
         var best: (score: Double, round: Int)?
         /// Whether early stopping ended training (a resumed job then adds no rounds).
         var stopped: Bool
+        /// Unbiased LambdaMART's position bias (the model file holds it as Float).
+        var bias: PositionBias?
     }
 
     public static var epochsHyperparameter: String { "num_round" }
@@ -28,6 +31,10 @@ extension XGBoostAlgorithm: ResumableTraining {
         writer.write(state.best?.score ?? 0)
         writer.write(UInt64(state.best?.round ?? 0))
         writer.write(UInt8(state.stopped ? 1 : 0))
+        if let bias = state.bias {
+            writer.write(UInt64(bias.relevant.count))
+            for value in bias.relevant + bias.irrelevant { writer.write(value) }
+        }
         return writer.bytes
     }
 
@@ -44,9 +51,17 @@ extension XGBoostAlgorithm: ResumableTraining {
         let score = try reader.readDouble()
         let round = try reader.readCount(maximum: 1_000_000, "best round")
         let stopped = try reader.read(UInt8.self)
+        var bias: PositionBias?
+        if !reader.isAtEnd {
+            let positions = try reader.readCount(maximum: 1 << 20, "bias positions")
+            let relevant = try (0..<positions).map { _ throws(BinaryReader.Failure) in try reader.readDouble() }
+            let irrelevant = try (0..<positions).map { _ throws(BinaryReader.Failure) in try reader.readDouble() }
+            guard (relevant + irrelevant).allSatisfy(\.isFinite) else { throw reader.error("a position bias is not finite") }
+            bias = PositionBias(relevant: relevant, irrelevant: irrelevant)
+        }
         try reader.expectEnd()
         guard hasBest <= 1, stopped <= 1 else { throw reader.error("damaged flags") }
         return TrainingState(model: model, random: RandomSource(stateWords: words), best: hasBest == 1 ? (score, round) : nil,
-                             stopped: stopped == 1)
+                             stopped: stopped == 1, bias: bias)
     }
 }

@@ -72,14 +72,17 @@ public enum XGBoostAlgorithm: Servable {
         var best: (score: Double, round: Int)?
         var stopped = false
         var firstRound = 0
+        var bias: PositionBias?
         if let resumed = try context.resume(Self.self, hyperparameters: hp) {
             guard resumed.completedEpochs <= hp.rounds else {
                 throw TrainingJobError(message: "the checkpoint is after round \(resumed.completedEpochs), past num_round=\(hp.rounds); raise num_round or use another checkpoint directory")
             }
             (model, random, best, stopped) = (resumed.state.model, resumed.state.random, resumed.state.best, resumed.state.stopped)
+            bias = resumed.state.bias
             firstRound = resumed.completedEpochs
         } else if let start {
             model = start
+            bias = start.objective.positionBias
             context.log("boosting on from the model channel's \(start.trees.count) trees")
         } else {
             let base = hp.baseScore.map { [$0] } ?? objective.estimateBaseScore(labels: train.labels, weights: train.weights, groups: QueryGroups.of(train))
@@ -100,7 +103,8 @@ public enum XGBoostAlgorithm: Servable {
         for round in firstRound..<max(firstRound, hp.rounds) where !stopped {
             if let ranking {
                 // xgboost's iteration: the rounds the model holds (a model channel's count on).
-                ranking.compute(margins: margins, iteration: model.trees.count / outputs, threads: threads, into: &gradients[0])
+                ranking.compute(margins: margins, iteration: model.trees.count / outputs, threads: threads, bias: &bias, into: &gradients[0])
+                model.objective.positionBias = bias?.rounded
             } else {
                 objective.gradients(margins: margins, labels: train.labels, weights: train.weights, into: &gradients)
             }
@@ -154,7 +158,7 @@ public enum XGBoostAlgorithm: Servable {
                 }
             }
             try context.checkpoint(Self.self, completedEpochs: round + 1,
-                                   state: TrainingState(model: model, random: random, best: best, stopped: stopped))
+                                   state: TrainingState(model: model, random: random, best: best, stopped: stopped, bias: bias))
         }
         var metadata: [(String, JSONValue)] = lastScores.map { ($0.0, .number($0.1)) }
         if let best {

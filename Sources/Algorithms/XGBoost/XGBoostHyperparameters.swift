@@ -79,7 +79,9 @@ public struct XGBoostHyperparameters: HyperparameterSet {
     static let rankScoreNormalization = HyperparameterKey<Bool>.boolean("lambdarank_score_normalization", default: true,
         help: "rank:*: divide each pair's metric change by the pair's score difference.")
     static let rankUnbiased = HyperparameterKey<Bool>.boolean("lambdarank_unbiased", default: false,
-        help: "rank:*: position-debiased LambdaMART for click data (not built: only false is accepted).")
+        help: "rank:*: unbiased LambdaMART for click data: learns each logged position's bias and divides it out.")
+    static let rankBiasNorm = HyperparameterKey<Double>.real("lambdarank_bias_norm", 0...1e300, default: 1,
+        help: "rank:* with lambdarank_unbiased: the Lp norm regularising the position bias.")
     static let ndcgExpGain = HyperparameterKey<Bool>.boolean("ndcg_exp_gain", default: true,
         help: "NDCG gains 2^relevance - 1 (true) or the relevance itself.")
 
@@ -91,7 +93,7 @@ public struct XGBoostHyperparameters: HyperparameterSet {
         monotone.definition, interaction.definition, numClass.definition, seed.definition, nthread.definition,
         earlyStopping.definition, csvWeights.definition, evalMetric.definition, treeMethod.definition, booster.definition,
         tweedieVariancePower.definition, huberSlope.definition, verbosity.definition, pairMethod.definition, pairsPerSample.definition,
-        rankNormalization.definition, rankScoreNormalization.definition, rankUnbiased.definition, ndcgExpGain.definition,
+        rankNormalization.definition, rankScoreNormalization.definition, rankUnbiased.definition, rankBiasNorm.definition, ndcgExpGain.definition,
     ]
 
     public let rounds: Int
@@ -126,10 +128,8 @@ public struct XGBoostHyperparameters: HyperparameterSet {
         ranking.normalization = try values[Self.rankNormalization]
         ranking.scoreNormalization = try values[Self.rankScoreNormalization]
         ranking.exponentialGain = try values[Self.ndcgExpGain]
-        if try values[Self.rankUnbiased] {
-            throw HyperparameterError(name: "lambdarank_unbiased", value: "true",
-                                      message: "position-debiased LambdaMART is not built in Weir yet; train with false")
-        }
+        ranking.unbiased = try values[Self.rankUnbiased]
+        ranking.biasNorm = try values[Self.rankBiasNorm]
         objective = BoostingObjective(kind: kind, classes: classes ?? 1, scalePositiveWeight: try values[Self.scalePosWeight],
                                       tweedieVariancePower: try values[Self.tweedieVariancePower], huberSlope: try values[Self.huberSlope],
                                       poissonDeltaStep: kind == .poisson ? deltaStep : BoostingObjective.poissonDefaultDeltaStep,

@@ -1,6 +1,7 @@
 import Foundation
 import WeirAlgorithm
 import WeirCore
+import WeirFormats
 
 /// xgboost's JSON model format (`Booster.save_model("model.json")`), written as xgboost
 /// 3.2 writes it and read from any xgboost 1.0+ JSON model or 1.6+ UBJSON model (the
@@ -100,10 +101,18 @@ enum XGBoostModelFile {
         case .pairwise, .ndcg, .map:
             let r = objective.ranking
             func flag(_ value: Bool) -> String { value ? "1" : "0" }
-            out.raw("{\"lambdarank_param\":{\"lambdarank_bias_norm\":\"1\",\"lambdarank_normalization\":\"\(flag(r.normalization))\",")
+            out.raw("{\"lambdarank_param\":{\"lambdarank_bias_norm\":\"\(NumberText.format(r.biasNorm))\",\"lambdarank_normalization\":\"\(flag(r.normalization))\",")
             out.raw("\"lambdarank_num_pair_per_sample\":\"\(r.pairsPerSample ?? LambdaRankParameters.notSet)\",\"lambdarank_pair_method\":\"\(r.pairMethod.rawValue)\",")
-            out.raw("\"lambdarank_score_normalization\":\"\(flag(r.scoreNormalization))\",\"lambdarank_unbiased\":\"0\",")
-            out.raw("\"ndcg_exp_gain\":\"\(flag(r.exponentialGain))\"},\"name\":\"\(name)\"}")
+            out.raw("\"lambdarank_score_normalization\":\"\(flag(r.scoreNormalization))\",\"lambdarank_unbiased\":\"\(flag(r.unbiased))\",")
+            out.raw("\"ndcg_exp_gain\":\"\(flag(r.exponentialGain))\"},\"name\":\"\(name)\"")
+            if r.unbiased {
+                let bias = objective.positionBias ?? PositionBias(positions: 0)
+                out.raw(",\"ti+\":")
+                out.floats(bias.relevant.map(Float.init))
+                out.raw(",\"tj-\":")
+                out.floats(bias.irrelevant.map(Float.init))
+            }
+            out.raw("}")
         default:
             out.raw("{\"name\":\"\(name)\",\"reg_loss_param\":{\"scale_pos_weight\":\"\(Float(objective.scalePositiveWeight))\"}}")
         }
@@ -274,6 +283,8 @@ struct ModelReader {
         ranking.normalization = parameter(object, "lambdarank_normalization").map { $0 != 0 } ?? true
         ranking.scoreNormalization = parameter(object, "lambdarank_score_normalization").map { $0 != 0 } ?? true
         ranking.exponentialGain = parameter(object, "ndcg_exp_gain").map { $0 != 0 } ?? true
+        ranking.unbiased = parameter(object, "lambdarank_unbiased").map { $0 != 0 } ?? false
+        if let norm = parameter(object, "lambdarank_bias_norm"), norm >= 0, norm.isFinite { ranking.biasNorm = norm }
         return ranking
     }
 
@@ -298,13 +309,19 @@ struct ModelReader {
             throw fail("learner.objective.name", "'\(objectiveName)' is not an objective Weir serves (\(BoostingObjective.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if kind.isMulticlass && classes < 2 { throw fail("learner.learner_model_param.num_class", "\(objectiveName) needs at least 2 classes") }
-        let objective = BoostingObjective(
+        var objective = BoostingObjective(
             kind: kind, classes: classes,
             scalePositiveWeight: parameter(objectiveObject["reg_loss_param"]?.objectValue, "scale_pos_weight") ?? 1,
             tweedieVariancePower: parameter(objectiveObject["tweedie_regression_param"]?.objectValue, "tweedie_variance_power") ?? 1.5,
             huberSlope: parameter(objectiveObject["pseudo_huber_param"]?.objectValue, "huber_slope") ?? 1,
             poissonDeltaStep: parameter(objectiveObject["poisson_regression_param"]?.objectValue, "max_delta_step") ?? BoostingObjective.poissonDefaultDeltaStep,
             ranking: rankingParameters(objectiveObject["lambdarank_param"]?.objectValue))
+        if kind.isRanking && objective.ranking.unbiased, let relevant = objectiveObject["ti+"] {
+            let count = try array(relevant, "learner.objective.ti+").count
+            guard count <= 1 << 20 else { throw fail("learner.objective.ti+", "has \(count) positions; at most \(1 << 20)") }
+            objective.positionBias = PositionBias(relevant: try floats(relevant, "learner.objective.ti+", count: count).map(Double.init),
+                                                  irrelevant: try floats(objectiveObject["tj-"], "learner.objective.tj-", count: count).map(Double.init))
+        }
         let baseText = try text(parameters["base_score"], "learner.learner_model_param.base_score")
         // Stored as Float (xgboost's type); kept as that Float's exact value.
         let baseScore = baseText.stripping("[] ").split(separator: ",").compactMap { Float($0.stripping(" ")) }.map(Double.init)

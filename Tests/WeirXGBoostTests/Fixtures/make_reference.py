@@ -89,6 +89,9 @@ def main():
         "ndcglinear": ({"objective": "rank:ndcg", "ndcg_exp_gain": False, "lambdarank_num_pair_per_sample": 6,
                         "lambdarank_normalization": False, "lambdarank_score_normalization": False},
                        np.round(np.clip(z + 1.5, 0, None), 2)),
+        # Click data: unbiased LambdaMART learns each logged position's bias (ti+, tj- in the model).
+        "unbiased": ({"objective": "rank:ndcg", "lambdarank_unbiased": True, "lambdarank_bias_norm": 0.5,
+                      "lambdarank_pair_method": "mean", "lambdarank_num_pair_per_sample": 4}, (relevance >= 2).astype(float)),
     }
     index = {}
     for name, (params, y) in cases.items():
