@@ -3,9 +3,9 @@ import Foundation
 /// Each feature's histogram bins as xgboost's `HistogramCuts`: the bins' upper bounds,
 /// all features in one array (`featureStarts[f]..<featureStarts[f+1]` are feature `f`'s,
 /// which are also its global bin indices). A value falls in the first bin whose bound is
-/// above it; the last bin takes everything above. Bounds come from the weighted ranks of
-/// each feature's values, chosen as xgboost's `QueryCutValues` chooses them (here from an
-/// exact summary of the values rather than a pruned sketch).
+/// above it; the last bin takes everything above. Bounds come from xgboost 3.2's weighted
+/// quantile sketch of each feature's values (`WeightedQuantileSketch`), so they are
+/// xgboost's own at any data size.
 struct QuantileCuts: Sendable {
     var featureStarts: [Int]
     var bounds: [Float]
@@ -74,85 +74,31 @@ struct QuantileCuts: Sendable {
         return QuantileCuts(featureStarts: featureStarts, bounds: bounds)
     }
 
-    /// One entry of an exact weighted summary: a distinct value, the weight strictly below
-    /// it (`rankMin`), up to and including it (`rankMax`), and its own weight.
-    struct SummaryEntry {
-        var value: Float
-        var rankMin: Double
-        var rankMax: Double
-        var weight: Double
-        var rankMinNext: Double { rankMin + weight }
-        var rankMaxPrevious: Double { rankMax - weight }
-    }
-
-    /// A feature's bin bounds from its values (any order).
+    /// A feature's bin bounds from its values in record order, as xgboost 3.2's hist
+    /// method makes them: its weighted quantile sketch (eps = 1 / (8 * bins)), the summary
+    /// pruned to `8 * maxBin` entries and then to `maxBin + 1` (`SetPrune`), every entry
+    /// after the minimum up to `maxBin` that increases, and a last bound above the largest.
     static func cutValues(values: ArraySlice<Float>, weights: ArraySlice<Float>?, maxBin: Int) -> [Float] {
-        var summary: [SummaryEntry] = []
+        let count = values.count
+        var sketch = WeightedQuantileSketch(count: count, maxBin: maxBin, weighted: weights != nil)
         if let weights {
-            let pairs = zip(values, weights).sorted { $0.0 < $1.0 }
-            var rank = 0.0
-            for (value, weight) in pairs {
-                if let last = summary.last, last.value == value {
-                    summary[summary.count - 1].weight += Double(weight)
-                    summary[summary.count - 1].rankMax += Double(weight)
-                } else {
-                    summary.append(SummaryEntry(value: value, rankMin: rank, rankMax: rank + Double(weight), weight: Double(weight)))
-                }
-                rank += Double(weight)
-            }
+            for (value, weight) in zip(values, weights) { sketch.push(value, weight: weight) }
         } else {
-            let sorted = FloatRadixSort.sorted(values)
-            var index = 0
-            while index < sorted.count {
-                var end = index + 1
-                while end < sorted.count && sorted[end] == sorted[index] { end += 1 }
-                summary.append(SummaryEntry(value: sorted[index], rankMin: Double(index), rankMax: Double(end), weight: Double(end - index)))
-                index = end
-            }
+            for value in values { sketch.push(value) }
         }
-        return query(summary, maxBin: min(summary.count, maxBin))
-    }
-
-    /// xgboost 3.2's cut points from a summary: pruned to `maxBin + 1` entries
-    /// (`SetPrune`), then every entry after the minimum up to `maxBin` that increases,
-    /// and a last bound above the largest value.
-    static func query(_ summary: [SummaryEntry], maxBin: Int) -> [Float] {
-        guard !summary.isEmpty else { return [1e-5 + (1e-5 + 1e-5)] }
-        let pruned = prune(summary, to: maxBin + 1)
+        let intermediate = min(count, maxBin * 8)
+        let reduced = WeightedQuantileSketch.prune(sketch.finish(), to: intermediate)
+        guard !reduced.isEmpty else { return [1e-5 + (1e-5 + 1e-5)] }
+        let bins = min(intermediate, maxBin)
+        let pruned = WeightedQuantileSketch.prune(reduced, to: bins + 1)
         var cuts: [Float] = []
-        for index in 1..<max(1, min(pruned.count, maxBin)) {
+        for index in 1..<max(1, min(pruned.count, bins)) {
             let cut = pruned[index].value
             if index == 1 || cut > cuts[cuts.count - 1] { cuts.append(cut) }
         }
         let top = pruned[pruned.count - 1].value
         cuts.append(top + (abs(top) + 1e-5))
         return cuts
-    }
-
-    /// xgboost's `WQSummary::SetPrune`: at most `size` entries at evenly spaced ranks.
-    static func prune(_ source: [SummaryEntry], to size: Int) -> [SummaryEntry] {
-        guard source.count > size else { return source }
-        let begin = source[0].rankMax
-        let range = source[source.count - 1].rankMin - source[0].rankMax
-        let n = size - 1
-        var out = [source[0]]
-        var i = 1, last = 0
-        for k in 1..<n {
-            let dx2 = 2 * ((Double(k) * range) / Double(n) + begin)
-            while i < source.count - 1 && dx2 >= source[i + 1].rankMax + source[i + 1].rankMin { i += 1 }
-            if i == source.count - 1 { break }
-            if dx2 < source[i].rankMinNext + source[i + 1].rankMaxPrevious {
-                if i != last {
-                    out.append(source[i])
-                    last = i
-                }
-            } else if i + 1 != last {
-                out.append(source[i + 1])
-                last = i + 1
-            }
-        }
-        if last != source.count - 1 { out.append(source[source.count - 1]) }
-        return out
     }
 }
 
