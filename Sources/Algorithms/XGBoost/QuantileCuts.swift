@@ -88,7 +88,7 @@ struct QuantileCuts: Sendable {
         }
         let intermediate = min(count, maxBin * 8)
         let reduced = WeightedQuantileSketch.prune(sketch.finish(), to: intermediate)
-        guard !reduced.isEmpty else { return [1e-5 + (1e-5 + 1e-5)] }
+        guard !reduced.isEmpty else { return [aboveAll(1e-5)] }
         let bins = min(intermediate, maxBin)
         let pruned = WeightedQuantileSketch.prune(reduced, to: bins + 1)
         var cuts: [Float] = []
@@ -97,8 +97,14 @@ struct QuantileCuts: Sendable {
             if index == 1 || cut > cuts[cuts.count - 1] { cuts.append(cut) }
         }
         let top = pruned[pruned.count - 1].value
-        cuts.append(top + (abs(top) + 1e-5))
+        cuts.append(aboveAll(top))
         return cuts
+    }
+
+    /// The last bound, above every value up to `top`: xgboost's `cpt + (fabs(cpt) + 1e-5f)`,
+    /// whose C `fabs` makes it a Double sum rounded once to Float.
+    static func aboveAll(_ top: Float) -> Float {
+        Float(Double(top) + (Double(abs(top)) + Double(Float(1e-5))))
     }
 }
 
