@@ -27,14 +27,14 @@ WEIR = os.path.join(HERE, "..", ".build", "release", "weir")
 def write_csv(path, X, y):
     with open(path, "w") as out:
         for row, label in zip(X, y):
-            out.write(",".join([repr(float(label))] + ["" if np.isnan(v) else f"{v:.7g}" for v in row]) + "\n")
+            out.write(",".join([repr(float(label))] + ["" if np.isnan(v) else f"{v:.9g}" for v in row]) + "\n")
 
 
 def write_libsvm(path, X, y, qid=None):
     with open(path, "w") as out:
         for i, (row, label) in enumerate(zip(X, y)):
             query = [] if qid is None else [f"qid:{qid[i]}"]
-            out.write(" ".join([repr(float(label))] + query + [f"{j}:{v:.7g}" for j, v in enumerate(row) if not np.isnan(v)]) + "\n")
+            out.write(" ".join([repr(float(label))] + query + [f"{j}:{v:.9g}" for j, v in enumerate(row) if not np.isnan(v)]) + "\n")
 
 
 def ranking_set(n, rng):

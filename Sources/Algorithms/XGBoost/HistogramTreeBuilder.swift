@@ -99,7 +99,7 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
 
         let root = GrowingNode(begin: 0, end: rows, g: g, h: h, depth: 0)
         nodes.append(root)
-        tree.addNode(parent: -1, value: Float(parameters.eta * weight(root, g, h)), hessian: Float(h))
+        tree.addNode(parent: -1, value: leafValue(weight(root, g, h)), hessian: Float(h))
         var histograms: [Int: [Double]] = [0: buildHistograms(positions, [0..<rows], gradients: gradients)[0]]
         var queue: [Candidate] = []
         if let first = histograms[0].map({ evaluate(0, nodes[0], $0, allowed(nodes[0], random: &random)) }) { queue.append(first) }
@@ -151,8 +151,8 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
                 tree.defaultLeft[id] = candidate.defaultLeft
                 tree.lossChange[id] = candidate.lossChange
                 tree.baseWeight[id] = Float(weight(parentNode, parentNode.g, parentNode.h))
-                let leftId = tree.addNode(parent: Int32(id), value: Float(parameters.eta * leftWeight), hessian: Float(candidate.left.h))
-                let rightId = tree.addNode(parent: Int32(id), value: Float(parameters.eta * rightWeight), hessian: Float(candidate.right.h))
+                let leftId = tree.addNode(parent: Int32(id), value: leafValue(leftWeight), hessian: Float(candidate.left.h))
+                let rightId = tree.addNode(parent: Int32(id), value: leafValue(rightWeight), hessian: Float(candidate.right.h))
                 tree.left[id] = Int32(leftId)
                 tree.right[id] = Int32(rightId)
                 var leftNode = GrowingNode(begin: parentNode.begin, end: parentNode.end, g: candidate.left.g, h: candidate.left.h,
@@ -232,6 +232,11 @@ struct HistogramTreeBuilder<Bin: FixedWidthInteger & UnsignedInteger & Sendable>
     }
 
     // MARK: Weights and gains
+
+    /// A node's value: its weight as a Float times eta in Float, as xgboost's evaluator
+    /// hands the tree a Float weight and multiplies by its Float learning rate.
+    @inline(__always)
+    func leafValue(_ weight: Double) -> Float { Float(weight) * Float(parameters.eta) }
 
     /// The node's leaf weight for sums (g, h), within its monotone bounds.
     @inline(__always)
