@@ -123,10 +123,13 @@ struct LambdaRankGradients: Sendable {
         trackedPositions = parameters.topK ?? min(largest, 32)
     }
 
-    /// NDCG's gain of relevance `label`.
+    /// NDCG's gain of relevance `label` (2^label - 1 for the degrees 0...31 that reading
+    /// admits; anything else gains nothing rather than trapping).
     @inline(__always)
     static func gain(_ label: Float, exponential: Bool) -> Double {
-        exponential ? Double((UInt32(1) << UInt32(label)) &- 1) : Double(label)
+        guard exponential else { return Double(label) }
+        guard label >= 0, label <= 31 else { return 0 }
+        return Double((UInt32(1) << UInt32(label)) &- 1)
     }
 
     static func discount(_ position: Int) -> Double { 1 / log2(Double(position) + 2) }
@@ -152,7 +155,8 @@ struct LambdaRankGradients: Sendable {
     /// unbiased LambdaMART, divides by `bias` (all ones when nil) and updates it from this
     /// round's pairs, as xgboost does after each round's gradients.
     func compute(margins: [Float], iteration: Int, threads: Int, bias: inout PositionBias?, into out: inout [Float]) {
-        if parameters.unbiased && bias == nil { bias = PositionBias(positions: trackedPositions) }
+        // A bias tracked over other positions (a model trained on other data) starts afresh.
+        if parameters.unbiased && bias?.relevant.count != trackedPositions { bias = PositionBias(positions: trackedPositions) }
         let current = parameters.unbiased ? bias : nil
         var relevantLoss = [Double](repeating: 0, count: current == nil ? 0 : labels.count)
         var irrelevantLoss = relevantLoss
@@ -169,7 +173,7 @@ struct LambdaRankGradients: Sendable {
                 }
             }
         }
-        guard var updated = current else { return }
+        guard var updated = current, trackedPositions > 0 else { return }
         // Sum each tracked position's losses over the groups, then t(i) = (L(i) / L(0))^(1/(1+p)).
         var li = [Double](repeating: 0, count: trackedPositions), lj = li
         for group in 0..<groups.count {

@@ -38,7 +38,8 @@ struct WeightedQuantileSketch {
         var levels = 1
         while true {
             let limit = min(count, Int((Double(levels) / eps).rounded(.up)) + 1)
-            if (1 << levels) * limit >= count || levels >= 60 { return limit }
+            let (capacity, overflow) = (1 << levels).multipliedReportingOverflow(by: limit)
+            if overflow || capacity >= count || levels >= 60 { return limit }
             levels += 1
         }
     }

@@ -41,6 +41,9 @@ public enum XGBoostAlgorithm: Servable {
         if let bad = hp.interactionConstraints.joined().first(where: { $0 >= train.featureCount }) {
             throw TrainingJobError(message: "interaction_constraints names feature \(bad); the data has \(train.featureCount) (0...\(train.featureCount - 1))")
         }
+        if hp.objective.kind.isRanking, let weights = train.groupWeights, !weights.contains(where: { $0 > 0 }) {
+            throw TrainingJobError(message: "every query group of the train channel weighs 0; ranking needs a group with weight")
+        }
         let start = try context.channels["model"].map { try startingModel($0, hp: hp, features: train.featureCount) }
         let threads = hp.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let cuts = QuantileCuts.build(train, maxBin: hp.maxBin, threads: threads)
