@@ -39,6 +39,8 @@ let package = Package(
                 dependencies: ["CZlib", "WeirCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Protobuf/record.proto"], swiftSettings: strict),
         .target(name: "WeirAlgorithm", dependencies: ["WeirFormats", "WeirMath", "WeirCore"], swiftSettings: strict),
+        // Charts Weir draws itself as SVG (`weir plot`): no plotting library, nothing fetched.
+        .target(name: "WeirPlot", dependencies: ["WeirCore"], swiftSettings: strict),
         // One target per algorithm: its model, training, request/response shapes and fixture.
         .target(name: "WeirRCF", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                 path: "Sources/Algorithms/RandomCutForest", swiftSettings: strict),
@@ -93,7 +95,7 @@ let package = Package(
         .executableTarget(name: "weir",
                           dependencies: [
                               "WeirStream", "WeirKafka", "WeirCore", "WeirFormats", "WeirAlgorithm", "WeirCatalog", "WeirMath", "WeirRegistry",
-                              "WeirIPInsights", "WeirDeepAR",
+                              "WeirIPInsights", "WeirDeepAR", "WeirPlot",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                               .product(name: "Logging", package: "swift-log"),
                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,6 +121,7 @@ let package = Package(
         .executableTarget(name: "weir-fuzz", dependencies: ["WeirFuzzing"], path: "benchmarks/weir-fuzz", swiftSettings: strict),
         .testTarget(name: "FuzzingTests", dependencies: ["WeirFuzzing"], swiftSettings: strict),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"], swiftSettings: strict),
+        .testTarget(name: "WeirPlotTests", dependencies: ["WeirPlot", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirMathTests", dependencies: ["WeirMath", "WeirCore"], swiftSettings: strict),
         .testTarget(name: "WeirFormatsTests", dependencies: ["WeirFormats", "WeirCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),

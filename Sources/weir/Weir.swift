@@ -18,7 +18,7 @@ struct Weir: AsyncParsableCommand {
         version: "weir \(version) (librdkafka \(KafkaLibrary.version))",
         subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CaptureCommand.self,
                       ProduceCommand.self, ConvertCommand.self, InspectCommand.self, TrainCommand.self, PredictCommand.self,
-                      ModelsCommand.self, GenerateCommand.self, AlgorithmsCommand.self]
+                      ModelsCommand.self, GenerateCommand.self, AlgorithmsCommand.self, PlotCommand.self]
     )
 
     /// `weir train ALGO --help` prints that algorithm's hyperparameters; everything else

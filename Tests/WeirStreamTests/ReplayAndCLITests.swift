@@ -409,4 +409,31 @@ struct DataToolCLITests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("in.csv: byte 0: bad RecordIO magic"))
     }
+
+    /// A replay's output through `weir plot`: an SVG per key and an index; a bad line is an
+    /// error naming the file and line, and nothing is half written.
+    @Test func plotDrawsAChartPerKeyAndNamesBadLines() throws {
+        let folder = try TestPaths.scratchFolder("cli-plot")
+        let lines = (0..<60).map { minute in
+            let host = minute % 2 == 0 ? "a" : "b/c"
+            let alarm = minute == 40
+            return #"{"ts":\#(1_767_225_600 + minute * 60),"host":"\#(host)","cpu":\#(alarm ? 99 : 40 + minute % 3),"anomaly_score":\#(alarm ? 3 : 0.5),"anomaly_grade":\#(alarm ? 1 : 0),"anomaly_threshold":1}"#
+        }
+        try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("scored.jsonl"), atomically: true, encoding: .utf8)
+        let plot = try WeirProcess.run(["plot", "scored.jsonl", "--key-field", "host", "--output", "charts"], in: folder)
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let a = try String(contentsOf: folder.appendingPathComponent("charts/a.svg"), encoding: .utf8)
+        let b = try String(contentsOf: folder.appendingPathComponent("charts/=2-b_c.svg"), encoding: .utf8)
+        #expect(a.contains("30 records, 1 alarm") && a.contains("<title>2026-01-01 00:40:00: score 3, grade 1</title>"))
+        #expect(b.contains("30 records, 0 alarms"))
+        let index = try String(contentsOf: folder.appendingPathComponent("charts/index.html"), encoding: .utf8)
+        #expect(index.contains("src=\"a.svg\"") && index.contains("src=\"=2-b_c.svg\""))
+
+        try (lines[0] + "\n{oops\n").write(to: folder.appendingPathComponent("bad.jsonl"), atomically: true, encoding: .utf8)
+        let bad = try WeirProcess.run(["plot", "bad.jsonl", "--output", "bad-charts"], in: folder)
+        #expect(bad.status != 0 && bad.stderr.contains("bad.jsonl line 2"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad-charts").path))
+        let unknown = try WeirProcess.run(["plot", "scored.jsonl", "--key-field", "host", "--key", "zzz", "--output", "none"], in: folder)
+        #expect(unknown.status != 0 && unknown.stderr.contains("zzz"))
+    }
 }
