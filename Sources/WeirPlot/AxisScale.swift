@@ -1,4 +1,5 @@
 import Foundation
+import WeirCore
 
 /// A linear mapping from data values to pixels with "nice" ticks (1, 2 or 5 times a power
 /// of ten), as a reader expects on a chart's axis.
@@ -122,21 +123,13 @@ public struct TimeTicks: Sendable {
 
     /// `2026-01-01` and `14:05` (or `14:05:30`) in UTC.
     public static func format(_ milliseconds: Double, seconds: Bool) -> (day: String, clock: String) {
+        guard milliseconds.isFinite, abs(milliseconds) <= ScoredSeries.latestTime else { return ("?", "?") }
         let total = Int64((milliseconds / 1000).rounded(.down))
         var days = total / 86_400
         var rest = total % 86_400
         if rest < 0 { rest += 86_400; days -= 1 }
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let (year, month, day) = CivilDate.civil(daysSinceEpoch: Int(clamping: days))
+        func two<Number: BinaryInteger>(_ value: Number) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let clock = "\(two(rest / 3600)):\(two(rest % 3600 / 60))" + (seconds ? ":\(two(rest % 60))" : "")
         return ("\(year)-\(two(month))-\(two(day))", clock)
     }

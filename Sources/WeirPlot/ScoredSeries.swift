@@ -60,7 +60,7 @@ public struct ScoredSeries: Sendable {
             var points: [Point] = []
             for object in byKey[key] ?? [] {
                 guard let time = time(object[options.timeField]) else {
-                    throw PlotError("\(input): a record of \(key) has no time in '\(options.timeField)' (epoch seconds or milliseconds, or ISO 8601)")
+                    throw PlotError("\(input): a record of \(key) has no time in '\(options.timeField)' (epoch seconds or milliseconds within 10,000 years of 1970, or ISO 8601)")
                 }
                 points.append(Point(time: time, values: features.map { object[$0]?.doubleValue },
                                     score: object["anomaly_score"]?.doubleValue, grade: object["anomaly_grade"]?.doubleValue,
@@ -76,10 +76,13 @@ public struct ScoredSeries: Sendable {
         return JSONWriter.string(of: value)
     }
 
+    /// Times beyond this many milliseconds from 1970 (about 10,000 years) are not times.
+    static let latestTime = 3e14
+
     /// Epoch milliseconds from a number (seconds below 1e11, else milliseconds) or ISO 8601 text.
     static func time(_ value: JSONValue?) -> Double? {
         switch value {
-        case .number(let number)? where number.isFinite:
+        case .number(let number)? where number.isFinite && abs(number) <= latestTime:
             return abs(number) < 1e11 ? number * 1000 : number
         case .string(let text)?:
             let formatter = ISO8601DateFormatter()

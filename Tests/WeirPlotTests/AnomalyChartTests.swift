@@ -78,6 +78,12 @@ import WeirCore
         #expect { try ScoredSeries.read(lines: [#"{"v":1}"#], input: "out.jsonl", options: Self.options()) } throws: {
             "\($0)".contains("'ts'")
         }
+        // Extreme numbers are refused or drawn, never a trap.
+        #expect(throws: PlotError.self) { try ScoredSeries.read(lines: [#"{"ts":1e300,"v":1}"#], input: "x", options: Self.options()) }
+        let extreme = try? ScoredSeries.read(lines: [#"{"ts":1,"v":1e300,"anomaly_score":-1e308,"anomaly_grade":1}"#, #"{"ts":2,"v":-1e300}"#],
+                                             input: "x", options: Self.options())
+        #expect(extreme.map { AnomalyChart().svg($0[0]).hasSuffix("</svg>\n") } == true)
+        #expect(TimeTicks.format(.nan, seconds: true).day == "?")
     }
 
     @Test func axesTickAtNiceValuesAndRoundInstants() {
