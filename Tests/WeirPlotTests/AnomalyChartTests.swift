@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import WeirCore
 @testable import WeirPlot
@@ -57,6 +60,34 @@ import WeirCore
         // The quiet host: no alarm drawn.
         let quiet = AnomalyChart().svg(series[1])
         #expect(!quiet.contains("fill-opacity=\"0.16\"") && quiet.contains("120 records, 0 alarms"))
+    }
+
+    /// Counts elements by name while an XML parser reads a document; records whether it was well-formed.
+    final class ElementCounter: NSObject, XMLParserDelegate {
+        var counts: [String: Int] = [:]
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            counts[name, default: 0] += 1
+        }
+    }
+
+    @Test func chartsAreWellFormedXMLWithTheExpectedElements() throws {
+        let series = try ScoredSeries.read(lines: Self.lines(), input: "out.jsonl", options: Self.options())
+        for (item, alarms) in zip(series, [2, 0]) {
+            let parser = XMLParser(data: Data(AnomalyChart().svg(item).utf8))
+            let counter = ElementCounter()
+            parser.delegate = counter
+            #expect(parser.parse(), "\(item.key): \(String(describing: parser.parserError))")
+            #expect(counter.counts["svg"] == 1)
+            // Two features and the score: three series lines, plus the threshold.
+            #expect(counter.counts["polyline", default: 0] >= 4)
+            #expect(counter.counts["title", default: 0] == alarms)
+            #expect(counter.counts["text", default: 0] > 10)
+        }
+        // Hostile text stays text.
+        let line: Substring = #"{"ts": 1, "host": "]]><x/><!--", "value": 1}"#
+        let hostile = try ScoredSeries.read(lines: [line], input: "in", options: Self.options())
+        #expect(XMLParser(data: Data(AnomalyChart().svg(hostile[0]).utf8)).parse())
     }
 
     @Test func inputTextIsEscapedAndKeysMakeSafeDistinctFileNames() throws {
