@@ -40,7 +40,7 @@ let package = Package(
                 exclude: ["Protobuf/record.proto"], swiftSettings: strict),
         .target(name: "WeirAlgorithm", dependencies: ["WeirFormats", "WeirMath", "WeirCore"], swiftSettings: strict),
         // Charts Weir draws itself as SVG (`weir plot`): no plotting library, nothing fetched.
-        .target(name: "WeirPlot", dependencies: ["WeirCore"], swiftSettings: strict),
+        .target(name: "WeirPlot", dependencies: ["WeirCore", "WeirFormats"], swiftSettings: strict),
         // One target per algorithm: its model, training, request/response shapes and fixture.
         .target(name: "WeirRCF", dependencies: ["WeirAlgorithm", "WeirFormats", "WeirMath", "WeirCore"],
                 path: "Sources/Algorithms/RandomCutForest", swiftSettings: strict),

@@ -123,7 +123,7 @@ public struct TimeTicks: Sendable {
 
     /// `2026-01-01` and `14:05` (or `14:05:30`) in UTC.
     public static func format(_ milliseconds: Double, seconds: Bool) -> (day: String, clock: String) {
-        guard milliseconds.isFinite, abs(milliseconds) <= ScoredSeries.latestTime else { return ("?", "?") }
+        guard milliseconds.isFinite, abs(milliseconds) <= 3e14 else { return ("?", "?") }
         let total = Int64((milliseconds / 1000).rounded(.down))
         var days = total / 86_400
         var rest = total % 86_400

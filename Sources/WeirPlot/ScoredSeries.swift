@@ -1,5 +1,6 @@
 import Foundation
 import WeirCore
+import WeirFormats
 
 /// One key's records from a replay's or capture's output: each record's time, its feature
 /// values, and the forest's verdict when the record carries one (`anomaly_score`,
@@ -59,10 +60,14 @@ public struct ScoredSeries: Sendable {
         return try order.map { key in
             var points: [Point] = []
             for object in byKey[key] ?? [] {
-                guard let time = time(object[options.timeField]) else {
-                    throw PlotError("\(input): a record of \(key) has no time in '\(options.timeField)' (epoch seconds or milliseconds within 10,000 years of 1970, or ISO 8601)")
+                // The stream's own event-time reading: epoch seconds or milliseconds, or ISO 8601, years 1 to 9999.
+                let time: Int64
+                do {
+                    time = try EventTime.milliseconds(of: object[options.timeField], field: options.timeField)
+                } catch {
+                    throw PlotError("\(input): a record of \(key): \(error)")
                 }
-                points.append(Point(time: time, values: features.map { object[$0]?.doubleValue },
+                points.append(Point(time: Double(time), values: features.map { object[$0]?.doubleValue },
                                     score: object["anomaly_score"]?.doubleValue, grade: object["anomaly_grade"]?.doubleValue,
                                     threshold: object["anomaly_threshold"]?.doubleValue, explanation: explanation(object["attribution"])))
             }
@@ -74,25 +79,6 @@ public struct ScoredSeries: Sendable {
     static func text(_ value: JSONValue) -> String {
         if case .string(let text) = value { return text }
         return JSONWriter.string(of: value)
-    }
-
-    /// Times beyond this many milliseconds from 1970 (about 10,000 years) are not times.
-    static let latestTime = 3e14
-
-    /// Epoch milliseconds from a number (seconds below 1e11, else milliseconds) or ISO 8601 text.
-    static func time(_ value: JSONValue?) -> Double? {
-        switch value {
-        case .number(let number)? where number.isFinite && abs(number) <= latestTime:
-            return abs(number) < 1e11 ? number * 1000 : number
-        case .string(let text)?:
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let date = formatter.date(from: text) { return date.timeIntervalSince1970 * 1000 }
-            formatter.formatOptions = [.withInternetDateTime]
-            return formatter.date(from: text).map { $0.timeIntervalSince1970 * 1000 }
-        default:
-            return nil
-        }
     }
 
     /// `{"cpu": {"high": 0.2, "low": 0.02}, ...}` as its largest parts, largest first.

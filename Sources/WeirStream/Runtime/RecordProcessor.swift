@@ -1,5 +1,6 @@
 import WeirAlgorithm
 import WeirCore
+import WeirFormats
 import WeirKafka
 
 /// Everything a record goes through between source and sinks: the size limit, the

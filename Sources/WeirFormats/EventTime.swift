@@ -1,16 +1,15 @@
 import Foundation
 import WeirCore
-import WeirFormats
 
 /// Reads an event-time field: epoch seconds (below 1e11) or milliseconds as a number,
 /// or ISO 8601 text such as `2024-05-01T12:00:00Z`. Times outside years 1 to 9999 are an
 /// error for the record, so no later time arithmetic meets a value near the Int64 limits.
-enum EventTime {
+public enum EventTime {
     /// Epoch milliseconds of 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999Z.
-    static let validMilliseconds: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+    public static let validMilliseconds: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
 
     /// `milliseconds` as an event time, or an error naming the field when it is out of range.
-    static func checked(_ milliseconds: Double, field: String, found: String) throws(RecordError) -> Int64 {
+    public static func checked(_ milliseconds: Double, field: String, found: String) throws(RecordError) -> Int64 {
         let rounded = milliseconds.rounded()
         guard rounded >= Double(validMilliseconds.lowerBound), rounded <= Double(validMilliseconds.upperBound),
               let value = Int64(exactly: rounded) else {
@@ -28,7 +27,7 @@ enum EventTime {
 
     /// How `value` writes a time (checked by `milliseconds(of:field:)`): numbers below
     /// 1e11 are seconds, larger ones milliseconds; text that is no number is ISO 8601.
-    static func style(of value: JSONValue?) -> EventTimeStyle {
+    public static func style(of value: JSONValue?) -> EventTimeStyle {
         switch value {
         case .number(let number)?: return number < 1e11 ? .epochSeconds : .epochMilliseconds
         case .string(let text)?:
@@ -38,7 +37,7 @@ enum EventTime {
         }
     }
 
-    static func milliseconds(of value: JSONValue?, field: String) throws(RecordError) -> Int64 {
+    public static func milliseconds(of value: JSONValue?, field: String) throws(RecordError) -> Int64 {
         switch value {
         case .number(let number)? where number.isFinite:
             return try checked(number < 1e11 ? number * 1000 : number, field: field, found: NumberText.format(number))
